@@ -1,0 +1,74 @@
+// The device config: its TypeScript shape (mirrors device-config.schema.json, the source of truth)
+// and the one way in: validate + fill defaults with the build-time generated validator.
+import { validateDeviceConfig } from "./generated/validators";
+import type { ProbeTarget } from "../ports";
+
+export interface LinkSettings { priority: number; enabled: boolean }
+
+export interface DeviceConfig {
+  version: number;
+  links: Record<string, LinkSettings>;
+  targets: ProbeTarget[];
+  probe: {
+    intervalMs: number; standbyIntervalMs: number; downIntervalMs: number;
+    minTimeoutMs: number; maxTimeoutMs: number; confirmRounds: number; upSuccesses: number;
+    maxInFlight: number; deadTargetMisses: number; deadTargetRetryMs: number;
+  };
+  health: {
+    lossWindow: number; lossDegradedPct: number; lossRecoveredPct: number;
+    rttDegradedMs: number; rttRecoveredMs: number; dnsFailRounds: number; recoverMs: number;
+  };
+  failover: {
+    onDegraded: "failover" | "stay"; failbackHoldMs: number; minDwellMs: number;
+    dampening: { penalty: number; halfLifeMs: number; suppress: number; reuse: number; max: number };
+  };
+  watchdog: {
+    tickMs: number; hwTimeoutMs: number; stuckProbeGraceMs: number; stallTicks: number;
+    reprobeAfterMs: number; resetAfterMs: number; rebootAfterMs: number;
+    bootLoopCount: number; stableAfterMs: number;
+  };
+  telemetry: { heartbeatMs: number; keepAliveS: number; queueMax: number };
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+interface AjvError { instancePath: string; message?: string; params?: Record<string, unknown> }
+
+/** "/probe/intervalMs must be >= 1000; /targets/0 must have required property 'host'" */
+export function describeErrors(errors: readonly AjvError[] | null | undefined): string {
+  if (!errors || errors.length === 0) return "invalid";
+  return errors.map((e) => {
+    const extra = e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : "";
+    return `${e.instancePath || "/"} ${e.message ?? "is invalid"}${extra}`;
+  }).join("; ");
+}
+
+/** Validate a config (JSON text or a parsed value, never mutated) and fill in every default. */
+export function parseConfig(input: string | unknown): Parsed<DeviceConfig> {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof input === "string" ? input : JSON.stringify(input ?? {}));
+  } catch (e) {
+    return { ok: false, error: "/ is not JSON: " + (e as Error).message };
+  }
+  const validate = validateDeviceConfig as unknown as ((v: unknown) => boolean) & { errors?: AjvError[] | null };
+  if (!validate(value)) return { ok: false, error: describeErrors(validate.errors) };
+  const cfg = value as DeviceConfig;
+  const p = cfg.probe, h = cfg.health, d = cfg.failover.dampening;
+  // Cross-field rules JSON Schema cannot say.
+  if (p.maxTimeoutMs < p.minTimeoutMs) return { ok: false, error: "/probe/maxTimeoutMs must be >= minTimeoutMs" };
+  if (h.lossRecoveredPct >= h.lossDegradedPct) return { ok: false, error: "/health/lossRecoveredPct must be < lossDegradedPct" };
+  if (h.rttRecoveredMs >= h.rttDegradedMs) return { ok: false, error: "/health/rttRecoveredMs must be < rttDegradedMs" };
+  if (d.reuse >= d.suppress || d.suppress > d.max) return { ok: false, error: "/failover/dampening needs reuse < suppress <= max" };
+  return { ok: true, value: cfg };
+}
+
+export function defaultConfig(): DeviceConfig {
+  const parsed = parseConfig({});
+  if (!parsed.ok) throw new Error("built-in defaults do not validate: " + parsed.error);
+  return parsed.value;
+}
+
+export function linkPriority(cfg: DeviceConfig, link: string): number {
+  return cfg.links[link]?.priority ?? 5;
+}

@@ -1,0 +1,81 @@
+// Which uplink should carry traffic. A pure function of the candidates' health and the switch
+// history, so every rule can be tested by table. Rules, in order:
+//  1. the active link is down or disabled: move now to the best usable link (no dwell, no hold-down);
+//  2. the active link is degraded and the config says so: move to the best link that is up;
+//  3. a link of a better priority tier has been up for the failback hold-down and is not dampened:
+//     move back to it;
+// voluntary moves (2, 3) wait out the minimum dwell since the last switch.
+import type { LinkState } from "../health/link-state";
+
+export interface Candidate {
+  name: string;
+  priority: number;
+  enabled: boolean;
+  state: LinkState;
+  /** Name of the transition into the current state (carrier-lost, no-reply, quality-dns...). */
+  transition: string;
+  /** When the link entered its current state. */
+  since: number;
+  srttMs: number;
+  lossPct: number;
+  suppressed: boolean;
+}
+
+export interface PolicyRules {
+  onDegraded: "failover" | "stay";
+  failbackHoldMs: number;
+  minDwellMs: number;
+}
+
+export type SwitchKind = "initial" | "failover" | "failback";
+
+export interface Decision {
+  to: string;
+  kind: SwitchKind;
+  reason: string;
+}
+
+const usable = (c: Candidate) => c.enabled && (c.state === "up" || c.state === "degraded");
+
+/** Better first: tier, then up over degraded, then loss, then RTT, then name for a stable order. */
+export function rank(a: Candidate, b: Candidate): number {
+  return a.priority - b.priority ||
+    (a.state === "up" ? 0 : 1) - (b.state === "up" ? 0 : 1) ||
+    a.lossPct - b.lossPct ||
+    a.srttMs - b.srttMs ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+function best(cs: readonly Candidate[], ok: (c: Candidate) => boolean): Candidate | null {
+  let top: Candidate | null = null;
+  for (const c of cs) if (ok(c) && (top === null || rank(c, top) < 0)) top = c;
+  return top;
+}
+
+/** Prefer links that are not dampened; a dampened link still beats having none. */
+function bestUsable(cs: readonly Candidate[], except: string | null): Candidate | null {
+  return best(cs, (c) => c.name !== except && usable(c) && !c.suppressed) ??
+    best(cs, (c) => c.name !== except && usable(c));
+}
+
+export function decide(now: number, active: string | null, lastSwitchAt: number,
+  cs: readonly Candidate[], r: PolicyRules): Decision | null {
+  const cur = active === null ? null : cs.find((c) => c.name === active) ?? null;
+  if (cur === null) {
+    const b = bestUsable(cs, null);
+    return b ? { to: b.name, kind: "initial", reason: "boot" } : null;
+  }
+  if (!usable(cur)) {
+    const b = bestUsable(cs, cur.name);
+    return b ? { to: b.name, kind: "failover", reason: cur.enabled ? cur.transition : "disabled" } : null;
+  }
+  if (now - lastSwitchAt < r.minDwellMs) return null;
+  if (cur.state === "degraded" && r.onDegraded === "failover") {
+    const b = best(cs, (c) => c !== cur && c.enabled && c.state === "up" && !c.suppressed);
+    if (b) return { to: b.name, kind: "failover", reason: cur.transition };
+  }
+  const b = best(cs, (c) => c.enabled && c.state === "up" && !c.suppressed && c.priority < cur.priority &&
+    now - c.since >= r.failbackHoldMs);
+  if (b) return { to: b.name, kind: "failback", reason: "preferred-stable" };
+  return null;
+}

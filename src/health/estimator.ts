@@ -1,0 +1,81 @@
+// Per-link path estimate from probe outcomes: smoothed RTT and variance (RFC 6298), interarrival
+// jitter (RFC 3550 6.4.1, on RTTs), a slowly decaying RTT peak, and loss over the last `window`
+// probes. Fixed-size state:
+// nothing is allocated per sample, so the heap stays flat for the life of the device.
+
+export class PathEstimator {
+  #srtt = 0;
+  #rttvar = 0;
+  #jitter = 0;
+  #lastRtt = -1;
+  #peak = 0;
+  #outcomes: Uint8Array;
+  #next = 0;
+  #filled = 0;
+  #lost = 0;
+
+  constructor(window: number) {
+    this.#outcomes = new Uint8Array(window);
+  }
+
+  get srttMs(): number { return this.#srtt; }
+  get jitterMs(): number { return this.#jitter; }
+  get samples(): number { return this.#filled; }
+  get hasRtt(): boolean { return this.#lastRtt >= 0; }
+
+  /** Loss over the window, 0..100. */
+  get lossPct(): number {
+    return this.#filled === 0 ? 0 : (100 * this.#lost) / this.#filled;
+  }
+
+  /**
+   * How long to wait for a reply on this path. RFC 6298's srtt + 4 rttvar alone is too tight for
+   * heavy-tailed queueing delay (a late reply would read as loss), so it is also held at 1.5 x the
+   * recent RTT peak. Clean paths end at `min`, which keeps detection fast where it can be.
+   */
+  timeoutMs(min: number, max: number): number {
+    if (this.#lastRtt < 0) return max < 1000 ? max : 1000; // RFC 6298's initial RTO before any sample
+    let rto = this.#srtt + 4 * this.#rttvar;
+    if (rto < 1.5 * this.#peak) rto = 1.5 * this.#peak;
+    return rto < min ? min : rto > max ? max : Math.round(rto);
+  }
+
+  reply(rttMs: number): void {
+    this.#record(0);
+    if (this.#lastRtt < 0) {
+      this.#srtt = rttMs;
+      this.#rttvar = rttMs / 2;
+    } else {
+      const err = rttMs - this.#srtt;
+      this.#rttvar += ((err < 0 ? -err : err) - this.#rttvar) / 4;
+      this.#srtt += err / 8;
+      const d = rttMs - this.#lastRtt;
+      this.#jitter += ((d < 0 ? -d : d) - this.#jitter) / 16;
+    }
+    this.#lastRtt = rttMs;
+    // Peak hold with a half-life of about 35 samples.
+    this.#peak *= PEAK_DECAY;
+    if (rttMs > this.#peak) this.#peak = rttMs;
+  }
+
+  miss(): void {
+    this.#record(1);
+  }
+
+  /** Forget the loss history: misses while a link was down say nothing about it once it is back. */
+  resetLoss(): void {
+    this.#outcomes.fill(0);
+    this.#next = this.#filled = this.#lost = 0;
+  }
+
+  #record(lost: 0 | 1): void {
+    const w = this.#outcomes.length;
+    if (this.#filled === w) this.#lost -= this.#outcomes[this.#next];
+    else this.#filled++;
+    this.#outcomes[this.#next] = lost;
+    this.#lost += lost;
+    this.#next = (this.#next + 1) % w;
+  }
+}
+
+const PEAK_DECAY = 0.98;

@@ -1,0 +1,123 @@
+// The only ways the firmware touches the world. hardware/ implements these on Moddable
+// modules; test-sim/ implements them on a virtual clock and simulated links. Keep them narrow:
+// every method here must be cheap to implement on an ESP32 and easy to fake deterministically.
+
+export type TimerHandle = unknown;
+
+export interface Clock {
+  /** Monotonic milliseconds since boot. */
+  now(): number;
+  /** Call `fn` once after `ms`. */
+  once(ms: number, fn: () => void): TimerHandle;
+  /** Call `fn` every `ms` until cancelled. */
+  every(ms: number, fn: () => void): TimerHandle;
+  cancel(handle: TimerHandle): void;
+}
+
+export interface Random {
+  /** Uniform in [0, 1). Seeded in the simulator so runs repeat. */
+  next(): number;
+}
+
+export type ProbeKind = "icmp" | "tcp" | "dns" | "http";
+
+export interface ProbeTarget {
+  kind: ProbeKind;
+  /** Address or host name. */
+  host: string;
+  /** TCP/HTTP port; DNS uses 53. */
+  port?: number;
+  /** DNS: the name to resolve; HTTP: the path to fetch. */
+  name?: string;
+}
+
+export type ProbeFailure = "timeout" | "refused" | "unreachable" | "dns" | "http" | "no-socket";
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Round-trip time when ok. */
+  rttMs: number;
+  reason?: ProbeFailure;
+}
+
+export interface Prober {
+  /**
+   * Send one probe over `link`. `done` is called exactly once, at the latest after `timeoutMs`,
+   * unless the platform is broken (the watchdog looks for probes that never come back).
+   */
+  probe(link: string, target: ProbeTarget, timeoutMs: number, done: (result: ProbeResult) => void): void;
+}
+
+export type LinkKind = "ethernet" | "lte" | "wifi";
+
+export interface LinkInfo {
+  name: string;
+  kind: LinkKind;
+}
+
+export interface Uplinks {
+  list(): readonly LinkInfo[];
+  carrier(link: string): boolean;
+  /** Carrier changes arrive as events: a pulled cable must not wait for a probe. */
+  onCarrier(fn: (link: string, up: boolean) => void): void;
+  /** Make `link` the default route. */
+  setDefault(link: string): void;
+  /** Power-cycle or re-attach the link (modem reset, DHCP renew). */
+  reset(link: string): void;
+}
+
+export interface MqttMessage {
+  topic: string;
+  payload: string;
+  qos: 0 | 1;
+  retain: boolean;
+}
+
+export interface MqttConnectOptions {
+  clientId: string;
+  keepAliveS: number;
+  will: MqttMessage;
+  /** Uplink the session must travel over. */
+  link: string;
+}
+
+export interface MqttSession {
+  connect(options: MqttConnectOptions): void;
+  disconnect(): void;
+  /** `acked` is called when a QoS 1 publish is acknowledged by the broker (QoS 0: when written). */
+  publish(message: MqttMessage, acked?: () => void): void;
+  subscribe(topicFilter: string): void;
+  onConnected(fn: () => void): void;
+  onDisconnected(fn: (reason: string) => void): void;
+  onMessage(fn: (topic: string, payload: string) => void): void;
+}
+
+export interface Store {
+  get(key: string): string | undefined;
+  /** Atomic replace of one small value (NVS: key <= 15 chars, value <= 4000 bytes). */
+  set(key: string, value: string): void;
+  remove(key: string): void;
+}
+
+export interface HardwareWatchdog {
+  arm(timeoutMs: number): void;
+  feed(): void;
+  reboot(reason: string): void;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Log {
+  log(level: LogLevel, message: string): void;
+}
+
+export interface Ports {
+  clock: Clock;
+  random: Random;
+  prober: Prober;
+  uplinks: Uplinks;
+  mqtt: MqttSession;
+  store: Store;
+  watchdog: HardwareWatchdog;
+  log: Log;
+}

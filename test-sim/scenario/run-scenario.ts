@@ -1,0 +1,110 @@
+// Runs one scenario on the virtual clock and scores it per the simulator contract.
+import type { Scenario } from "./load-scenario";
+import { scheduleFaults } from "./faults";
+import { SimWorld, type LoggedEvent } from "../world/world";
+import { topicsFor } from "../../src/telemetry/topics";
+
+export interface ScenarioResult {
+  scenario: string;
+  seed: number;
+  durationMs: number;
+  events: LoggedEvent[];
+  failovers: number;
+  failbacks: number;
+  detectionMs: number[];
+  undetectedFaults: number;
+  falseFailovers: number;
+  probeBytes: Record<string, number>;
+  probes: Record<string, number>;
+  heartbeats: number;
+  heartbeatGapMs: number[];
+  eventsLost: number;
+  eventsQueued: number;
+  reboots: Array<{ atMs: number; reason: string }>;
+  maxProbesInFlight: number;
+  socketBudgetViolations: number;
+  storeWrites: number;
+  finalActive: string | null;
+}
+
+export interface RunOptions {
+  /** Called with the world before it boots (tests add listeners or extra faults). */
+  prepare?: (world: SimWorld) => void;
+}
+
+export function runScenario(sc: Scenario, options: RunOptions = {}): { result: ScenarioResult; world: SimWorld } {
+  const world = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId });
+  world.store.set("cfg", sc.configJson);
+
+  const open = new Map<string, number[]>();
+  const detectionMs: number[] = [];
+  let undetected = 0, falseFailovers = 0, failovers = 0, failbacks = 0;
+  scheduleFaults(world, sc.faults, sc.config.targets[0].host, {
+    cut: (link, atMs) => {
+      if (world.defaultRoute !== link.name) return;
+      const list = open.get(link.name) ?? [];
+      list.push(atMs);
+      open.set(link.name, list);
+    },
+    restored: (link) => {
+      undetected += open.get(link.name)?.length ?? 0;
+      open.delete(link.name);
+    },
+  });
+  world.onEvent((e) => {
+    if (e.type === "failback") failbacks++;
+    if (e.type !== "failover") return;
+    failovers++;
+    const from = e.from as string;
+    if (!world.link(from).faulty) falseFailovers++;
+    for (const at of open.get(from) ?? []) detectionMs.push(e.atMs - at);
+    open.delete(from);
+  });
+  options.prepare?.(world);
+  world.boot();
+  world.run(sc.durationMs);
+  for (const list of open.values()) undetected += list.length;
+
+  const topics = topicsFor(sc.deviceId);
+  const hbTimes: number[] = [];
+  const received = new Set<string>();
+  for (const a of world.broker.arrivals) {
+    if (a.topic === topics.heartbeat) hbTimes.push(a.atMs);
+    else if (a.topic === topics.event) received.add(a.payload);
+  }
+  const switches = world.events.filter((e) => e.type === "failover");
+  const heartbeatGapMs = switches.map((s) => {
+    const before = hbTimes.filter((t) => t <= s.atMs).pop();
+    const after = hbTimes.find((t) => t > s.atMs);
+    return before === undefined || after === undefined ? -1 : after - before;
+  }).filter((g) => g >= 0);
+  const queued = world.router?.telemetry.queued ?? 0;
+  const probeBytes: Record<string, number> = {}, probes: Record<string, number> = {};
+  for (const l of world.links) {
+    probeBytes[l.name] = l.probeBytes;
+    probes[l.name] = l.probes;
+  }
+  const result: ScenarioResult = {
+    scenario: sc.name,
+    seed: sc.seed,
+    durationMs: sc.durationMs,
+    events: world.events,
+    failovers,
+    failbacks,
+    detectionMs,
+    undetectedFaults: undetected,
+    falseFailovers,
+    probeBytes,
+    probes,
+    heartbeats: hbTimes.length,
+    heartbeatGapMs,
+    eventsLost: Math.max(0, world.events.length - received.size - queued),
+    eventsQueued: queued,
+    reboots: world.reboots,
+    maxProbesInFlight: world.maxInflight,
+    socketBudgetViolations: world.budgetViolations,
+    storeWrites: world.store.writes,
+    finalActive: world.router?.controller.active ?? null,
+  };
+  return { result, world };
+}

@@ -1,0 +1,108 @@
+// The firmware's ports for one boot of the simulated device.
+import type {
+  Clock, HardwareWatchdog, LinkInfo, Log, LogLevel, Ports, ProbeResult, ProbeTarget, Prober, Store, Uplinks,
+} from "../../src/ports";
+import type { BootContext } from "./boot-context";
+import { SimMqttSession } from "./sim-mqtt";
+import type { SimWorld } from "./world";
+import type { Rng } from "./random";
+
+/** Bytes on the wire per probe: [request, reply] (IPv4; TCP and HTTP include handshake and close). */
+export const PROBE_BYTES: Record<ProbeTarget["kind"], [number, number]> = {
+  icmp: [84, 84],
+  tcp: [60, 152],
+  dns: [57, 73],
+  http: [240, 480],
+};
+
+function clockFor(ctx: BootContext): Clock {
+  const c = ctx.clock;
+  return {
+    now: () => c.now(),
+    once: (ms, fn) => c.after(ms, () => ctx.deliver(fn)),
+    // A hung loop misses periodic ticks instead of running them all late.
+    every: (ms, fn) => c.after(ms, () => { if (ctx.alive && !ctx.frozen) fn(); }, ms),
+    cancel: (h) => c.cancel(h as ReturnType<typeof c.after>),
+  };
+}
+
+function proberFor(ctx: BootContext, world: SimWorld): Prober {
+  return {
+    probe(linkName: string, target: ProbeTarget, timeoutMs: number, done: (r: ProbeResult) => void): void {
+      const link = world.link(linkName);
+      const c = ctx.clock;
+      const answer = (r: ProbeResult) => { world.probeEnded(); ctx.deliver(() => done(r)); };
+      world.probeStarted();
+      link.probes++;
+      const [reqBytes, replyBytes] = PROBE_BYTES[target.kind];
+      // Draw the same amount of randomness per probe whatever happens, so runs stay comparable.
+      const lossDraw = link.rng.next();
+      let rtt = link.sampleRtt();
+      if (target.kind === "http") rtt += link.sampleRtt(); // handshake, then the request
+      if (link.stall) { world.probeEnded(); return; }
+      if (!link.carrier) {
+        c.after(1, () => answer({ ok: false, rttMs: 0, reason: "unreachable" }));
+        return;
+      }
+      link.probeBytes += reqBytes;
+      const lost = lossDraw < link.loss || link.deadTargets.has(target.host) || (target.kind === "dns" && link.dnsFail);
+      const timeout = () => answer({ ok: false, rttMs: 0, reason: "timeout" });
+      if (lost || !link.passes || rtt > timeoutMs) {
+        c.after(timeoutMs, timeout);
+        return;
+      }
+      c.after(rtt, () => {
+        if (!link.passes) return void c.after(timeoutMs - rtt, timeout);
+        link.probeBytes += replyBytes;
+        answer({ ok: true, rttMs: rtt });
+      });
+    },
+  };
+}
+
+function uplinksFor(ctx: BootContext, world: SimWorld): Uplinks {
+  const infos: LinkInfo[] = world.links.map((l) => ({ name: l.name, kind: l.kind }));
+  return {
+    list: () => infos,
+    carrier: (name) => world.link(name).carrier,
+    onCarrier: (fn) => world.onCarrier(ctx, fn),
+    setDefault: (name) => world.setDefaultRoute(name),
+    reset: (name) => world.resetLink(name),
+  };
+}
+
+export class SimStore implements Store {
+  readonly map = new Map<string, string>();
+  writes = 0;
+
+  get(key: string): string | undefined { return this.map.get(key); }
+
+  set(key: string, value: string): void {
+    // NVS limits: a firmware bug here would be a bug on the device.
+    if (key.length > 15) throw new Error(`store key '${key}' longer than 15 characters`);
+    if (value.length > 4000) throw new Error(`store value for '${key}' is ${value.length} bytes (max 4000)`);
+    this.writes++;
+    this.map.set(key, value);
+  }
+
+  remove(key: string): void { this.map.delete(key); }
+}
+
+export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (level: LogLevel, msg: string) => void): Ports {
+  const watchdog: HardwareWatchdog = {
+    arm: (ms) => world.hwArm(ms),
+    feed: () => world.hwFeed(),
+    reboot: (reason) => world.requestReboot(reason),
+  };
+  const logPort: Log = { log };
+  return {
+    clock: clockFor(ctx),
+    random: { next: () => rng.next() },
+    prober: proberFor(ctx, world),
+    uplinks: uplinksFor(ctx, world),
+    mqtt: new SimMqttSession(ctx, ctx.clock, world.broker, (n) => world.maybeLink(n)),
+    store: world.store,
+    watchdog,
+    log: logPort,
+  };
+}

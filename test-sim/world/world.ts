@@ -1,0 +1,169 @@
+// The simulated world around one router: links, the broker, persistent storage, a hardware
+// watchdog, and boots. The firmware is the real src/ Router; only its ports are simulated.
+import { Router } from "../../src/router";
+import type { LogLevel } from "../../src/ports";
+import type { RouterEvent } from "../../src/telemetry/events";
+import { BootContext } from "./boot-context";
+import { Rng } from "./random";
+import { SimBroker } from "./sim-broker";
+import { SimLink, type LinkSpec } from "./sim-link";
+import { SimStore, portsFor } from "./sim-ports";
+import { VirtualClock } from "./virtual-clock";
+
+/** Time from a carrier change to the driver's event (PHY autoneg/LTE detach are not instant). */
+export const CARRIER_EVENT_MS = 5;
+/** A modem power-cycle keeps the carrier away this long. */
+export const LINK_RESET_MS = 3000;
+/** Reboot to running firmware. */
+export const BOOT_MS = 2000;
+/** The lwIP socket budget left for probes (4 sockets, one kept by MQTT). */
+export const PROBE_SOCKETS = 3;
+
+export interface WorldOptions {
+  seed: number;
+  links: LinkSpec[];
+  deviceId: string;
+  /** Called with every firmware log line (default: dropped). */
+  log?: (level: LogLevel, message: string) => void;
+}
+
+export type LoggedEvent = RouterEvent & { boot: number };
+
+export class SimWorld {
+  readonly clock = new VirtualClock();
+  readonly rng: Rng;
+  readonly links: SimLink[];
+  readonly broker: SimBroker;
+  readonly store = new SimStore();
+  readonly events: LoggedEvent[] = [];
+  readonly reboots: Array<{ atMs: number; reason: string }> = [];
+  router: Router | null = null;
+  defaultRoute: string | null = null;
+  boots = 0;
+  inflight = 0;
+  maxInflight = 0;
+  budgetViolations = 0;
+  #ctx: BootContext | null = null;
+  #carrierListeners: Array<{ ctx: BootContext; fn: (link: string, up: boolean) => void }> = [];
+  #hwTimeoutMs = 0;
+  #hwFedAt = 0;
+  #rebootPending = false;
+  #eventListeners: Array<(e: LoggedEvent) => void> = [];
+
+  constructor(readonly options: WorldOptions) {
+    this.rng = new Rng(options.seed);
+    this.links = options.links.map((s) => new SimLink(s, this.rng.fork("link:" + s.name)));
+    this.broker = new SimBroker(() => this.clock.now());
+    // The hardware watchdog is outside the firmware: it keeps counting while the loop is hung.
+    this.clock.after(100, () => this.#hwCheck(), 100);
+  }
+
+  get ctx(): BootContext | null { return this.#ctx; }
+
+  link(name: string): SimLink {
+    const l = this.maybeLink(name);
+    if (!l) throw new Error(`no link named '${name}'`);
+    return l;
+  }
+
+  maybeLink(name: string): SimLink | undefined {
+    return this.links.find((l) => l.name === name);
+  }
+
+  onEvent(fn: (e: LoggedEvent) => void): void {
+    this.#eventListeners.push(fn);
+  }
+
+  boot(): void {
+    this.boots++;
+    const ctx = new BootContext(this.clock, this.boots);
+    this.#ctx = ctx;
+    this.#hwTimeoutMs = 0;
+    this.#carrierListeners = this.#carrierListeners.filter((l) => l.ctx.alive);
+    const ports = portsFor(ctx, this, this.rng.fork("firmware:" + this.boots), this.options.log ?? (() => {}));
+    const router = new Router(ports, { deviceId: this.options.deviceId });
+    this.router = router;
+    router.onEvent((e) => {
+      const logged = Object.assign({ boot: ctx.boot }, e) as LoggedEvent;
+      this.events.push(logged);
+      for (const fn of this.#eventListeners) fn(logged);
+    });
+    router.start();
+  }
+
+  requestReboot(reason: string): void {
+    if (this.#rebootPending) return;
+    this.#rebootPending = true;
+    this.clock.after(0, () => this.#reboot(reason));
+  }
+
+  #reboot(reason: string): void {
+    this.#rebootPending = false;
+    this.reboots.push({ atMs: this.clock.now(), reason });
+    if (this.#ctx) this.#ctx.alive = false;
+    this.router = null;
+    this.defaultRoute = null;
+    this.#hwTimeoutMs = 0;
+    this.clock.after(BOOT_MS, () => this.boot());
+  }
+
+  hwArm(ms: number): void {
+    this.#hwTimeoutMs = ms;
+    this.#hwFedAt = this.clock.now();
+  }
+
+  hwFeed(): void {
+    this.#hwFedAt = this.clock.now();
+  }
+
+  #hwCheck(): void {
+    if (this.#hwTimeoutMs > 0 && this.clock.now() - this.#hwFedAt > this.#hwTimeoutMs) {
+      this.requestReboot("hardware watchdog");
+    }
+  }
+
+  onCarrier(ctx: BootContext, fn: (link: string, up: boolean) => void): void {
+    this.#carrierListeners.push({ ctx, fn });
+  }
+
+  /** Change a link's carrier inputs and tell the firmware if the carrier itself changed. */
+  mutateCarrier(link: SimLink, change: () => void): void {
+    const before = link.carrier;
+    change();
+    const after = link.carrier;
+    if (before === after) return;
+    this.clock.after(CARRIER_EVENT_MS, () => {
+      if (link.carrier !== after) return; // bounced back within the debounce: no event
+      for (const l of this.#carrierListeners) l.ctx.deliver(() => l.fn(link.name, after));
+    });
+  }
+
+  setDefaultRoute(name: string): void {
+    this.defaultRoute = name;
+  }
+
+  resetLink(name: string): void {
+    const link = this.link(name);
+    this.mutateCarrier(link, () => { link.resetting = true; link.wedged = false; });
+    this.clock.after(LINK_RESET_MS, () => this.mutateCarrier(link, () => { link.resetting = false; }));
+  }
+
+  probeStarted(): void {
+    this.inflight++;
+    if (this.inflight > this.maxInflight) this.maxInflight = this.inflight;
+    if (this.inflight > PROBE_SOCKETS) this.budgetViolations++;
+  }
+
+  probeEnded(): void {
+    this.inflight--;
+  }
+
+  /** Freeze the firmware's loop (a busy wait, a blocking driver call). */
+  hang(durationMs: number): void {
+    if (this.#ctx) this.#ctx.frozenUntil = this.clock.now() + durationMs;
+  }
+
+  run(untilMs: number): void {
+    this.clock.runUntil(untilMs);
+  }
+}
