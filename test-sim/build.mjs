@@ -1,6 +1,6 @@
 // Build step: (1) compile the JSON Schemas in src/config into standalone validator code that ships
 // in the firmware (the device has no eval), (2) bundle the simulator, bench and tests for Node.
-import { readFileSync, writeFileSync, readdirSync, mkdirSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync, mkdirSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
@@ -32,6 +32,7 @@ export function generateValidators() {
 }
 
 async function bundle() {
+  rmSync(join(root, "dist"), { recursive: true, force: true });
   const tests = readdirSync(join(root, "test-sim/tests")).filter((f) => f.endsWith(".test.ts"));
   const entryPoints = {
     sim: "test-sim/cli/sim.ts",

@@ -26,7 +26,7 @@ function clockFor(ctx: BootContext): Clock {
   };
 }
 
-function proberFor(ctx: BootContext, world: SimWorld): Prober {
+export function proberFor(ctx: BootContext, world: SimWorld): Prober {
   return {
     probe(linkName: string, target: ProbeTarget, timeoutMs: number, done: (r: ProbeResult) => void): void {
       const link = world.link(linkName);

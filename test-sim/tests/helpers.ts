@@ -1,0 +1,26 @@
+// Shared by the tests: load example scenarios, run them, pick events.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseScenario, type Scenario } from "../scenario/load-scenario";
+import { runScenario, type RunOptions } from "../scenario/run-scenario";
+import type { LoggedEvent } from "../world/world";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const SCENARIOS = ROOT + "test-sim/scenarios/";
+
+export function scenarioText(name: string): string {
+  return readFileSync(SCENARIOS + name + ".json", "utf8");
+}
+
+/** An example scenario, optionally with fields replaced (seed, faults, config...). */
+export function example(name: string, patch: Record<string, unknown> = {}): Scenario {
+  return parseScenario(JSON.stringify({ ...JSON.parse(scenarioText(name)), ...patch }), name);
+}
+
+export function run(sc: Scenario, options?: RunOptions) {
+  return runScenario(sc, options);
+}
+
+export function ofType<T extends LoggedEvent["type"]>(events: LoggedEvent[], type: T): Array<Extract<LoggedEvent, { type: T }>> {
+  return events.filter((e) => e.type === type) as Array<Extract<LoggedEvent, { type: T }>>;
+}
