@@ -21,6 +21,6 @@ export function run(sc: Scenario, options?: RunOptions) {
   return runScenario(sc, options);
 }
 
-export function ofType<T extends LoggedEvent["type"]>(events: LoggedEvent[], type: T): Array<Extract<LoggedEvent, { type: T }>> {
-  return events.filter((e) => e.type === type) as Array<Extract<LoggedEvent, { type: T }>>;
+export function ofType<T extends LoggedEvent["type"]>(events: LoggedEvent[], type: T): Array<LoggedEvent & { type: T }> {
+  return events.filter((e): e is LoggedEvent & { type: T } => e.type === type);
 }
