@@ -52,6 +52,17 @@ async function bundle() {
     sourcemap: "inline",
     logLevel: "warning",
   });
+  // The firmware as one script for an XS worker: src/ plus the port bridge, nothing from Node.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ["test-sim/xs/guest.ts"],
+    outfile: "dist/firmware-xs.js",
+    bundle: true,
+    platform: "neutral",
+    format: "iife",
+    target: "es2022",
+    logLevel: "warning",
+  });
 }
 
 generateValidators();

@@ -23,10 +23,10 @@ function parse(argv: string[]): { file: string; speed: number } {
 }
 
 function status(world: SimWorld): string {
-  const r = world.router;
-  if (!r) return "  (rebooting)";
-  return "  " + r.linkReports().map((l) =>
-    `${l.name === r.controller.active ? "*" : " "}${l.name} ${l.state.padEnd(8)} rtt ${String(l.rttMs).padStart(4)} ms loss ${String(l.lossPct).padStart(3)} %`,
+  const v = world.view();
+  if (!v) return "  (rebooting)";
+  return "  " + v.links.map((l) =>
+    `${l.name === v.active ? "*" : " "}${l.name} ${l.state.padEnd(8)} rtt ${String(l.rttMs).padStart(4)} ms loss ${String(l.lossPct).padStart(3)} %`,
   ).join(" | ");
 }
 

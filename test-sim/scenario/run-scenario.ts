@@ -3,6 +3,8 @@ import type { Scenario } from "./load-scenario";
 import { scheduleFaults } from "./faults";
 import { SimWorld, type LoggedEvent } from "../world/world";
 import { topicsFor } from "../../src/telemetry/topics";
+import { XsHost } from "../xs/xs-host";
+import type { FirmwareView } from "../xs/protocol";
 
 export interface ScenarioResult {
   scenario: string;
@@ -28,12 +30,21 @@ export interface ScenarioResult {
 }
 
 export interface RunOptions {
+  /** Run the firmware in an XS worker instead of this Node process. */
+  xs?: boolean;
   /** Called with the world before it boots (tests add listeners or extra faults). */
   prepare?: (world: SimWorld) => void;
+  /** Called with the world at the end of the run, while the firmware still runs. */
+  inspect?: (world: SimWorld) => void;
+  /** Keep the XS worker alive after the run (the caller disposes world.host). */
+  keep?: boolean;
 }
 
 export function runScenario(sc: Scenario, options: RunOptions = {}): { result: ScenarioResult; world: SimWorld } {
-  const world = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId });
+  let now = (): number => 0;
+  const host = options.xs ? new XsHost(sc.config.watchdog.tickMs, () => now()) : undefined;
+  const world: SimWorld = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId, host });
+  now = () => world.clock.now();
   world.store.set("cfg", sc.configJson);
 
   const open = new Map<string, number[]>();
@@ -61,8 +72,15 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
     open.delete(from);
   });
   options.prepare?.(world);
-  world.boot();
-  world.run(sc.durationMs);
+  let view: FirmwareView | null = null;
+  try {
+    world.boot();
+    world.run(sc.durationMs);
+    view = world.view();
+    options.inspect?.(world);
+  } finally {
+    if (!options.keep) world.host.dispose();
+  }
   for (const list of open.values()) undetected += list.length;
 
   const topics = topicsFor(sc.deviceId);
@@ -78,7 +96,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
     const after = hbTimes.find((t) => t > s.atMs);
     return before === undefined || after === undefined ? -1 : after - before;
   }).filter((g) => g >= 0);
-  const queued = world.router?.telemetry.queued ?? 0;
+  const queued = view?.queued ?? 0;
   const probeBytes: Record<string, number> = {}, probes: Record<string, number> = {};
   for (const l of world.links) {
     probeBytes[l.name] = l.probeBytes;
@@ -104,7 +122,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
     maxProbesInFlight: world.maxInflight,
     socketBudgetViolations: world.budgetViolations,
     storeWrites: world.store.writes,
-    finalActive: world.router?.controller.active ?? null,
+    finalActive: view?.active ?? null,
   };
   return { result, world };
 }

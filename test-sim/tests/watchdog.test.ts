@@ -59,7 +59,9 @@ test("escalation ends in a reboot when nothing helps; boot loops end in safe mod
     config: { version: 7, watchdog: { reprobeAfterMs: 5000, resetAfterMs: 10000, rebootAfterMs: 20000 } },
     faults: [{ atMs: 1000, link: "wan0", kind: "blackhole" }, { atMs: 1000, link: "lte0", kind: "blackhole" }],
   });
-  const { result, world } = run(sc, { prepare: (w) => w.store.set(KEY_GOOD_CONFIG, JSON.stringify({ version: 3 })) });
+  let safeMode = false;
+  const { result } = run(sc, { prepare: (w) => w.store.set(KEY_GOOD_CONFIG, JSON.stringify({ version: 3 })),
+    inspect: (w) => { safeMode = w.view()!.safeMode; } });
   const boots = ofType(result.events, "boot");
   assert.ok(result.reboots.length >= 2);
   assert.ok(result.reboots.every((r) => r.reason.startsWith("no uplink")));
@@ -68,7 +70,7 @@ test("escalation ends in a reboot when nothing helps; boot loops end in safe mod
   assert.ok(ofType(result.events, "watchdog").some((e) => e.action === "safe-mode"));
   // Safe mode runs the known-good config, whose ladder is the default: no reboot in the rest of the run.
   assert.equal(result.reboots.length, 2);
-  assert.equal(world.router?.safeMode, true);
+  assert.equal(safeMode, true);
 });
 
 test("a boot that stays healthy clears the loop count and becomes the known-good config", () => {
@@ -80,7 +82,8 @@ test("a boot that stays healthy clears the loop count and becomes the known-good
 
 test("a broken stored config is rejected with its path, and the router runs on the known-good one", () => {
   const sc = example("primary-blackhole", { links: two, durationMs: 5000, faults: [] });
-  const { result, world } = run(sc, { prepare: (w) => {
+  let version = -1;
+  const { result } = run(sc, { inspect: (w) => { version = w.view()!.configVersion; }, prepare: (w) => {
     w.store.set(KEY_GOOD_CONFIG, JSON.stringify({ version: 2, links: { wan0: { priority: 1 }, lte0: { priority: 2 } } }));
     const orig = w.store.set.bind(w.store);
     // The runner stores the scenario config first; replace it with a broken one before boot.
@@ -89,6 +92,6 @@ test("a broken stored config is rejected with its path, and the router runs on t
   const rej = ofType(result.events, "config-rejected");
   assert.equal(rej.length, 1);
   assert.match(rej[0].error, /\/probe\/intervalMs must be integer/);
-  assert.equal(world.router?.cfg.version, 2);
+  assert.equal(version, 2);
   assert.equal(result.finalActive, "wan0");
 });

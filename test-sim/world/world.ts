@@ -1,6 +1,5 @@
 // The simulated world around one router: links, the broker, persistent storage, a hardware
 // watchdog, and boots. The firmware is the real src/ Router; only its ports are simulated.
-import { Router } from "../../src/router";
 import type { LogLevel } from "../../src/ports";
 import type { RouterEvent } from "../../src/telemetry/events";
 import { BootContext } from "./boot-context";
@@ -9,6 +8,8 @@ import { SimBroker } from "./sim-broker";
 import { SimLink, type LinkSpec } from "./sim-link";
 import { SimStore, portsFor } from "./sim-ports";
 import { VirtualClock } from "./virtual-clock";
+import { nodeHost, type FirmwareHost, type FirmwareInstance } from "./firmware-host";
+import type { FirmwareView } from "../xs/protocol";
 
 /** Time from a carrier change to the driver's event (PHY autoneg/LTE detach are not instant). */
 export const CARRIER_EVENT_MS = 5;
@@ -25,6 +26,8 @@ export interface WorldOptions {
   deviceId: string;
   /** Called with every firmware log line (default: dropped). */
   log?: (level: LogLevel, message: string) => void;
+  /** Where the firmware runs (default: in this Node process). */
+  host?: FirmwareHost;
 }
 
 export type LoggedEvent = RouterEvent & { boot: number };
@@ -37,7 +40,8 @@ export class SimWorld {
   readonly store = new SimStore();
   readonly events: LoggedEvent[] = [];
   readonly reboots: Array<{ atMs: number; reason: string }> = [];
-  router: Router | null = null;
+  readonly host: FirmwareHost;
+  firmware: FirmwareInstance | null = null;
   defaultRoute: string | null = null;
   boots = 0;
   inflight = 0;
@@ -54,6 +58,7 @@ export class SimWorld {
     this.rng = new Rng(options.seed);
     this.links = options.links.map((s) => new SimLink(s, this.rng.fork("link:" + s.name)));
     this.broker = new SimBroker(() => this.clock.now());
+    this.host = options.host ?? nodeHost;
     // The hardware watchdog is outside the firmware: it keeps counting while the loop is hung.
     this.clock.after(100, () => this.#hwCheck(), 100);
   }
@@ -81,14 +86,16 @@ export class SimWorld {
     this.#hwTimeoutMs = 0;
     this.#carrierListeners = this.#carrierListeners.filter((l) => l.ctx.alive);
     const ports = portsFor(ctx, this, this.rng.fork("firmware:" + this.boots), this.options.log ?? (() => {}));
-    const router = new Router(ports, { deviceId: this.options.deviceId });
-    this.router = router;
-    router.onEvent((e) => {
+    this.firmware = this.host.boot(ports, this.boots, this.options.deviceId, (e) => {
       const logged = Object.assign({ boot: ctx.boot }, e) as LoggedEvent;
       this.events.push(logged);
       for (const fn of this.#eventListeners) fn(logged);
     });
-    router.start();
+  }
+
+  /** The running firmware's state, or null while it reboots. */
+  view(): FirmwareView | null {
+    return this.firmware?.view() ?? null;
   }
 
   requestReboot(reason: string): void {
@@ -101,7 +108,7 @@ export class SimWorld {
     this.#rebootPending = false;
     this.reboots.push({ atMs: this.clock.now(), reason });
     if (this.#ctx) this.#ctx.alive = false;
-    this.router = null;
+    this.firmware = null;
     this.defaultRoute = null;
     this.#hwTimeoutMs = 0;
     this.clock.after(BOOT_MS, () => this.boot());
