@@ -1,5 +1,6 @@
 // Shared by the tests: load example scenarios, run them, pick events.
 import { readFileSync } from "node:fs";
+import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { parseScenario, type Scenario } from "../scenario/load-scenario";
 import { runScenario, type RunOptions } from "../scenario/run-scenario";
@@ -17,8 +18,18 @@ export function example(name: string, patch: Record<string, unknown> = {}): Scen
   return parseScenario(JSON.stringify({ ...JSON.parse(scenarioText(name)), ...patch }), name);
 }
 
-export function run(sc: Scenario, options?: RunOptions) {
-  return runScenario(sc, options);
+/**
+ * Run a scenario with the firmware in Node and again inside an XS worker, and insist the two event
+ * logs and scores are identical: every scenario in the test suite checks both hosts.
+ * XS=0 skips the XS run (quicker local iteration; CI always runs both).
+ */
+export function run(sc: Scenario, options: RunOptions = {}) {
+  const node = runScenario(sc, options);
+  if (process.env.XS !== "0") {
+    const xs = runScenario(sc, { ...options, xs: true });
+    assert.equal(JSON.stringify(xs.result), JSON.stringify(node.result), `${sc.name} (seed ${sc.seed}): XS and Node runs differ`);
+  }
+  return node;
 }
 
 export function ofType<T extends LoggedEvent["type"]>(events: LoggedEvent[], type: T): Array<LoggedEvent & { type: T }> {

@@ -1,0 +1,14 @@
+// HardwareWatchdog on the esp_task_wdt native module (hardware/native/watchdog); reboot through
+// System.restart().
+import TaskWatchdog from "taskwdt";
+import type { HardwareWatchdog } from "../../src/ports";
+import { log } from "./log";
+
+export const watchdog: HardwareWatchdog = {
+  arm: (ms) => TaskWatchdog.arm(ms),
+  feed: () => TaskWatchdog.feed(),
+  reboot(reason) {
+    log.log("error", "reboot: " + reason);
+    System.restart();
+  },
+};

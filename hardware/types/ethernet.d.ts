@@ -1,0 +1,14 @@
+// @moddable/typings 5.6.0 has no typings for the legacy `ethernet` module; this declares the part
+// we use, as modules/network/ethernet/ethernet.js defines it.
+declare module "ethernet" {
+  export type EthernetMessage = "connect" | "disconnect" | "gotIP" | "lostIP";
+  export default class Ethernet {
+    constructor(dictionary: Record<string, never> | undefined, onNotify?: (message: EthernetMessage) => void);
+    close(): void;
+    static start(): void;
+    static readonly gotIP: "gotIP";
+    static readonly lostIP: "lostIP";
+    static readonly connected: "connect";
+    static readonly disconnected: "disconnect";
+  }
+}

@@ -1,0 +1,22 @@
+// The two small native modules in hardware/native/ (no Moddable module covers them).
+declare module "taskwdt" {
+  /** esp_task_wdt: watch the XS task; the chip resets if feed() stops for timeoutMs. */
+  const TaskWatchdog: {
+    arm(timeoutMs: number): void;
+    feed(): void;
+  };
+  export default TaskWatchdog;
+}
+
+declare module "netif" {
+  /** esp_netif keys: "ETH_DEF", "WIFI_STA_DEF", "PPP_DEF". */
+  const Netif: {
+    /** Make the interface the default route (esp_netif_set_default_netif). */
+    setDefault(ifkey: string): boolean;
+    /** Link up at the driver (carrier / association / PPP up). */
+    isUp(ifkey: string): boolean;
+    /** One ICMP echo bound to the interface (esp_ping with .interface); callback gets RTT ms or -1. */
+    ping(ifkey: string, address: string, timeoutMs: number, callback: (rttMs: number) => void): void;
+  };
+  export default Netif;
+}
