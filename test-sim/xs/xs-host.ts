@@ -80,14 +80,18 @@ class XsBoot implements FirmwareInstance {
 export class XsHost implements FirmwareHost {
   readonly name = "xs";
   readonly worker: XsWorker;
-  /** Heap slots and allocation right after the firmware code was evaluated, before any boot. */
+  /** Heap of a bare XS worker, after gc. */
+  readonly bare: Meter;
+  /** Heap after the firmware code was evaluated, before any boot, after gc. */
   readonly loaded: Meter;
   readonly tick: TickMeter = { ticks: 0, computeSum: 0, computeMax: 0 };
   #current: XsBoot | null = null;
 
   constructor(readonly tickMs: number, private readonly now: () => number) {
     this.worker = new XsWorker((msg) => JSON.stringify(this.#current ? this.#current.answer(JSON.parse(msg) as QueryMessage) : null));
-    this.loaded = this.worker.evaluate(readFileSync(BUNDLE, "utf8"));
+    this.bare = this.worker.evaluate("gc()");
+    this.worker.evaluate(readFileSync(BUNDLE, "utf8"));
+    this.loaded = this.worker.evaluate("gc()");
   }
 
   command(boot: XsBoot, c: CommandBody): unknown {
