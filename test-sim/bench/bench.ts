@@ -100,58 +100,6 @@ function xsMeter(): void {
 }
 
 const t0 = performance.now();
-      const r = who.run(scenario("lossy-day", seed, DAY, links, []));
-      wall += performance.now() - t0;
-      falseF += r.falseFailovers;
-      active += r.probeBytes.wan0;
-      standby += r.probeBytes.lte0;
-    }
-    console.log(row([who.name, String(falseF), String(Math.round(active / DAY_SEEDS)), String(Math.round(standby / DAY_SEEDS)),
-      (wall / DAY_SEEDS / 1000).toFixed(2)], w));
-  }
-  const clean = runScenario(scenario("clean-day", 1, DAY, LINKS, [])).result;
-  console.log(`clean links, this firmware: probe bytes/day active ${clean.probeBytes.wan0}, standby ${clean.probeBytes.lte0} ` +
-    `(probes/day ${clean.probes.wan0} and ${clean.probes.lte0})`);
-}
-
-function heartbeatGap(): void {
-  const gaps: number[] = [];
-  for (let seed = 1; seed <= Math.min(SEEDS, 50); seed++) gaps.push(...runScenario(faultScenario("blackhole", seed)).result.heartbeatGapMs);
-  const s = stats(gaps);
-  console.log(`\nheartbeat gap across a blackhole failover (heartbeat every 10 s; ${s.n} runs): median ${fmt(s.median)}, worst ${fmt(s.worst)}`);
-}
-
-/** The firmware inside XS for a simulated day: compute per control tick, heap after 1 h and 24 h. */
-function xsMeter(): void {
-  const sc = scenario("xs-day", 1, DAY, [{ ...LINKS[0], jitterMs: 200, loss: 0.1 }, LINKS[1]], []);
-  const heap: Array<[string, Meter]> = [];
-  const t = performance.now();
-  runScenario(sc, {
-    xs: true,
-    prepare: (world) => {
-      const host = world.host as XsHost;
-      heap.push(["bare XS worker", host.bare]);
-      heap.push(["firmware code evaluated, before boot", host.loaded]);
-      world.clock.at(60000, () => heap.push(["after 1 simulated minute", host.heapAfterGc()]));
-      world.clock.at(3600000, () => heap.push(["after 1 simulated hour", host.heapAfterGc()]));
-    },
-    inspect: (world) => {
-      const host = world.host as XsHost;
-      heap.push(["after 24 simulated hours", host.heapAfterGc()]);
-      const tk = host.tick;
-      console.log(`\nXS meter, firmware in an xsnap worker, 24 h with the lossy primary (wall ${((performance.now() - t) / 1000).toFixed(1)} s):`);
-      console.log(`  compute per control tick (${tk.ticks} ticks): mean ${Math.round(tk.computeSum / tk.ticks)}, max ${tk.computeMax}`);
-    },
-  });
-  for (const [when, m] of heap) console.log(`  heap slots ${String(m.currentHeapCount).padStart(6)}  ${when} (after gc; allocated ${m.allocate} bytes)`);
-  const slots = (i: number) => heap[i][1].currentHeapCount;
-  const grew = slots(heap.length - 1) - slots(3);
-  console.log(`  heap change from 1 h to 24 h: ${grew >= 0 ? "+" : ""}${grew} slots`);
-  console.log(`  the running router's own heap (24 h minus code evaluated): ${slots(heap.length - 1) - slots(1)} slots ` +
-    `(ESP32 creation: 4,928 heap slots; on the device the code is preloaded into flash, not the heap)`);
-}
-
-const t0 = performance.now();
 console.log("uplink failover bench (virtual clock; figures are simulated time unless marked wall)");
 detection("blackhole", everyone);
 // mwan3 (netifd ifdown hotplug) and pfSense react to an interface going down by event, as this
