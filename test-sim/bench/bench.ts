@@ -69,7 +69,29 @@ function day(): void {
   for (const who of everyone) {
     let falseF = 0, active = 0, standby = 0, wall = 0;
     for (let seed = 1; seed <= DAY_SEEDS; seed++) {
-      /** The firmware inside XS for a simulated day: compute per control tick, heap after 1 h and 24 h. */
+      const t0 = performance.now();
+      const r = who.run(scenario("lossy-day", seed, DAY, links, []));
+      wall += performance.now() - t0;
+      falseF += r.falseFailovers;
+      active += r.probeBytes.wan0;
+      standby += r.probeBytes.lte0;
+    }
+    console.log(row([who.name, String(falseF), String(Math.round(active / DAY_SEEDS)), String(Math.round(standby / DAY_SEEDS)),
+      (wall / DAY_SEEDS / 1000).toFixed(2)], w));
+  }
+  const clean = runScenario(scenario("clean-day", 1, DAY, LINKS, [])).result;
+  console.log(`clean links, this firmware: probe bytes/day active ${clean.probeBytes.wan0}, standby ${clean.probeBytes.lte0} ` +
+    `(probes/day ${clean.probes.wan0} and ${clean.probes.lte0})`);
+}
+
+function heartbeatGap(): void {
+  const gaps: number[] = [];
+  for (let seed = 1; seed <= Math.min(SEEDS, 50); seed++) gaps.push(...runScenario(faultScenario("blackhole", seed)).result.heartbeatGapMs);
+  const s = stats(gaps);
+  console.log(`\nheartbeat gap across a blackhole failover (heartbeat every 10 s; ${s.n} runs): median ${fmt(s.median)}, worst ${fmt(s.worst)}`);
+}
+
+/** The firmware inside XS for a simulated day: compute per control tick, heap after 1 h and 24 h. */
 function xsMeter(): void {
   const sc = scenario("xs-day", 1, DAY, [{ ...LINKS[0], jitterMs: 200, loss: 0.1 }, LINKS[1]], []);
   const heap: Array<[string, Meter]> = [];
