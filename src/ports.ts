@@ -103,6 +103,8 @@ export interface HardwareWatchdog {
   arm(timeoutMs: number): void;
   feed(): void;
   reboot(reason: string): void;
+  /** XS heap slots in use: memory is part of the health the supervisor reports. */
+  heapUsed(): number;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -1,78 +1,92 @@
 // The control plane, assembled: boot guard -> config -> one monitor per uplink -> failover
-// controller -> supervisor -> telemetry. Hosts (hardware/main.ts, the simulator) build the ports and
-// call start(); nothing here knows which host it runs on.
+// controller -> supervisor, with telemetry and the fleet's commands beside them. Hosts
+// (hardware/main.ts, the simulator) build the ports and call start(); nothing here knows which
+// host it runs on. A new config rebuilds the plane in place, seeded with what the old one knew, so
+// traffic and the broker session carry on.
 import type { Ports } from "./ports";
 import type { DeviceConfig } from "./config/config";
 import { loadBootConfig, peekBootLoopCount } from "./config/boot-config";
-import { countBoot, markStable } from "./watchdog/boot-guard";
+import { pointTo, switchTo } from "./config/config-slots";
+import { countBoot, markStable, nextEpoch } from "./watchdog/boot-guard";
 import { LinkMonitor } from "./health/link-monitor";
 import { SocketBudget } from "./health/socket-budget";
 import { FailoverController } from "./failover/controller";
 import { Supervisor } from "./watchdog/supervisor";
 import { EventLog, type RouterEvent } from "./telemetry/events";
 import { Telemetry, type LinkReport } from "./telemetry/telemetry";
+import { Inbound, type CommandTarget } from "./telemetry/inbound";
 
-export const FIRMWARE_VERSION = "0.1.0";
+export const FIRMWARE_VERSION = "0.2.0";
 
 export interface RouterOptions {
   deviceId: string;
 }
 
-export class Router {
+interface Plane {
+  cfg: DeviceConfig;
+  budget: SocketBudget;
+  monitors: LinkMonitor[];
+  controller: FailoverController;
+  supervisor: Supervisor;
+}
+
+/** A config on trial: rolled back if the router cannot reach its uplinks or the broker in time. */
+interface Trial {
+  previous: { cfg: DeviceConfig; json: string | null; slot: 0 | 1 };
+  timer: unknown;
+}
+
+export class Router implements CommandTarget {
   readonly events: EventLog;
-  readonly cfg: DeviceConfig;
   readonly safeMode: boolean;
   readonly boots: number;
-  readonly monitors: LinkMonitor[];
-  readonly controller: FailoverController;
-  readonly supervisor: Supervisor;
+  readonly epoch: number;
   readonly telemetry: Telemetry;
-  readonly budget: SocketBudget;
+  readonly inbound: Inbound;
   #ports: Ports;
+  #plane: Plane;
   #configJson: string | null;
   #configRejected: string | null;
   #configSource: string;
+  #trial: Trial | null = null;
+  #rebooting = false;
 
   constructor(ports: Ports, options: RouterOptions) {
     this.#ports = ports;
-    const { clock, store, uplinks } = ports;
+    const { clock, store } = ports;
     this.events = new EventLog(() => clock.now());
     const boot = countBoot(store, peekBootLoopCount(store));
     this.boots = boot.boots;
     this.safeMode = boot.safeMode;
+    this.epoch = nextEpoch(store);
     const bc = loadBootConfig(store, boot.safeMode);
-    this.cfg = bc.cfg;
     this.#configJson = bc.json;
     this.#configRejected = bc.rejected;
     this.#configSource = bc.source;
-
-    this.budget = new SocketBudget(this.cfg.probe.maxInFlight);
-    this.monitors = uplinks.list().map((l) => new LinkMonitor({
-      link: l.name, cfg: this.cfg, clock, prober: ports.prober, budget: this.budget, carrier: uplinks.carrier(l.name),
-      onStep: (m, from, step) => {
-        this.events.emit({ type: "link-state", link: m.link, from, to: step.to, reason: step.transition });
-        this.controller.linkChanged(m.link, from, step.to, step.transition);
-      },
-    }));
-    this.controller = new FailoverController(this.cfg, this.monitors, uplinks, this.events, () => clock.now());
+    this.#plane = this.#build(bc.cfg, null);
     this.telemetry = new Telemetry({
-      deviceId: options.deviceId, firmware: FIRMWARE_VERSION, cfg: this.cfg, clock, random: ports.random,
-      mqtt: ports.mqtt, events: this.events, safeMode: this.safeMode, boots: this.boots,
+      deviceId: options.deviceId, firmware: FIRMWARE_VERSION, cfg: bc.cfg, clock, random: ports.random,
+      mqtt: ports.mqtt, store, events: this.events, safeMode: this.safeMode, boots: this.boots, epoch: this.epoch,
       links: () => this.linkReports(), active: () => this.controller.active,
+      extra: () => ({ heap: ports.watchdog.heapUsed(), rejected: this.inbound.rejected, safeMode: this.safeMode ? 1 : 0 }),
+      onConnected: () => this.inbound.subscribe(),
+      onMessage: (topic, payload) => this.inbound.handle(topic, payload),
     });
-    this.supervisor = new Supervisor({
-      cfg: this.cfg, clock, hw: ports.watchdog, uplinks, monitors: this.monitors, controller: this.controller,
-      events: this.events, onStable: () => markStable(store, this.safeMode ? null : this.#configJson),
-    });
-    uplinks.onCarrier((link, up) => this.monitors.find((m) => m.link === link)?.setCarrier(up));
+    this.inbound = new Inbound(this.telemetry.topics, ports.mqtt, this.events, this);
+    ports.uplinks.onCarrier((link, up) => this.#plane.monitors.find((m) => m.link === link)?.setCarrier(up));
   }
+
+  get cfg(): DeviceConfig { return this.#plane.cfg; }
+  get monitors(): readonly LinkMonitor[] { return this.#plane.monitors; }
+  get controller(): FailoverController { return this.#plane.controller; }
+  get supervisor(): Supervisor { return this.#plane.supervisor; }
+  get budget(): SocketBudget { return this.#plane.budget; }
 
   onEvent(fn: (e: RouterEvent) => void): void {
     this.events.on(fn);
   }
 
   start(): void {
-    const log = this.#ports.log;
     this.events.emit({ type: "boot", safeMode: this.safeMode, boots: this.boots, configVersion: this.cfg.version });
     if (this.safeMode) {
       this.events.emit({ type: "watchdog", action: "safe-mode", detail: `${this.boots} boots without becoming stable; running ${this.#configSource} config` });
@@ -80,21 +94,117 @@ export class Router {
     if (this.#configRejected !== null) {
       this.events.emit({ type: "config-rejected", source: "store", error: this.#configRejected });
     }
-    log.log("info", `router up: ${this.monitors.length} links, config v${this.cfg.version} (${this.#configSource})`);
+    this.#ports.log.log("info", `router up: ${this.monitors.length} links, config v${this.cfg.version} (${this.#configSource})`);
     this.telemetry.start();
-    this.supervisor.start();
-    for (const m of this.monitors) m.start();
+    this.#startPlane(this.#plane);
   }
 
   stop(): void {
-    this.supervisor.stop();
+    this.#stopPlane(this.#plane);
     this.telemetry.stop();
-    for (const m of this.monitors) m.stop();
   }
 
   linkReports(): LinkReport[] {
     return this.monitors.map((m) => ({
       name: m.link, state: m.state, rttMs: Math.round(m.srttMs), lossPct: Math.round(m.lossPct), jitterMs: Math.round(m.jitterMs),
     }));
+  }
+
+  // ---- CommandTarget: what the fleet may ask ----
+
+  applyConfig(cfg: DeviceConfig, json: string): string | null {
+    if (this.safeMode) return "safe mode: running the known-good config until the next stable boot";
+    const unknown = Object.keys(cfg.links).filter((l) => !this.monitors.some((m) => m.link === l));
+    if (unknown.length > 0) return `/config/links: no uplink named ${unknown.join(", ")}`;
+    const store = this.#ports.store;
+    const previous = { cfg: this.cfg, json: this.#configJson, slot: switchTo(store, json) };
+    if (this.#trial) this.#ports.clock.cancel(this.#trial.timer);
+    this.#trial = { previous: this.#trial?.previous ?? previous, timer: null };
+    this.#replacePlane(cfg, json);
+    this.events.emit({ type: "config-applied", version: cfg.version });
+    const trial = this.#trial;
+    trial.timer = this.#ports.clock.once(cfg.telemetry.configGraceMs, () => this.#judgeTrial(trial));
+    return null;
+  }
+
+  pin(link: string, holdMs: number): string | null {
+    if (!this.monitors.some((m) => m.link === link)) return `/link: no uplink named '${link}'`;
+    const error = this.controller.pin(link, holdMs);
+    if (error === null) this.events.emit({ type: "pinned", link, holdMs });
+    return error;
+  }
+
+  reboot(reason: string, delayMs: number): void {
+    if (this.#rebooting) return;
+    this.#rebooting = true;
+    this.telemetry.queue.flush();
+    this.#ports.clock.once(delayMs, () => this.#ports.watchdog.reboot(reason));
+  }
+
+  probeNow(link: string | null): string | null {
+    const targets = link === null ? this.monitors : this.monitors.filter((m) => m.link === link);
+    if (targets.length === 0) return `/link: no uplink named '${link}'`;
+    for (const m of targets) m.reprobe();
+    return null;
+  }
+
+  // ---- the plane ----
+
+  #build(cfg: DeviceConfig, from: Plane | null): Plane {
+    const { clock, uplinks } = this.#ports;
+    const budget = new SocketBudget(cfg.probe.maxInFlight);
+    const monitors = uplinks.list().map((l) => {
+      const old = from?.monitors.find((m) => m.link === l.name);
+      return new LinkMonitor({
+        link: l.name, cfg, clock, prober: this.#ports.prober, budget, carrier: uplinks.carrier(l.name),
+        seed: old ? { state: old.state, since: old.since } : undefined,
+        onStep: (m, prev, step) => {
+          this.events.emit({ type: "link-state", link: m.link, from: prev, to: step.to, reason: step.transition });
+          plane.controller.linkChanged(m.link, prev, step.to, step.transition);
+        },
+      });
+    });
+    const controller = new FailoverController(cfg, monitors, uplinks, this.events, () => clock.now(),
+      from ? { active: from.controller.active, lastSwitchAt: from.controller.lastSwitchAt } : undefined);
+    const supervisor = new Supervisor({
+      cfg, clock, hw: this.#ports.watchdog, uplinks, monitors, controller, events: this.events,
+      onStable: () => markStable(this.#ports.store, this.safeMode ? null : this.#configJson),
+      beforeReboot: () => this.telemetry.queue.flush(),
+    });
+    const plane: Plane = { cfg, budget, monitors, controller, supervisor };
+    return plane;
+  }
+
+  #startPlane(p: Plane): void {
+    p.supervisor.start();
+    for (const m of p.monitors) m.start();
+  }
+
+  #stopPlane(p: Plane): void {
+    p.supervisor.stop();
+    for (const m of p.monitors) m.stop();
+  }
+
+  #replacePlane(cfg: DeviceConfig, json: string | null): void {
+    const old = this.#plane;
+    this.#stopPlane(old);
+    this.#plane = this.#build(cfg, old);
+    this.#configJson = json;
+    this.telemetry.setConfig(cfg);
+    this.#startPlane(this.#plane);
+  }
+
+  /** End of the grace period: keep the new config only if an uplink and the broker work. */
+  #judgeTrial(trial: Trial): void {
+    if (this.#trial !== trial) return;
+    this.#trial = null;
+    const uplink = this.controller.healthy();
+    if (uplink && this.telemetry.connected) return;
+    const p = trial.previous;
+    const version = this.cfg.version;
+    pointTo(this.#ports.store, p.slot);
+    this.#replacePlane(p.cfg, p.json);
+    this.events.emit({ type: "config-rolled-back", version, restored: p.cfg.version,
+      reason: uplink ? "broker unreachable" : "no working uplink" });
   }
 }

@@ -2,7 +2,8 @@
 // broken) the last known-good one, or the built-in defaults. A broken stored config is reported,
 // never half-applied.
 import type { Store } from "../ports";
-import { KEY_CONFIG, KEY_GOOD_CONFIG } from "../watchdog/boot-guard";
+import { KEY_GOOD_CONFIG } from "../watchdog/boot-guard";
+import { activeConfigKey } from "./config-slots";
 import { defaultConfig, parseConfig, type DeviceConfig } from "./config";
 
 export interface BootConfig {
@@ -23,7 +24,7 @@ function fromKey(store: Store, key: string): { cfg: DeviceConfig; json: string }
 export function loadBootConfig(store: Store, safeMode: boolean): BootConfig {
   let rejected: string | null = null;
   if (!safeMode) {
-    const s = fromKey(store, KEY_CONFIG);
+    const s = fromKey(store, activeConfigKey(store));
     if (s && "cfg" in s) return { cfg: s.cfg, json: s.json, source: "stored", rejected };
     if (s) rejected = s.error;
   }
@@ -34,6 +35,6 @@ export function loadBootConfig(store: Store, safeMode: boolean): BootConfig {
 
 /** The boot-loop limit must be known before the config is chosen: read it leniently. */
 export function peekBootLoopCount(store: Store): number {
-  const s = fromKey(store, KEY_CONFIG);
+  const s = fromKey(store, activeConfigKey(store));
   return s && "cfg" in s ? s.cfg.watchdog.bootLoopCount : defaultConfig().watchdog.bootLoopCount;
 }

@@ -27,7 +27,7 @@ export interface DeviceConfig {
     reprobeAfterMs: number; resetAfterMs: number; rebootAfterMs: number;
     bootLoopCount: number; stableAfterMs: number;
   };
-  telemetry: { heartbeatMs: number; keepAliveS: number; queueMax: number };
+  telemetry: { heartbeatMs: number; keepAliveS: number; queueMax: number; queueFlushMs: number; configGraceMs: number };
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -7,7 +7,10 @@ import type { LinkMonitor } from "../health/link-monitor";
 import type { LinkState } from "../health/link-state";
 import type { EventLog } from "../telemetry/events";
 import { FlapDamper } from "./dampening";
-import { decide, type Candidate } from "./policy";
+import { decide, type Candidate, type Decision } from "./policy";
+
+/** Stay where the pin put us: decisions of this shape change nothing. */
+const PINNED_HOLD: Decision = { to: "", kind: "failover", reason: "pinned" };
 
 export class FailoverController {
   #active: string | null = null;
@@ -18,13 +21,22 @@ export class FailoverController {
   switches = 0;
   #listeners: Array<(from: string | null, to: string) => void> = [];
 
+  #pinned: string | null = null;
+  #pinnedUntil = 0;
+
   constructor(
     private readonly cfg: DeviceConfig,
     private readonly monitors: readonly LinkMonitor[],
     private readonly uplinks: Uplinks,
     private readonly events: EventLog,
     private readonly now: () => number,
+    /** Carried over from the controller this one replaces (config change). */
+    seed?: { active: string | null; lastSwitchAt: number },
   ) {
+    if (seed) {
+      this.#active = seed.active;
+      this.#lastSwitchAt = seed.lastSwitchAt;
+    }
     for (const m of monitors) {
       this.#dampers.set(m.link, new FlapDamper(cfg.failover.dampening));
       this.#candidates.push({
@@ -35,6 +47,22 @@ export class FailoverController {
   }
 
   get active(): string | null { return this.#active; }
+  get lastSwitchAt(): number { return this.#lastSwitchAt; }
+
+  /** Operator override: carry traffic on `link` for `holdMs` while it is usable (0 releases). */
+  pin(link: string, holdMs: number): string | null {
+    if (holdMs === 0) {
+      this.#pinned = null;
+      this.evaluate();
+      return null;
+    }
+    const m = this.monitors.find((x) => x.link === link);
+    if (!m || (m.state !== "up" && m.state !== "degraded")) return `/link: '${link}' is ${m ? m.state : "unknown"}, not usable`;
+    this.#pinned = link;
+    this.#pinnedUntil = this.now() + holdMs;
+    this.evaluate();
+    return null;
+  }
 
   onSwitch(fn: (from: string | null, to: string) => void): void {
     this.#listeners.push(fn);
@@ -69,7 +97,8 @@ export class FailoverController {
       c.lossPct = m.lossPct;
       c.suppressed = (this.#dampers.get(m.link) as FlapDamper).suppressed(now);
     }
-    const d = decide(now, this.#active, this.#lastSwitchAt, this.#candidates, this.cfg.failover);
+    const d = this.#pinnedDecision(now) ?? decide(now, this.#active, this.#lastSwitchAt, this.#candidates, this.cfg.failover);
+    if (d === PINNED_HOLD) return;
     if (d === null) {
       this.#reportNoUplink();
       return;
@@ -83,6 +112,17 @@ export class FailoverController {
     this.uplinks.setDefault(d.to);
     this.events.emit({ type: d.kind, from, to: d.to, reason: d.reason });
     for (const fn of this.#listeners) fn(from, d.to);
+  }
+
+  /** A live pin wins over the policy while its link is usable; then the policy takes over again. */
+  #pinnedDecision(now: number): Decision | null {
+    if (this.#pinned === null) return null;
+    const c = this.#candidates.find((x) => x.name === this.#pinned);
+    if (now >= this.#pinnedUntil || !c || (c.state !== "up" && c.state !== "degraded")) {
+      this.#pinned = null;
+      return null;
+    }
+    return c.name === this.#active ? PINNED_HOLD : { to: c.name, kind: "failover", reason: "manual" };
   }
 
   /** True while the router has a link it can use. */

@@ -34,6 +34,8 @@ export interface LinkMonitorOptions {
   prober: Prober;
   budget: SocketBudget;
   carrier: boolean;
+  /** What an earlier monitor of this link knew (a config change rebuilds the monitors). */
+  seed?: { state: LinkState; since: number };
   onStep: (monitor: LinkMonitor, from: LinkState, step: Step) => void;
 }
 
@@ -74,6 +76,10 @@ export class LinkMonitor {
       this.#slots.push({ busy: false, token: 0, startedAt: 0, timeoutMs: 0, target: null, inRound: false });
     }
     this.#since = o.clock.now();
+    if (o.seed && o.carrier) {
+      this.#state = o.seed.state;
+      this.#since = o.seed.since;
+    }
     this.#limits = { upSuccesses: o.cfg.probe.upSuccesses, recoverMs: o.cfg.health.recoverMs };
   }
 

@@ -11,7 +11,10 @@ export type EventBody =
   | { type: "watchdog"; action: WatchdogAction; detail: string }
   | { type: "boot"; safeMode: boolean; boots: number; configVersion: number }
   | { type: "config-rejected"; source: string; error: string }
-  | { type: "config-applied"; version: number };
+  | { type: "config-applied"; version: number }
+  | { type: "config-rolled-back"; version: number; restored: number; reason: string }
+  | { type: "cmd-rejected"; cmd: string; error: string }
+  | { type: "pinned"; link: string; holdMs: number };
 
 export type WatchdogAction = "reprobe" | "reset-link" | "reboot" | "stuck-probe" | "loop-stall" | "starve" | "safe-mode";
 

@@ -1,12 +1,14 @@
 // The router's voice towards the fleet: one MQTT session over the active uplink, birth and retained
 // state on every connect, a last will that says offline, periodic heartbeats, and QoS 1 events that
-// stay queued until the broker acknowledges them. After a failover the session is rebuilt over the
-// new link at once instead of waiting for keepalive to notice the old path is dead.
-import type { Clock, MqttSession, Random } from "../ports";
+// stay in the store-and-forward queue until the broker acknowledges them. After a failover the
+// session is rebuilt over the new link at once instead of waiting for keepalive to notice the old
+// path is dead. Reconnects back off exponentially with full jitter.
+import type { Clock, MqttSession, Random, Store } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { EventLog, RouterEvent } from "./events";
 import { topicsFor, type Topics } from "./topics";
 import { fullJitterDelay } from "./backoff";
+import { EventQueue, type QueuedEvent } from "./event-queue";
 
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 60000;
@@ -26,22 +28,25 @@ export interface TelemetryDeps {
   clock: Clock;
   random: Random;
   mqtt: MqttSession;
+  store: Store;
   events: EventLog;
   safeMode: boolean;
   boots: number;
+  /** Increments every boot: with seq (0..255 per boot) it names each event uniquely. */
+  epoch: number;
   links: () => LinkReport[];
   active: () => string | null;
-}
-
-interface Pending {
-  seq: number;
-  payload: string;
-  inflight: boolean;
+  /** Extra heartbeat fields (heap, rejected counts...). */
+  extra: () => Record<string, number>;
+  onConnected: () => void;
+  onMessage: (topic: string, payload: string) => void;
 }
 
 export class Telemetry {
+  readonly topics: Topics;
+  readonly queue: EventQueue;
   #d: TelemetryDeps;
-  #t: Topics;
+  #cfg: DeviceConfig;
   #connected = false;
   #connecting = false;
   #link: string | null = null;
@@ -50,30 +55,44 @@ export class Telemetry {
   #hbTimer: unknown = null;
   #hbSeq = 0;
   #birthSeq = 0;
-  #queue: Pending[] = [];
-  /** Events dropped because the offline queue was full. */
-  dropped = 0;
   heartbeatsSent = 0;
+  connects = 0;
 
   constructor(d: TelemetryDeps) {
     this.#d = d;
-    this.#t = topicsFor(d.deviceId);
+    this.#cfg = d.cfg;
+    this.topics = topicsFor(d.deviceId);
+    this.queue = new EventQueue(d.store, d.clock, d.cfg.telemetry.queueMax, d.cfg.telemetry.queueFlushMs);
+    this.queue.restore();
     d.mqtt.onConnected(() => this.#onConnected());
     d.mqtt.onDisconnected(() => this.#onDisconnected());
+    d.mqtt.onMessage((topic, payload) => d.onMessage(topic, payload));
     d.events.on((e) => this.#enqueue(e));
   }
 
   get connected(): boolean { return this.#connected; }
-  get queued(): number { return this.#queue.length; }
+  get queued(): number { return this.queue.length; }
+  get dropped(): number { return this.queue.dropped; }
 
   start(): void {
-    this.#hbTimer = this.#d.clock.every(this.#d.cfg.telemetry.heartbeatMs, () => this.#heartbeat());
+    this.#hbTimer = this.#d.clock.every(this.#cfg.telemetry.heartbeatMs, () => this.#heartbeat());
   }
 
   stop(): void {
     this.#d.clock.cancel(this.#hbTimer);
     if (this.#retryTimer !== null) this.#d.clock.cancel(this.#retryTimer);
     this.#d.mqtt.disconnect();
+  }
+
+  /** A new config: heartbeat period and queue bound follow it; the session stays up. */
+  setConfig(cfg: DeviceConfig): void {
+    const periodChanged = cfg.telemetry.heartbeatMs !== this.#cfg.telemetry.heartbeatMs;
+    this.#cfg = cfg;
+    this.queue.setMax(cfg.telemetry.queueMax);
+    if (periodChanged) {
+      this.#d.clock.cancel(this.#hbTimer);
+      this.start();
+    }
   }
 
   /** The default route moved: rebuild the session over it now. */
@@ -83,7 +102,15 @@ export class Telemetry {
     this.#attempt = 0;
     if (this.#connected || this.#connecting) this.#d.mqtt.disconnect();
     this.#connected = false;
+    this.queue.resend();
     this.#connect();
+  }
+
+  publishState(): void {
+    if (this.#connected) {
+      this.#d.mqtt.publish({ topic: this.topics.state, qos: 1, retain: true,
+        payload: JSON.stringify({ online: true, active: this.#d.active() }) });
+    }
   }
 
   #connect(): void {
@@ -93,9 +120,9 @@ export class Telemetry {
     this.#connecting = true;
     this.#d.mqtt.connect({
       clientId: this.#d.deviceId,
-      keepAliveS: this.#d.cfg.telemetry.keepAliveS,
+      keepAliveS: this.#cfg.telemetry.keepAliveS,
       link: this.#link,
-      will: { topic: this.#t.state, payload: JSON.stringify({ online: false }), qos: 1, retain: true },
+      will: { topic: this.topics.state, payload: JSON.stringify({ online: false }), qos: 1, retain: true },
     });
   }
 
@@ -103,15 +130,16 @@ export class Telemetry {
     this.#connected = true;
     this.#connecting = false;
     this.#attempt = 0;
+    this.connects++;
     const d = this.#d;
-    const m = d.mqtt;
     this.#birthSeq = (this.#birthSeq + 1) & 0xffff;
-    m.publish({ topic: this.#t.birth, qos: 1, retain: false, payload: JSON.stringify({
-      firmware: d.firmware, configVersion: d.cfg.version, safeMode: d.safeMode, boots: d.boots,
+    d.mqtt.publish({ topic: this.topics.birth, qos: 1, retain: false, payload: JSON.stringify({
+      firmware: d.firmware, configVersion: this.#cfg.version, safeMode: d.safeMode, boots: d.boots, epoch: d.epoch,
       birthSeq: this.#birthSeq, links: d.links().map((l) => l.name),
     }) });
-    m.publish({ topic: this.#t.state, qos: 1, retain: true, payload: JSON.stringify({ online: true, active: d.active() }) });
-    for (const p of this.#queue) p.inflight = false;
+    this.publishState();
+    d.onConnected();
+    this.queue.resend();
     this.#flush();
     // The fleet should see the new path at once, not a heartbeat period later.
     this.#heartbeat();
@@ -121,7 +149,7 @@ export class Telemetry {
     const was = this.#connected || this.#connecting;
     this.#connected = false;
     this.#connecting = false;
-    for (const p of this.#queue) p.inflight = false;
+    this.queue.resend();
     if (!was || this.#retryTimer !== null) return;
     const delay = fullJitterDelay(this.#attempt++, BACKOFF_BASE_MS, BACKOFF_CAP_MS, this.#d.random.next());
     this.#retryTimer = this.#d.clock.once(delay, () => {
@@ -131,32 +159,26 @@ export class Telemetry {
   }
 
   #enqueue(e: RouterEvent): void {
-    if (this.#queue.length >= this.#d.cfg.telemetry.queueMax) {
-      this.#queue.shift();
-      this.dropped++;
-    }
-    this.#queue.push({ seq: e.seq, payload: JSON.stringify(e), inflight: false });
+    this.queue.push(JSON.stringify(Object.assign({ epoch: this.#d.epoch }, e)));
     if (e.type === "failover" || e.type === "failback" || e.type === "initial") {
       this.useLink(e.to);
-      // The retained state follows the active link.
-      if (this.#connected) this.#d.mqtt.publish({ topic: this.#t.state, qos: 1, retain: true,
-        payload: JSON.stringify({ online: true, active: e.to }) });
+      this.publishState();
     }
     this.#flush();
   }
 
   #flush(): void {
     if (!this.#connected) return;
-    for (const p of this.#queue) {
+    // A copy: an acknowledgement may arrive while publishing and shorten the queue.
+    for (const p of this.queue.items.slice()) {
       if (p.inflight) continue;
       p.inflight = true;
-      this.#d.mqtt.publish({ topic: this.#t.event, qos: 1, retain: false, payload: p.payload }, () => this.#acked(p));
+      this.#d.mqtt.publish({ topic: this.topics.event, qos: 1, retain: false, payload: p.payload }, () => this.#acked(p));
     }
   }
 
-  #acked(p: Pending): void {
-    const i = this.#queue.indexOf(p);
-    if (i >= 0) this.#queue.splice(i, 1);
+  #acked(p: QueuedEvent): void {
+    this.queue.ack(p);
   }
 
   #heartbeat(): void {
@@ -164,9 +186,9 @@ export class Telemetry {
     const d = this.#d;
     this.#hbSeq = (this.#hbSeq + 1) & 0xffff;
     this.heartbeatsSent++;
-    d.mqtt.publish({ topic: this.#t.heartbeat, qos: 0, retain: false, payload: JSON.stringify({
-      seq: this.#hbSeq, uptimeMs: d.clock.now(), active: d.active(), links: d.links(),
-      queued: this.#queue.length, dropped: this.dropped,
-    }) });
+    d.mqtt.publish({ topic: this.topics.heartbeat, qos: 0, retain: false, payload: JSON.stringify(Object.assign({
+      seq: this.#hbSeq, epoch: d.epoch, uptimeMs: d.clock.now(), active: d.active(), configVersion: this.#cfg.version,
+      links: d.links(), queued: this.queue.length, dropped: this.queue.dropped,
+    }, d.extra())) });
   }
 }

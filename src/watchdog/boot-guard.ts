@@ -4,7 +4,7 @@
 import type { Store } from "../ports";
 
 export const KEY_BOOTS = "boots";
-export const KEY_CONFIG = "cfg";
+export const KEY_EPOCH = "epoch";
 export const KEY_GOOD_CONFIG = "cfgGood";
 
 export interface BootRecord {
@@ -23,4 +23,12 @@ export function countBoot(store: Store, bootLoopCount: number): BootRecord {
 export function markStable(store: Store, configJson: string | null): void {
   store.set(KEY_BOOTS, "0");
   if (configJson !== null) store.set(KEY_GOOD_CONFIG, configJson);
+}
+
+/** A number no earlier boot of this device used: events are named by (epoch, seq). */
+export function nextEpoch(store: Store): number {
+  const prev = Number.parseInt(store.get(KEY_EPOCH) ?? "0", 10);
+  const epoch = (Number.isFinite(prev) && prev > 0 ? prev : 0) + 1;
+  store.set(KEY_EPOCH, String(epoch));
+  return epoch;
 }

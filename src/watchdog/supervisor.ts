@@ -20,9 +20,9 @@ export interface SupervisorDeps {
   monitors: readonly LinkMonitor[];
   controller: FailoverController;
   events: EventLog;
-  /** Extra health the ladder watches besides uplinks (e.g. the broker session). */
-  extraHealthy?: () => boolean;
   onStable: () => void;
+  /** Last chance to save state before a deliberate reboot. */
+  beforeReboot?: () => void;
 }
 
 export class Supervisor {
@@ -91,7 +91,8 @@ export class Supervisor {
 
   #escalate(now: number): void {
     const { cfg, controller, monitors, uplinks, events, hw } = this.#d;
-    const healthy = controller.healthy() && (this.#d.extraHealthy?.() ?? true);
+    // Uplinks only: a broker outage must not make a whole fleet reboot at once.
+    const healthy = controller.healthy();
     if (healthy) {
       this.#unhealthySince = null;
       this.#rungDone = Rung.None;
@@ -113,6 +114,7 @@ export class Supervisor {
         }
       } else {
         events.emit({ type: "watchdog", action: "reboot", detail: after });
+        this.#d.beforeReboot?.();
         hw.reboot("no uplink " + after);
       }
     }

@@ -45,7 +45,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
   const host = options.xs ? new XsHost(sc.config.watchdog.tickMs, () => now()) : undefined;
   const world: SimWorld = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId, host });
   now = () => world.clock.now();
-  world.store.set("cfg", sc.configJson);
+  world.store.set("cfg0", sc.configJson);
 
   const open = new Map<string, number[]>();
   const detectionMs: number[] = [];

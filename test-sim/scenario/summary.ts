@@ -21,6 +21,12 @@ export function describeEvent(e: LoggedEvent): string {
       return `${t}  config rejected (${e.source}): ${e.error}`;
     case "config-applied":
       return `${t}  config v${e.version} applied`;
+    case "config-rolled-back":
+      return `${t}  config v${e.version} ROLLED BACK to v${e.restored}: ${e.reason}`;
+    case "cmd-rejected":
+      return `${t}  command ${e.cmd} rejected: ${e.error}`;
+    case "pinned":
+      return `${t}  pinned to ${e.link} for ${(e.holdMs / 1000).toFixed(0)} s`;
   }
 }
 

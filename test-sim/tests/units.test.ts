@@ -7,7 +7,9 @@ import { SocketBudget } from "../../src/health/socket-budget";
 import { decide, type Candidate, type PolicyRules } from "../../src/failover/policy";
 import { FlapDamper, decayed, msUntil } from "../../src/failover/dampening";
 import { Rung, rungAfter } from "../../src/watchdog/escalation";
-import { countBoot, markStable, KEY_BOOTS, KEY_CONFIG, KEY_GOOD_CONFIG } from "../../src/watchdog/boot-guard";
+import { countBoot, markStable, KEY_BOOTS, KEY_GOOD_CONFIG } from "../../src/watchdog/boot-guard";
+
+const KEY_CONFIG = "cfg0";
 import { loadBootConfig } from "../../src/config/boot-config";
 import { defaultConfig, parseConfig } from "../../src/config/config";
 import { fullJitterDelay } from "../../src/telemetry/backoff";

@@ -87,7 +87,7 @@ test("a broken stored config is rejected with its path, and the router runs on t
     w.store.set(KEY_GOOD_CONFIG, JSON.stringify({ version: 2, links: { wan0: { priority: 1 }, lte0: { priority: 2 } } }));
     const orig = w.store.set.bind(w.store);
     // The runner stores the scenario config first; replace it with a broken one before boot.
-    orig("cfg", JSON.stringify({ probe: { intervalMs: "soon" } }));
+    orig("cfg0", JSON.stringify({ probe: { intervalMs: "soon" } }));
   } });
   const rej = ofType(result.events, "config-rejected");
   assert.equal(rej.length, 1);

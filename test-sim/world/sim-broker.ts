@@ -11,6 +11,19 @@ export interface BrokerSession {
   will: { topic: string; payload: string; retain: boolean } | null;
   /** Drops the client side: the broker went away under it. */
   kill: () => void;
+  filters: string[];
+  /** Hand a message to the client (it arrives after the path's delay). */
+  send: (topic: string, payload: string) => void;
+}
+
+/** MQTT topic filter match with + and #. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/"), t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
 }
 
 export class SimBroker {
@@ -44,6 +57,14 @@ export class SimBroker {
   deliver(topic: string, payload: string, retain: boolean): void {
     if (retain) this.retained.set(topic, payload);
     this.arrivals.push({ atMs: this.now(), topic, payload });
+    for (const s of this.sessions.values()) {
+      if (s.filters.some((f) => topicMatches(f, topic))) s.send(topic, payload);
+    }
+  }
+
+  /** A message from the fleet side (config, commands) into the broker. */
+  publish(topic: string, payload: string): void {
+    if (this.up) this.deliver(topic, payload, false);
   }
 
   setUp(up: boolean): void {

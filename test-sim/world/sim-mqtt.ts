@@ -12,6 +12,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 export class SimMqttSession implements MqttSession {
   #connected: Array<() => void> = [];
   #disconnected: Array<(reason: string) => void> = [];
+  #message: Array<(topic: string, payload: string) => void> = [];
   #session: BrokerSession | null = null;
   #link: SimLink | null = null;
   #keepalive: Timer | null = null;
@@ -47,6 +48,14 @@ export class SimMqttSession implements MqttSession {
         clientId: o.clientId,
         will: { topic: o.will.topic, payload: o.will.payload, retain: o.will.retain },
         kill: () => this.#fail(gen, "connection reset"),
+        filters: [],
+        send: (topic, payload) => {
+          const l = this.#link;
+          if (!l) return;
+          this.clock.after(l.sampleRtt() / 2, () => {
+            if (gen === this.#gen && this.#pathOk()) this.ctx.deliver(() => { for (const fn of this.#message) fn(topic, payload); });
+          });
+        },
       };
       this.#session = s;
       this.broker.open(s);
@@ -101,9 +110,11 @@ export class SimMqttSession implements MqttSession {
     });
   }
 
-  subscribe(): void {}
+  subscribe(filter: string): void {
+    if (this.#session && this.#pathOk()) this.#session.filters.push(filter);
+  }
 
   onConnected(fn: () => void): void { this.#connected.push(fn); }
   onDisconnected(fn: (reason: string) => void): void { this.#disconnected.push(fn); }
-  onMessage(): void {}
+  onMessage(fn: (topic: string, payload: string) => void): void { this.#message.push(fn); }
 }

@@ -93,6 +93,8 @@ export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (leve
     arm: (ms) => world.hwArm(ms),
     feed: () => world.hwFeed(),
     reboot: (reason) => world.requestReboot(reason),
+    // The simulator does not model the device heap; the XS meter in npm run bench does.
+    heapUsed: () => 0,
   };
   const logPort: Log = { log };
   return {

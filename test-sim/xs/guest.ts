@@ -72,6 +72,7 @@ function makePorts(links: LinkInfo[]): Ports {
       arm: (ms) => { out.push({ op: "wdArm", ms }); },
       feed: () => { out.push({ op: "wdFeed" }); },
       reboot: (reason) => { out.push({ op: "reboot", reason }); },
+      heapUsed: () => 0, // as the Node host reports: the simulator does not model device heap
     },
     log: { log: (level, message) => { out.push({ op: "log", level, message }); } },
   };
