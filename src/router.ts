@@ -72,7 +72,7 @@ export class Router implements CommandTarget {
       onConnected: () => this.inbound.subscribe(),
       onMessage: (topic, payload) => this.inbound.handle(topic, payload),
     });
-    this.inbound = new Inbound(this.telemetry.topics, ports.mqtt, this.events, this);
+    this.inbound = new Inbound(this.telemetry.topics, ports.mqtt, this.events, this, (m) => this.telemetry.send(m));
     ports.uplinks.onCarrier((link, up) => this.#plane.monitors.find((m) => m.link === link)?.setCarrier(up));
   }
 

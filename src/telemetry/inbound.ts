@@ -1,7 +1,7 @@
 // Messages from the fleet: config/set and cmd/<name>. Each payload is checked against its JSON
 // Schema by the validators generated at build time (no eval on the device). Anything that fails
 // is answered on .../reply with what and where, counted, and changes nothing.
-import type { MqttSession } from "../ports";
+import type { MqttMessage, MqttSession } from "../ports";
 import { describeErrors, parseConfig, type DeviceConfig } from "../config/config";
 import { validateCmdFailover, validateCmdProbeNow, validateCmdReboot, validateConfigSet } from "../config/generated/validators";
 import type { EventLog } from "./events";
@@ -35,6 +35,8 @@ export class Inbound {
     private readonly mqtt: MqttSession,
     private readonly events: EventLog,
     private readonly target: CommandTarget,
+    /** Publishes a reply, holding it over a session rebuild. */
+    private readonly send: (message: MqttMessage) => void,
   ) {}
 
   subscribe(): void {
@@ -99,6 +101,6 @@ export class Inbound {
     const body: Record<string, unknown> = { cmd: what, ok };
     if (id !== undefined) body.id = id;
     if (error !== null) body.error = error;
-    this.mqtt.publish({ topic: this.topics.reply, qos: 1, retain: false, payload: JSON.stringify(body) });
+    this.send({ topic: this.topics.reply, qos: 1, retain: false, payload: JSON.stringify(body) });
   }
 }

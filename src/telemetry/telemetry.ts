@@ -3,13 +3,15 @@
 // stay in the store-and-forward queue until the broker acknowledges them. After a failover the
 // session is rebuilt over the new link at once instead of waiting for keepalive to notice the old
 // path is dead. Reconnects back off exponentially with full jitter.
-import type { Clock, MqttSession, Random, Store } from "../ports";
+import type { Clock, MqttMessage, MqttSession, Random, Store } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { EventLog, RouterEvent } from "./events";
 import { topicsFor, type Topics } from "./topics";
 import { fullJitterDelay } from "./backoff";
 import { EventQueue, type QueuedEvent } from "./event-queue";
 
+/** Replies waiting for a session; more than this and the oldest go (a reply is not an event). */
+const OUTBOX_MAX = 16;
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 60000;
 
@@ -55,6 +57,7 @@ export class Telemetry {
   #hbTimer: unknown = null;
   #hbSeq = 0;
   #birthSeq = 0;
+  #outbox: MqttMessage[] = [];
   heartbeatsSent = 0;
   connects = 0;
 
@@ -106,6 +109,16 @@ export class Telemetry {
     this.#connect();
   }
 
+  /**
+   * Send a reply now or, if the session is being rebuilt (a command that moved the default route
+   * does that), as soon as it is back.
+   */
+  send(message: MqttMessage): void {
+    if (this.#connected) return this.#d.mqtt.publish(message);
+    if (this.#outbox.length >= OUTBOX_MAX) this.#outbox.shift();
+    this.#outbox.push(message);
+  }
+
   publishState(): void {
     if (this.#connected) {
       this.#d.mqtt.publish({ topic: this.topics.state, qos: 1, retain: true,
@@ -139,6 +152,7 @@ export class Telemetry {
     }) });
     this.publishState();
     d.onConnected();
+    for (const m of this.#outbox.splice(0)) d.mqtt.publish(m);
     this.queue.resend();
     this.#flush();
     // The fleet should see the new path at once, not a heartbeat period later.

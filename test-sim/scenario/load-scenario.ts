@@ -28,6 +28,13 @@ export interface Fault {
   durationMs?: number;
 }
 
+export interface FleetMessage {
+  atMs: number;
+  topic: string;
+  payload?: unknown;
+  raw?: string;
+}
+
 export interface Scenario {
   name: string;
   description?: string;
@@ -36,6 +43,7 @@ export interface Scenario {
   deviceId: string;
   links: LinkSpec[];
   faults: Fault[];
+  messages: FleetMessage[];
   /** The full device config the router boots with (defaults + overrides + link priorities). */
   config: DeviceConfig;
   /** The overrides as written, stored on the simulated device. */
@@ -50,7 +58,8 @@ const validate = ajv.compile(scenarioSchema);
 
 interface RawLink { name: string; kind: LinkKind; priority: number; rttMs?: number; jitterMs?: number; loss?: number }
 interface Raw { name: string; description?: string; seed?: number; durationMs: number; deviceId?: string;
-  config?: Record<string, unknown> & { links?: Record<string, unknown> }; links: RawLink[]; faults?: Fault[] }
+  config?: Record<string, unknown> & { links?: Record<string, unknown> }; links: RawLink[]; faults?: Fault[];
+  messages?: FleetMessage[] }
 
 export function parseScenario(text: string, source = "scenario"): Scenario {
   let raw: unknown;
@@ -76,6 +85,9 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
       throw new ScenarioError(`${source}: /faults/${i}/downMs must be shorter than periodMs`);
     }
   });
+  (r.messages ?? []).forEach((m, i) => {
+    if (m.atMs >= r.durationMs) throw new ScenarioError(`${source}: /messages/${i}/atMs ${m.atMs} is not before durationMs ${r.durationMs}`);
+  });
   // Link priorities from the scenario are config the device would have been given.
   const overrides = structuredClone(r.config ?? {});
   const linksCfg: Record<string, unknown> = { ...(overrides.links ?? {}) };
@@ -93,6 +105,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     links: r.links.map((l) => ({ name: l.name, kind: l.kind, priority: l.priority,
       rttMs: l.rttMs ?? 20, jitterMs: l.jitterMs ?? 2, loss: l.loss ?? 0 })),
     faults: [...faults].sort((a, b) => a.atMs - b.atMs),
+    messages: [...(r.messages ?? [])].sort((a, b) => a.atMs - b.atMs),
     config: parsed.value,
     configJson,
   };

@@ -27,6 +27,10 @@ export interface ScenarioResult {
   socketBudgetViolations: number;
   storeWrites: number;
   finalActive: string | null;
+  /** Answers to the scenario's fleet messages, as the broker received them. */
+  replies: Array<{ atMs: number; reply: Record<string, unknown> }>;
+  lastHeartbeat: Record<string, unknown> | null;
+  state: string | null;
 }
 
 export interface RunOptions {
@@ -71,6 +75,9 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
     for (const at of open.get(from) ?? []) detectionMs.push(e.atMs - at);
     open.delete(from);
   });
+  for (const m of sc.messages) {
+    world.clock.at(m.atMs, () => world.broker.publish(`routers/${sc.deviceId}/${m.topic}`, m.raw ?? JSON.stringify(m.payload)));
+  }
   options.prepare?.(world);
   let view: FirmwareView | null = null;
   try {
@@ -85,9 +92,14 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
 
   const topics = topicsFor(sc.deviceId);
   const hbTimes: number[] = [];
+  const replies: Array<{ atMs: number; reply: Record<string, unknown> }> = [];
+  let lastHeartbeat: Record<string, unknown> | null = null;
   const received = new Set<string>();
   for (const a of world.broker.arrivals) {
-    if (a.topic === topics.heartbeat) hbTimes.push(a.atMs);
+    if (a.topic === topics.heartbeat) {
+      hbTimes.push(a.atMs);
+      lastHeartbeat = JSON.parse(a.payload) as Record<string, unknown>;
+    } else if (a.topic === topics.reply) replies.push({ atMs: a.atMs, reply: JSON.parse(a.payload) as Record<string, unknown> });
     else if (a.topic === topics.event) received.add(a.payload);
   }
   const switches = world.events.filter((e) => e.type === "failover");
@@ -123,6 +135,9 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
     socketBudgetViolations: world.budgetViolations,
     storeWrites: world.store.writes,
     finalActive: view?.active ?? null,
+    replies,
+    lastHeartbeat,
+    state: world.broker.retained.get(topics.state) ?? null,
   };
   return { result, world };
 }

@@ -19,6 +19,7 @@ export class SimMqttSession implements MqttSession {
   #pending: Timer | null = null;
   #gen = 0;
   #keepAliveS = 30;
+  #lastArrival = 0;
 
   constructor(
     private readonly ctx: BootContext,
@@ -101,7 +102,10 @@ export class SimMqttSession implements MqttSession {
     if (!s || !link || !this.#pathOk()) return;
     const gen = this.#gen;
     const rtt = link.sampleRtt();
-    this.clock.after(rtt / 2, () => {
+    // One TCP stream: messages arrive in the order they were sent, whatever each one's delay.
+    const at = Math.max(this.clock.now() + rtt / 2, this.#lastArrival);
+    this.#lastArrival = at;
+    this.clock.at(at, () => {
       if (!this.#pathOk() || this.broker.sessions.get(s.clientId) !== s) return;
       this.broker.deliver(m.topic, m.payload, m.retain);
       if (acked) this.clock.after(rtt / 2, () => {
