@@ -48,8 +48,8 @@ export function parseConfig(input: string | unknown): Parsed<DeviceConfig> {
   let value: unknown;
   try {
     value = JSON.parse(typeof input === "string" ? input : JSON.stringify(input ?? {}));
-  } catch (e) {
-    return { ok: false, error: "/ is not JSON: " + (e as Error).message };
+  } catch {
+    return { ok: false, error: `/ is not JSON (${typeof input === "string" ? input.length : 0} bytes)` };
   }
   const validate = validateDeviceConfig as unknown as ((v: unknown) => boolean) & { errors?: AjvError[] | null };
   if (!validate(value)) return { ok: false, error: describeErrors(validate.errors) };

@@ -119,7 +119,8 @@ test("a dead backup is known before it is needed", () => {
 test("every example scenario stays inside the socket budget and loses no event", async () => {
   const { readdirSync } = await import("node:fs");
   const { SCENARIOS } = await import("./helpers");
-  for (const f of readdirSync(SCENARIOS).filter((x) => x.endsWith(".json"))) {
+  // The lossy day has a test of its own, on both hosts.
+  for (const f of readdirSync(SCENARIOS).filter((x) => x.endsWith(".json") && !x.includes("24h"))) {
     const { result } = run(example(f.replace(/\.json$/, "")));
     assert.ok(result.maxProbesInFlight <= 3, `${f}: ${result.maxProbesInFlight} probes in flight`);
     assert.equal(result.socketBudgetViolations, 0, f);

@@ -102,7 +102,7 @@ export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (leve
     random: { next: () => rng.next() },
     prober: proberFor(ctx, world),
     uplinks: uplinksFor(ctx, world),
-    mqtt: new SimMqttSession(ctx, ctx.clock, world.broker, (n) => world.maybeLink(n)),
+    mqtt: world.options.mqtt?.(ctx, world) ?? new SimMqttSession(ctx, ctx.clock, world.broker, (n) => world.maybeLink(n)),
     store: world.store,
     watchdog,
     log: logPort,

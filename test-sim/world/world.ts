@@ -1,6 +1,6 @@
 // The simulated world around one router: links, the broker, persistent storage, a hardware
 // watchdog, and boots. The firmware is the real src/ Router; only its ports are simulated.
-import type { LogLevel } from "../../src/ports";
+import type { LogLevel, MqttSession } from "../../src/ports";
 import type { RouterEvent } from "../../src/telemetry/events";
 import { BootContext } from "./boot-context";
 import { Rng } from "./random";
@@ -28,6 +28,8 @@ export interface WorldOptions {
   log?: (level: LogLevel, message: string) => void;
   /** Where the firmware runs (default: in this Node process). */
   host?: FirmwareHost;
+  /** The MQTT session each boot gets (default: the in-process simulated broker on the virtual clock). */
+  mqtt?: (ctx: BootContext, world: SimWorld) => MqttSession;
 }
 
 export type LoggedEvent = RouterEvent & { boot: number };
@@ -112,6 +114,14 @@ export class SimWorld {
     this.defaultRoute = null;
     this.#hwTimeoutMs = 0;
     this.clock.after(BOOT_MS, () => this.boot());
+  }
+
+  /** Power loss: the firmware stops where it is; nothing is said to anyone. */
+  powerOff(): void {
+    if (this.#ctx) this.#ctx.alive = false;
+    this.firmware = null;
+    this.defaultRoute = null;
+    this.#hwTimeoutMs = 0;
   }
 
   hwArm(ms: number): void {

@@ -1,0 +1,123 @@
+// MqttSession on MQTT.js against a real broker, for the wall-clock simulator and the fleet. The
+// TCP session still "rides" a simulated uplink: while that link passes traffic the session works;
+// when it stops, publishes vanish and the socket is cut after 1.5 keepalives, so the broker sees
+// what it would see from a dead path (and publishes the will). A simulated broker outage cuts the
+// socket at once, as a crashed broker's reset would.
+import mqtt, { type MqttClient } from "mqtt";
+import type { MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
+import type { BootContext } from "../world/boot-context";
+import type { SimWorld } from "../world/world";
+
+export interface BrokerEndpoint {
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+export class MqttJsSession implements MqttSession {
+  #client: MqttClient | null = null;
+  #connected: Array<() => void> = [];
+  #disconnected: Array<(reason: string) => void> = [];
+  #message: Array<(topic: string, payload: string) => void> = [];
+  #link: string | null = null;
+  #watch: ReturnType<typeof setInterval> | null = null;
+  #gen = 0;
+
+  constructor(private readonly ctx: BootContext, private readonly world: SimWorld, private readonly broker: BrokerEndpoint) {}
+
+  #pathOk(): boolean {
+    const l = this.#link === null ? undefined : this.world.maybeLink(this.#link);
+    return l !== undefined && l.passes && this.world.broker.up && this.ctx.alive;
+  }
+
+  connect(o: MqttConnectOptions): void {
+    this.#drop(true);
+    const gen = ++this.#gen;
+    this.#link = o.link;
+    if (!this.#pathOk()) {
+      // No path: the TCP connect times out.
+      setTimeout(() => this.#lost(gen, "connect failed"), CONNECT_TIMEOUT_MS);
+      return;
+    }
+    const client = mqtt.connect(this.broker.url, {
+      clientId: o.clientId, username: this.broker.username, password: this.broker.password,
+      keepalive: o.keepAliveS, clean: true, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS, protocolVersion: 4,
+      will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: o.will.qos, retain: o.will.retain },
+    });
+    this.#client = client;
+    client.on("connect", () => {
+      if (gen !== this.#gen) return;
+      this.ctx.deliver(() => { for (const fn of this.#connected) fn(); });
+      this.#watchPath(gen, o.keepAliveS);
+    });
+    client.on("message", (topic, payload) => {
+      if (gen !== this.#gen || !this.#pathOk()) return;
+      const text = payload.toString("utf8");
+      this.ctx.deliver(() => { for (const fn of this.#message) fn(topic, text); });
+    });
+    client.on("close", () => this.#lost(gen, "connection closed"));
+    client.on("error", () => this.#lost(gen, "connection error"));
+  }
+
+  /** Watch the simulated path under the real socket. */
+  #watchPath(gen: number, keepAliveS: number): void {
+    let brokenSince = 0;
+    this.#watch = setInterval(() => {
+      if (gen !== this.#gen) return;
+      if (!this.world.broker.up) return this.#lost(gen, "broker gone");
+      if (this.#pathOk()) { brokenSince = 0; return; }
+      brokenSince ||= Date.now();
+      // The client gives up after one keepalive without PINGRESP, the broker after 1.5.
+      if (Date.now() - brokenSince >= keepAliveS * 1500) this.#lost(gen, "keepalive timeout");
+    }, 100);
+  }
+
+  #lost(gen: number, reason: string): void {
+    if (gen !== this.#gen) return;
+    this.#drop(false);
+    this.#gen++;
+    this.ctx.deliver(() => { for (const fn of this.#disconnected) fn(reason); });
+  }
+
+  /** Clean: DISCONNECT, no will. Otherwise the socket just dies and the broker publishes the will. */
+  #drop(clean: boolean): void {
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = null;
+    const c = this.#client;
+    this.#client = null;
+    if (!c) return;
+    c.removeAllListeners();
+    c.on("error", () => {});
+    if (clean && this.#pathOk()) c.end(false);
+    else c.stream?.destroy();
+  }
+
+  disconnect(): void {
+    this.#drop(true);
+    this.#gen++;
+  }
+
+  publish(m: MqttMessage, acked?: () => void): void {
+    const c = this.#client;
+    if (!c || !this.#pathOk()) return;
+    const gen = this.#gen;
+    c.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
+      if (!err && acked && gen === this.#gen) this.ctx.deliver(acked);
+    });
+  }
+
+  subscribe(filter: string): void {
+    this.#client?.subscribe(filter, { qos: 1 });
+  }
+
+  onConnected(fn: () => void): void { this.#connected.push(fn); }
+  onDisconnected(fn: (reason: string) => void): void { this.#disconnected.push(fn); }
+  onMessage(fn: (topic: string, payload: string) => void): void { this.#message.push(fn); }
+
+  /** The process is done with this router: close without a will (used when a test ends). */
+  close(): void {
+    this.disconnect();
+  }
+}

@@ -1,0 +1,19 @@
+// What the broker and browser tests actually ran on, so the run can say so at its end.
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Broker } from "../broker/broker";
+
+const FILE = join(tmpdir(), `uplink-router-test-env-${process.ppid}.txt`);
+
+export function recordBrokerKind(b: Broker): void {
+  appendFileSync(FILE, `broker ${b.kind} ${b.version}\n`);
+}
+
+export function recordBrowser(what: string): void {
+  appendFileSync(FILE, `browser ${what}\n`);
+}
+
+export function recorded(): string[] {
+  return existsSync(FILE) ? [...new Set(readFileSync(FILE, "utf8").split("\n").filter(Boolean))] : [];
+}
