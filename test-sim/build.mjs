@@ -38,6 +38,8 @@ async function bundle() {
     sim: "test-sim/cli/sim.ts",
     start: "test-sim/cli/start.ts",
     bench: "test-sim/bench/bench.ts",
+    fleet: "test-sim/cli/fleet.ts",
+    broker: "test-sim/cli/broker.ts",
   };
   for (const t of tests) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "test-sim/tests/" + t;
   await esbuild.build({

@@ -104,7 +104,11 @@ export class MqttJsSession implements MqttSession {
     if (!c || !this.#pathOk()) return;
     const gen = this.#gen;
     c.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
-      if (!err && acked && gen === this.#gen) this.ctx.deliver(acked);
+      if (err) return;
+      // For scoring: what the broker accepted (QoS 1: acknowledged; QoS 0: written to a live session).
+      this.world.broker.arrivals.push({ atMs: this.world.clock.now(), topic: m.topic, payload: m.payload });
+      if (m.retain) this.world.broker.retained.set(m.topic, m.payload);
+      if (acked && gen === this.#gen) this.ctx.deliver(acked);
     });
   }
 

@@ -50,31 +50,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
   const world: SimWorld = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId, host });
   now = () => world.clock.now();
   world.store.set("cfg0", sc.configJson);
-
-  const open = new Map<string, number[]>();
-  const detectionMs: number[] = [];
-  let undetected = 0, falseFailovers = 0, failovers = 0, failbacks = 0;
-  scheduleFaults(world, sc.faults, sc.config.targets[0].host, {
-    cut: (link, atMs) => {
-      if (world.defaultRoute !== link.name) return;
-      const list = open.get(link.name) ?? [];
-      list.push(atMs);
-      open.set(link.name, list);
-    },
-    restored: (link) => {
-      undetected += open.get(link.name)?.length ?? 0;
-      open.delete(link.name);
-    },
-  });
-  world.onEvent((e) => {
-    if (e.type === "failback") failbacks++;
-    if (e.type !== "failover") return;
-    failovers++;
-    const from = e.from as string;
-    if (!world.link(from).faulty) falseFailovers++;
-    for (const at of open.get(from) ?? []) detectionMs.push(e.atMs - at);
-    open.delete(from);
-  });
+  const scorer = new Scorer(sc, world);
   for (const m of sc.messages) {
     world.clock.at(m.atMs, () => world.broker.publish(`routers/${sc.deviceId}/${m.topic}`, m.raw ?? JSON.stringify(m.payload)));
   }
@@ -88,56 +64,97 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
   } finally {
     if (!options.keep) world.host.dispose();
   }
-  for (const list of open.values()) undetected += list.length;
+  return { result: scorer.result(view), world };
+}
 
-  const topics = topicsFor(sc.deviceId);
-  const hbTimes: number[] = [];
-  const replies: Array<{ atMs: number; reply: Record<string, unknown> }> = [];
-  let lastHeartbeat: Record<string, unknown> | null = null;
-  const received = new Set<string>();
-  for (const a of world.broker.arrivals) {
-    if (a.topic === topics.heartbeat) {
-      hbTimes.push(a.atMs);
-      lastHeartbeat = JSON.parse(a.payload) as Record<string, unknown>;
-    } else if (a.topic === topics.reply) replies.push({ atMs: a.atMs, reply: JSON.parse(a.payload) as Record<string, unknown> });
-    else if (a.topic === topics.event) received.add(a.payload);
+/**
+ * Scoring a run against ground truth: which faults cut the active link and when the router left
+ * it, which failovers had no fault behind them, and what reached the broker.
+ */
+export class Scorer {
+  #open = new Map<string, number[]>();
+  #detectionMs: number[] = [];
+  #undetected = 0;
+  #falseFailovers = 0;
+  #failovers = 0;
+  #failbacks = 0;
+
+  constructor(private readonly sc: Scenario, private readonly world: SimWorld) {
+    scheduleFaults(world, sc.faults, sc.config.targets[0].host, {
+      cut: (link, atMs) => {
+        if (world.defaultRoute !== link.name) return;
+        const list = this.#open.get(link.name) ?? [];
+        list.push(atMs);
+        this.#open.set(link.name, list);
+      },
+      restored: (link) => {
+        this.#undetected += this.#open.get(link.name)?.length ?? 0;
+        this.#open.delete(link.name);
+      },
+    });
+    world.onEvent((e) => {
+      if (e.type === "failback") this.#failbacks++;
+      if (e.type !== "failover") return;
+      this.#failovers++;
+      const from = e.from as string;
+      if (!world.link(from).faulty) this.#falseFailovers++;
+      for (const at of this.#open.get(from) ?? []) this.#detectionMs.push(e.atMs - at);
+      this.#open.delete(from);
+    });
   }
-  const switches = world.events.filter((e) => e.type === "failover");
-  const heartbeatGapMs = switches.map((s) => {
-    const before = hbTimes.filter((t) => t <= s.atMs).pop();
-    const after = hbTimes.find((t) => t > s.atMs);
-    return before === undefined || after === undefined ? -1 : after - before;
-  }).filter((g) => g >= 0);
-  const queued = view?.queued ?? 0;
-  const probeBytes: Record<string, number> = {}, probes: Record<string, number> = {};
-  for (const l of world.links) {
-    probeBytes[l.name] = l.probeBytes;
-    probes[l.name] = l.probes;
+
+  result(view: FirmwareView | null): ScenarioResult {
+    const { sc, world } = this;
+    let undetected = this.#undetected;
+    for (const list of this.#open.values()) undetected += list.length;
+    const topics = topicsFor(sc.deviceId);
+    const hbTimes: number[] = [];
+    const replies: Array<{ atMs: number; reply: Record<string, unknown> }> = [];
+    let lastHeartbeat: Record<string, unknown> | null = null;
+    const received = new Set<string>();
+    for (const a of world.broker.arrivals) {
+      if (a.topic === topics.heartbeat) {
+        hbTimes.push(a.atMs);
+        lastHeartbeat = JSON.parse(a.payload) as Record<string, unknown>;
+      } else if (a.topic === topics.reply) replies.push({ atMs: a.atMs, reply: JSON.parse(a.payload) as Record<string, unknown> });
+      else if (a.topic === topics.event) received.add(a.payload);
+    }
+    const switches = world.events.filter((e) => e.type === "failover");
+    const heartbeatGapMs = switches.map((s) => {
+      const before = hbTimes.filter((t) => t <= s.atMs).pop();
+      const after = hbTimes.find((t) => t > s.atMs);
+      return before === undefined || after === undefined ? -1 : after - before;
+    }).filter((g) => g >= 0);
+    const queued = view?.queued ?? 0;
+    const probeBytes: Record<string, number> = {}, probes: Record<string, number> = {};
+    for (const l of world.links) {
+      probeBytes[l.name] = l.probeBytes;
+      probes[l.name] = l.probes;
+    }
+    return {
+      scenario: sc.name,
+      seed: sc.seed,
+      durationMs: sc.durationMs,
+      events: world.events,
+      failovers: this.#failovers,
+      failbacks: this.#failbacks,
+      detectionMs: this.#detectionMs,
+      undetectedFaults: undetected,
+      falseFailovers: this.#falseFailovers,
+      probeBytes,
+      probes,
+      heartbeats: hbTimes.length,
+      heartbeatGapMs,
+      eventsLost: Math.max(0, world.events.length - received.size - queued),
+      eventsQueued: queued,
+      reboots: world.reboots,
+      maxProbesInFlight: world.maxInflight,
+      socketBudgetViolations: world.budgetViolations,
+      storeWrites: world.store.writes,
+      finalActive: view?.active ?? null,
+      replies,
+      lastHeartbeat,
+      state: world.broker.retained.get(topics.state) ?? null,
+    };
   }
-  const result: ScenarioResult = {
-    scenario: sc.name,
-    seed: sc.seed,
-    durationMs: sc.durationMs,
-    events: world.events,
-    failovers,
-    failbacks,
-    detectionMs,
-    undetectedFaults: undetected,
-    falseFailovers,
-    probeBytes,
-    probes,
-    heartbeats: hbTimes.length,
-    heartbeatGapMs,
-    eventsLost: Math.max(0, world.events.length - received.size - queued),
-    eventsQueued: queued,
-    reboots: world.reboots,
-    maxProbesInFlight: world.maxInflight,
-    socketBudgetViolations: world.budgetViolations,
-    storeWrites: world.store.writes,
-    finalActive: view?.active ?? null,
-    replies,
-    lastHeartbeat,
-    state: world.broker.retained.get(topics.state) ?? null,
-  };
-  return { result, world };
 }

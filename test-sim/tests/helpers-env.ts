@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Broker } from "../broker/broker";
 
+// One file per `node --test` run: the test files are its children, so they share its pid as ppid.
 const FILE = join(tmpdir(), `uplink-router-test-env-${process.ppid}.txt`);
 
 export function recordBrokerKind(b: Broker): void {

@@ -2,7 +2,7 @@
 // without it. Routers are simulated on the wall clock and run the real firmware.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { brokerFor, FleetWatcher, until, sleep } from "./helpers-broker";
+import { brokerFor, connect, FleetWatcher, until, sleep } from "./helpers-broker";
 import { LiveFleet, DEFAULT_LINKS } from "../live/fleet";
 import { recordBrokerKind } from "./helpers-env";
 
@@ -53,3 +53,124 @@ test("broker killed and restarted during a failover: every event arrives once, i
 });
 
 after(() => {});
+
+test("1,000 routers reconnect after a broker restart: arrivals spread over the backoff window, no event lost", async (t) => {
+  const N = 1000;
+  const ids = Array.from({ length: N }, (_, i) => `fleet${String(i).padStart(4, "0")}`);
+  const { broker, creds } = await brokerFor(ids);
+  recordBrokerKind(broker);
+  const watcher = await FleetWatcher.start(broker.url, creds.fleet, ["routers/+/event", "routers/+/birth"]);
+  const links = DEFAULT_LINKS.slice(0, 2);
+  // While the broker is away every router's backup link dies: events that must wait in the queue.
+  const fleet = new LiveFleet(ids.map((deviceId, i) => ({
+    deviceId, seed: i + 1, links, config: { telemetry: { keepAliveS: 30 } },
+    faults: [{ atMs: 22000, link: "lte0", kind: "carrier-down" }],
+  })), broker.url, (id) => creds.devices.get(id));
+  try {
+    fleet.start(180000);
+    assert.ok(await until(() => new Set(watcher.births.map((b) => b.deviceId)).size === N, 60000),
+      `all ${N} connected (${new Set(watcher.births.map((b) => b.deviceId)).size})`);
+    const world0 = fleet.world(ids[0]);
+    await until(() => world0.clock.now() >= 20000, 30000);
+    await broker.kill();
+    const down = world0.clock.now();
+    await sleep(6000);
+    const up = world0.clock.now();
+    const birthsBefore = watcher.births.length;
+    const restartAt = Date.now();
+    await broker.restart();
+    const back = () => new Set(watcher.births.slice(birthsBefore).map((b) => b.deviceId)).size;
+    assert.ok(await until(() => back() === N, 90000), `all reconnected (${back()} of ${N})`);
+    const arrivals = watcher.births.slice(birthsBefore).map((b) => (b.at - restartAt) / 1000).sort((a, b) => a - b);
+    const perSecond = new Map<number, number>();
+    for (const a of arrivals) perSecond.set(Math.floor(a), (perSecond.get(Math.floor(a)) ?? 0) + 1);
+    const peak = Math.max(...perSecond.values());
+    const p10 = arrivals[Math.floor(0.1 * N)], p90 = arrivals[Math.floor(0.9 * N)];
+    // Full jitter over a window that had grown to several seconds: no thundering herd.
+    t.diagnostic(`${broker.kind}: reconnections after restart: peak ${peak} in one second, p10 ${p10.toFixed(1)} s, p90 ${p90.toFixed(1)} s, last ${arrivals[N - 1].toFixed(1)} s`);
+    assert.ok(peak <= N / 4, `peak ${peak} connections in one second`);
+    assert.ok(p90 - p10 >= 3, `spread p10..p90 ${p10.toFixed(1)}..${p90.toFixed(1)} s`);
+    const lost = () => ids.filter((id) => {
+      const got = new Set(watcher.events.filter((e) => e.deviceId === id).map((e) => `${e.epoch}/${e.seq}`));
+      return fleet.world(id).events.some((e) => !got.has(`1/${e.seq}`));
+    });
+    assert.ok(await until(() => lost().length === 0, 60000), `routers with a lost event: ${lost().length}`);
+    const offlineEvents = ids.reduce((n, id) => n + fleet.world(id).events.filter((e) => e.atMs > down && e.atMs < up).length, 0);
+    assert.ok(offlineEvents >= N, `events raised while the broker was away: ${offlineEvents}`);
+  } finally {
+    fleet.close();
+    watcher.client.end(true);
+    await broker.stop();
+  }
+});
+
+test("a device can reach only its own topics; only the fleet identity sends config and commands", async () => {
+  const ids = ["alpha", "bravo"];
+  const { broker, creds } = await brokerFor(ids);
+  recordBrokerKind(broker);
+  const watcher = await FleetWatcher.start(broker.url, creds.fleet, ["routers/#"]);
+  const fleet = new LiveFleet([{ deviceId: "bravo", seed: 1, links: DEFAULT_LINKS.slice(0, 2), config: fast }], broker.url, (id) => creds.devices.get(id));
+  const heard: string[] = [];
+  const alpha = await connect(broker.url, creds.devices.get("alpha")!, { reconnectPeriod: 0 });
+  try {
+    fleet.start(60000);
+    assert.ok(await until(() => watcher.births.some((b) => b.deviceId === "bravo"), 10000));
+    // Alpha listens to bravo and tries to speak for it and to command it.
+    alpha.on("message", (topic) => heard.push(topic));
+    await alpha.subscribeAsync("routers/bravo/#", { qos: 1 }).catch(() => []);
+    const rebootsBefore = fleet.world("bravo").reboots.length;
+    const beatsBefore = watcher.heartbeats.get("bravo") ?? 0;
+    const forged = ["routers/bravo/event", "routers/bravo/state", "routers/bravo/cmd/reboot", "routers/bravo/config/set", "routers/alpha/cmd/reboot"];
+    for (const topic of forged) alpha.publish(topic, JSON.stringify({ forged: true, delayMs: 0 }), { qos: 0 });
+    await sleep(3000);
+    assert.ok((watcher.heartbeats.get("bravo") ?? 0) > beatsBefore, "bravo was talking meanwhile: there was something to overhear");
+    assert.deepEqual(watcher.raw.filter((m) => m.payload.includes("forged")).map((m) => m.topic), [], "no forged message got through");
+    assert.equal(watcher.replies.filter((r) => r.deviceId === "bravo").length, 0, "bravo never saw a command from alpha");
+    assert.equal(fleet.world("bravo").reboots.length, rebootsBefore, "no reboot");
+    assert.equal(heard.length, 0, `alpha heard bravo's topics: ${heard.slice(0, 3)}`);
+    // The fleet identity may command bravo; bravo answers.
+    const operator = watcher.client;
+    operator.publish("routers/bravo/cmd/probe-now", JSON.stringify({ id: "op-1" }), { qos: 1 });
+    assert.ok(await until(() => watcher.replies.some((r) => r.deviceId === "bravo" && r.reply.id === "op-1" && r.reply.ok === true), 10000));
+    // A wrong password does not get in at all.
+    await assert.rejects(connect(broker.url, { username: "alpha", password: "guess" }, { reconnectPeriod: 0 }));
+  } finally {
+    alpha.end(true);
+    fleet.close();
+    watcher.client.end(true);
+    await broker.stop();
+  }
+});
+
+test("malformed config and commands through the broker: each rejected with a reply that names the problem", async () => {
+  const { broker, creds } = await brokerFor(["gamma"]);
+  recordBrokerKind(broker);
+  const watcher = await FleetWatcher.start(broker.url, creds.fleet, ["routers/+/reply", "routers/+/birth", "routers/+/heartbeat"]);
+  const fleet = new LiveFleet([{ deviceId: "gamma", seed: 3, links: DEFAULT_LINKS.slice(0, 2), config: fast }], broker.url, (id) => creds.devices.get(id));
+  try {
+    fleet.start(60000);
+    assert.ok(await until(() => watcher.births.length > 0, 10000));
+    await sleep(500);
+    const bad: Array<[string, string, RegExp]> = [
+      ["config/set", "{oops", /not JSON/],
+      ["config/set", JSON.stringify({ config: { probe: { intervalMs: 5 } } }), /\/config\/probe\/intervalMs must be >= 1000/],
+      ["cmd/failover", JSON.stringify({ link: 7 }), /\/link must be string/],
+      ["cmd/reboot", JSON.stringify({ delayMs: "now" }), /\/delayMs must be integer/],
+      ["cmd/probe-now", JSON.stringify({ link: "nope0" }), /no uplink named 'nope0'/],
+    ];
+    for (const [topic, payload] of bad) watcher.client.publish(`routers/gamma/${topic}`, payload, { qos: 1 });
+    assert.ok(await until(() => watcher.replies.length >= bad.length, 10000), `replies: ${watcher.replies.length}`);
+    bad.forEach(([topic, , error], i) => {
+      const r = watcher.replies[i].reply;
+      assert.equal(r.cmd, topic);
+      assert.equal(r.ok, false);
+      assert.match(String(r.error), error);
+    });
+    const v = fleet.world("gamma").view()!;
+    assert.deepEqual([v.active, v.configVersion], ["wan0", 1], "state unchanged");
+  } finally {
+    fleet.close();
+    watcher.client.end(true);
+    await broker.stop();
+  }
+});

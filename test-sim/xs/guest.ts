@@ -92,7 +92,7 @@ function view(): FirmwareView | null {
   if (!router) return null;
   const r = router;
   return {
-    active: r.controller.active, queued: r.telemetry.queued, safeMode: r.safeMode, configVersion: r.cfg.version,
+    active: r.controller.active, queued: r.telemetry.queued, connected: r.telemetry.connected, safeMode: r.safeMode, configVersion: r.cfg.version,
     links: r.linkReports().map((l, i) => ({ ...l, deadTargets: r.monitors[i].deadTargets })),
   };
 }

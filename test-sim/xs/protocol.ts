@@ -50,6 +50,7 @@ export type Command = { now: number } & (
 export interface FirmwareView {
   active: string | null;
   queued: number;
+  connected: boolean;
   safeMode: boolean;
   configVersion: number;
   links: Array<LinkReport & { deadTargets: number }>;
