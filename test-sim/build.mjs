@@ -40,6 +40,7 @@ async function bundle() {
     bench: "test-sim/bench/bench.ts",
     fleet: "test-sim/cli/fleet.ts",
     broker: "test-sim/cli/broker.ts",
+    "bench-subscriber": "test-sim/bench/subscriber.ts",
   };
   for (const t of tests) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "test-sim/tests/" + t;
   await esbuild.build({

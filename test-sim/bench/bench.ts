@@ -2,6 +2,12 @@
 // in the same run and on the same scenarios and seeds, for models of the documented default
 // policies of OpenWrt mwan3 (models/mwan3.ts) and pfSense's dpinger (models/dpinger.ts).
 import { performance } from "node:perf_hooks";
+import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import mqtt, { type MqttClient } from "mqtt";
+import { startBroker } from "../broker/broker";
+import { makeCredentials } from "../broker/credentials";
 import { parseScenario, type Scenario } from "../scenario/load-scenario";
 import { runScenario } from "../scenario/run-scenario";
 import { Rng } from "../world/random";
@@ -121,6 +127,55 @@ function xsMeter(): void {
     `(ESP32 creation: 4,928 heap slots; on the device the code is preloaded into flash, not the heap)`);
 }
 
+/** Heartbeat size, and how many heartbeats/s reach a bare subscriber and the fleet consumer through the broker. */
+async function fleetIngest(): Promise<void> {
+  const demo = parseScenario(readFileSync(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url), "utf8"), "demo");
+  const beats = runScenario(demo).world.broker.arrivals.filter((a) => a.topic.endsWith("/heartbeat"));
+  const sizes = beats.map((a) => Buffer.byteLength(a.payload));
+  const topicBytes = Buffer.byteLength("routers/demo-router/heartbeat");
+  const mean = Math.round(sizes.reduce((x, y) => x + y, 0) / sizes.length);
+  console.log(`\nheartbeat (3 links): payload ${Math.min(...sizes)}..${Math.max(...sizes)} bytes, mean ${mean}; ` +
+    `MQTT PUBLISH on the wire about ${mean + topicBytes + 2 + 3} bytes (QoS 0)`);
+
+  const ids = Array.from({ length: 10000 }, (_, i) => `router-${String(i).padStart(5, "0")}`);
+  const creds = makeCredentials([]);
+  const broker = await startBroker(creds);
+  const sample = beats[beats.length - 1].payload;
+  const pub = await new Promise<MqttClient>((resolve, reject) => {
+    const c = mqtt.connect(broker.url, { clientId: "fleet", username: creds.fleet.username, password: creds.fleet.password, reconnectPeriod: 0 });
+    c.once("connect", () => resolve(c));
+    c.once("error", reject);
+  });
+  const SECONDS = 5;
+  const rows: string[][] = [];
+  for (const mode of ["bare", "consumer"]) {
+    const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-subscriber.js", import.meta.url)), mode, broker.url,
+      creds.dashboard.username, creds.dashboard.password, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"] });
+    const lines: string[] = [];
+    child.stdout.on("data", (d) => lines.push(...String(d).split("\n").filter(Boolean)));
+    while (!lines.includes("ready")) await new Promise((r) => setTimeout(r, 20));
+    let sent = 0, outstanding = 0;
+    const end = Date.now() + SECONDS * 1000;
+    while (Date.now() < end) {
+      if (outstanding > 500) { await new Promise((r) => setImmediate(r)); continue; }
+      outstanding++;
+      pub.publish(`routers/${ids[sent % ids.length]}/heartbeat`, sample, { qos: 0 }, () => { outstanding--; });
+      sent++;
+      if (sent % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => child.once("exit", r));
+    const res = JSON.parse(lines.find((l) => l.startsWith("{")) ?? "{}") as { count: number; perSecond: number; rows: number };
+    rows.push([mode === "bare" ? "bare subscriber (counts)" : "fleet consumer (parse, schema, rows)", String(Math.round(sent / SECONDS)),
+      String(res.perSecond), String(res.count), mode === "consumer" ? String(res.rows) : "-"]);
+  }
+  pub.end(true);
+  await broker.stop();
+  console.log(`heartbeats through ${broker.kind} ${broker.version}, one publisher flooding ${SECONDS} s with 10,000 router ids:`);
+  const w = [38, 12, 14, 10, 8];
+  console.log(row(["", "sent/s", "received/s", "received", "rows"], w));
+  for (const r of rows) console.log(row(r, w));
+}
+
 const t0 = performance.now();
 console.log("uplink failover bench (virtual clock; figures are simulated time unless marked wall)");
 detection("blackhole", everyone);
@@ -130,4 +185,5 @@ detection("carrier-down", [firmware]);
 day();
 heartbeatGap();
 if (process.env.BENCH_XS !== "0") xsMeter();
+if (process.env.BENCH_BROKER !== "0") await fleetIngest();
 console.log(`\nbench wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
