@@ -1,6 +1,6 @@
 // Build step: (1) compile the JSON Schemas in src/config into standalone validator code that ships
 // in the firmware (the device has no eval), (2) bundle the simulator, bench and tests for Node.
-import { readFileSync, writeFileSync, readdirSync, mkdirSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync, mkdirSync, rmSync, copyFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
@@ -55,6 +55,20 @@ async function bundle() {
     sourcemap: "inline",
     logLevel: "warning",
   });
+  // The dashboard page: one browser bundle (MQTT.js's browser build, Ajv, the fleet model).
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ["dashboard/src/app.ts"],
+    outfile: "dist/dashboard/app.js",
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  for (const f of ["index.html", "style.css"]) copyFileSync(join(root, "dashboard", f), join(root, "dist/dashboard", f));
   // The firmware as one script for an XS worker: src/ plus the port bridge, nothing from Node.
   await esbuild.build({
     absWorkingDir: root,

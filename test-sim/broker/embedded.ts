@@ -4,6 +4,7 @@
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { Aedes } from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
@@ -27,8 +28,9 @@ export class EmbeddedBroker implements Broker {
 
   /** Without credentials anyone may connect and publish anything (the local demo). */
   constructor(private readonly creds: FleetCredentials | null, private readonly aclFile: string) {
-    const require = createRequire(import.meta.url);
-    this.version = "aedes " + (JSON.parse(readFileSync(require.resolve("aedes/package.json"), "utf8")) as { version: string }).version;
+    // aedes' exports hide its package.json; its main file sits beside it.
+    const main = createRequire(import.meta.url).resolve("aedes");
+    this.version = "aedes " + (JSON.parse(readFileSync(join(dirname(main), "package.json"), "utf8")) as { version: string }).version;
   }
 
   async start(port = 0, wsPort = 0): Promise<void> {

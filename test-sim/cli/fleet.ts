@@ -4,8 +4,8 @@
 // (device ids are router-0000.. unless the file names them). --chaos: each router's primary fails
 // for a while at a random time, so failovers happen across the fleet.
 import { readFileSync } from "node:fs";
-import { LiveFleet, DEFAULT_LINKS, type LiveRouterSpec } from "../live/fleet";
-import { Rng } from "../world/random";
+import { LiveFleet } from "../live/fleet";
+import { fleetSpecs } from "../fleet/fleet-specs";
 
 const USAGE = "usage: npm run fleet -- --routers N --broker mqtt://host:port [--duration-ms D] [--seed S] [--creds FILE] [--chaos]";
 
@@ -32,20 +32,6 @@ function parse(argv: string[]): Args {
   if (!a.broker || !/^(mqtt|ws):\/\/[^/]+/.test(a.broker)) throw new Error(`--broker must be an mqtt:// or ws:// URL\n${USAGE}`);
   if (!(a.durationMs! > 0)) throw new Error(`--duration-ms must be positive\n${USAGE}`);
   return a as Args;
-}
-
-export function fleetSpecs(n: number, seed: number, chaos: boolean, durationMs: number, names?: string[]): LiveRouterSpec[] {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const deviceId = names?.[i] ?? `router-${String(i).padStart(4, "0")}`;
-    const at = 20000 + Math.floor(rng.next() * Math.max(1, durationMs - 80000));
-    return {
-      deviceId, seed: seed * 100003 + i, links: DEFAULT_LINKS,
-      faults: chaos && at + 60000 < durationMs
-        ? [{ atMs: at, link: "wan0", kind: "blackhole" as const }, { atMs: at + 20000 + Math.floor(rng.next() * 40000), link: "wan0", kind: "restore" as const }]
-        : [],
-    };
-  });
 }
 
 async function main(): Promise<void> {

@@ -1,64 +1,58 @@
-// npm start: the main job. A simulated router with an Ethernet, an LTE and a Wi-Fi uplink goes
-// through a short scripted outage, paced on the wall clock so you can watch it, printing each
-// fault, each decision and a status line per link every 10 simulated seconds.
-//   npm start -- [scenario.json] [--speed N]   (default: test-sim/scenarios/demo-outage.json, 10x)
+// npm start: the main job. An embedded MQTT broker (TCP and WebSockets, the repo's ACL, a login
+// per device), a simulated router with Ethernet, LTE and Wi-Fi uplinks going through a scripted
+// outage (printed as it happens), a small fleet of simulated routers whose primaries fail now and
+// then, and the fleet dashboard. Ctrl-C stops everything.
+//   npm start -- [--routers N] [--port P] [--mosquitto] [--duration-ms D]
 import { fileURLToPath } from "node:url";
-import { loadScenario, ScenarioError, type Scenario } from "../scenario/load-scenario";
-import { runScenario } from "../scenario/run-scenario";
-import { describeEvent, summarize } from "../scenario/summary";
-import type { SimWorld } from "../world/world";
+import { loadScenario } from "../scenario/load-scenario";
+import { startBroker } from "../broker/broker";
+import { makeCredentials } from "../broker/credentials";
+import { LiveFleet, type LiveRouterSpec } from "../live/fleet";
+import { printEvents } from "../live/live-report";
+import { fleetSpecs } from "../fleet/fleet-specs";
+import { serveDashboard } from "../../dashboard/server";
 
-const DEFAULT = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));
-const STEP_MS = 100;
+const DEMO = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));
 
-function parse(argv: string[]): { file: string; speed: number } {
-  let file = DEFAULT, speed = 10;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--speed") speed = Number(argv[++i]);
-    else if (!argv[i].startsWith("--")) file = argv[i];
-    else throw new ScenarioError(`unknown option ${argv[i]} (usage: npm start -- [scenario.json] [--speed N])`);
-  }
-  if (!(speed > 0)) throw new ScenarioError("--speed must be a positive number");
-  return { file, speed };
-}
-
-function status(world: SimWorld): string {
-  const v = world.view();
-  if (!v) return "  (rebooting)";
-  return "  " + v.links.map((l) =>
-    `${l.name === v.active ? "*" : " "}${l.name} ${l.state.padEnd(8)} rtt ${String(l.rttMs).padStart(4)} ms loss ${String(l.lossPct).padStart(3)} %`,
-  ).join(" | ");
+function option(argv: string[], name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} needs a number`);
+  return v;
 }
 
 async function main(): Promise<void> {
-  const { file, speed } = parse(process.argv.slice(2));
-  const sc: Scenario = loadScenario(file);
-  console.log(`router ${sc.deviceId}: ${sc.links.map((l) => `${l.name} (${l.kind}, priority ${l.priority})`).join(", ")}`);
-  console.log(`scenario ${sc.name}: ${sc.description ?? ""}`);
-  console.log(`running ${sc.durationMs / 1000} simulated seconds at ${speed}x\n`);
-  let printedTo = 0;
-  const { result } = runScenario(sc, {
-    prepare: (world) => {
-      for (const f of sc.faults) {
-        world.clock.at(f.atMs, () => console.log(`${(f.atMs / 1000).toFixed(3).padStart(10)}s  >> fault: ${f.kind}${f.link ? " on " + f.link : ""}`));
-      }
-      world.onEvent((e) => { if (e.type !== "link-state" || e.to !== "up" || e.from !== "unknown") console.log(describeEvent(e)); });
-      world.clock.after(10000, () => console.log(`${(world.clock.now() / 1000).toFixed(0).padStart(10)}s ${status(world)}`), 10000);
-      // Pace the virtual clock against the wall clock (a blocking sleep: nothing else runs here).
-      const run = world.run.bind(world);
-      world.run = (until: number) => {
-        const tick = () => {
-          printedTo = Math.min(until, printedTo + STEP_MS);
-          run(printedTo);
-        };
-        while (printedTo < until) {
-          tick();
-          if (speed < 1e6) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, STEP_MS / speed);
-        }
-      };
-    },
-  });
-  console.log("\n" + summarize(result).split("\n").slice(-6).join("\n"));
+  const argv = process.argv.slice(2);
+  const routers = option(argv, "--routers", 24);
+  const durationMs = option(argv, "--duration-ms", 24 * 3600000);
+  const demo = loadScenario(DEMO);
+  const specs: LiveRouterSpec[] = [
+    { deviceId: demo.deviceId, seed: demo.seed, links: demo.links, faults: demo.faults, config: { telemetry: { heartbeatMs: 5000 } } },
+    ...fleetSpecs(routers, 7, true, Math.min(durationMs, 600000)),
+  ];
+  const creds = makeCredentials(specs.map((s) => s.deviceId));
+  const broker = await startBroker(creds, argv.includes("--mosquitto") ? "mosquitto" : "embedded");
+  const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 },
+    option(argv, "--port", 8080)).catch(() => serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 }));
+  const fleet = new LiveFleet(specs, broker.url, (id) => creds.devices.get(id));
+  console.log(`broker    ${broker.kind} ${broker.version}: ${broker.url} (MQTT over WebSockets ${broker.wsUrl})`);
+  console.log(`dashboard ${page.url}   <- open this`);
+  console.log(`routers   ${demo.deviceId} (scripted outage: ${demo.description}) and ${routers} more whose primaries fail at random`);
+  console.log(`fleet login for MQTT clients: ${creds.fleet.username} / ${creds.fleet.password}\n`);
+  printEvents(fleet.world(demo.deviceId), `${demo.deviceId} `);
+  const run = fleet.start(durationMs);
+  const stop = async () => {
+    run.stop();
+    fleet.close();
+    await page.close();
+    await broker.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+  await run.done;
+  await stop();
 }
 
 main().catch((e) => {
