@@ -195,7 +195,8 @@ async function main(): Promise<void> {
     client.subscribe(["routers/+/state", "routers/+/birth", "routers/+/heartbeat", "routers/+/event", "routers/+/reply"], { qos: 1 });
   });
   client.on("close", () => { conn.textContent = "disconnected"; conn.className = "conn down"; });
-  client.on("message", (topic, payload) => view.ingest(topic, new TextDecoder().decode(payload)));
+  const decoder = new TextDecoder();
+  client.on("message", (topic, payload) => view.ingest(topic, decoder.decode(payload)));
 }
 
 void main();

@@ -2,7 +2,9 @@
 // in the same run and on the same scenarios and seeds, for models of the documented default
 // policies of OpenWrt mwan3 (models/mwan3.ts) and pfSense's dpinger (models/dpinger.ts).
 import { performance } from "node:perf_hooks";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { serveDashboard } from "../../dashboard/server";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
@@ -176,6 +178,62 @@ async function fleetIngest(): Promise<void> {
   for (const r of rows) console.log(row(r, w));
 }
 
+/** The dashboard page with 10,000 routers heartbeating every 10 s: main-thread cost per second. */
+async function dashboardCost(): Promise<void> {
+  const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+  if (!chromiumPath) {
+    console.log("\ndashboard cost: skipped (no chromium; apt-get install chromium)");
+    return;
+  }
+  const N = 10000, RATE = 1000, SECONDS = 10;
+  const creds = makeCredentials([]);
+  const broker = await startBroker(creds);
+  const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 });
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const pub = await new Promise<MqttClient>((resolve, reject) => {
+    const c = mqtt.connect(broker.url, { clientId: "fleet", username: creds.fleet.username, password: creds.fleet.password, reconnectPeriod: 0 });
+    c.once("connect", () => resolve(c));
+    c.once("error", reject);
+  });
+  try {
+    const tab = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    await tab.goto(page.url);
+    await tab.waitForFunction("document.getElementById('conn').textContent === 'connected'", null, { timeout: 15000 });
+    const beat = (i: number, seq: number) => JSON.stringify({ seq, epoch: 1, uptimeMs: seq * 10000, active: "wan0", configVersion: 1,
+      links: [{ name: "wan0", state: "up", rttMs: 12 + (i % 7), lossPct: 0, jitterMs: 2 }, { name: "lte0", state: "up", rttMs: 61, lossPct: 1, jitterMs: 9 },
+        { name: "wlan0", state: "up", rttMs: 27, lossPct: 2, jitterMs: 5 }], queued: 0, dropped: 0, heap: 0, rejected: 0, safeMode: 0 });
+    const id = (i: number) => `router-${String(i).padStart(5, "0")}`;
+    // Every router once, then the steady rate: 10,000 routers every 10 s.
+    for (let i = 0; i < N; i++) pub.publish(`routers/${id(i)}/heartbeat`, beat(i, 1), { qos: 0 });
+    await tab.waitForFunction(`document.getElementById('n-total').textContent === '${N}'`, null, { timeout: 60000 });
+    const cdp = await tab.context().newCDPSession(tab);
+    await cdp.send("Performance.enable");
+    const task = async () => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? 0) * 1000;
+    const busy = () => tab.evaluate("window.dashboard.busyMs") as Promise<number>;
+    const msgs = () => tab.evaluate("window.dashboard.state.messages") as Promise<number>;
+    const [task0, busy0, msgs0] = [await task(), await busy(), await msgs()];
+    const start = Date.now();
+    let sent = 0;
+    while (Date.now() - start < SECONDS * 1000) {
+      const due = Math.floor(((Date.now() - start) / 1000) * RATE);
+      for (; sent < due; sent++) pub.publish(`routers/${id(sent % N)}/heartbeat`, beat(sent % N, 2 + Math.floor(sent / N)), { qos: 0 });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const [task1, busy1, msgs1] = [await task(), await busy(), await msgs()];
+    const secs = (Date.now() - start) / 1000;
+    console.log(`\ndashboard in chromium, ${N} routers, ${RATE} heartbeats/s through ${broker.kind} over WebSockets for ${SECONDS} s:`);
+    console.log(`  received ${msgs1 - msgs0} of ${sent}; main-thread busy ${((task1 - task0) / secs).toFixed(0)} ms per second (CDP TaskDuration), ` +
+      `of which ingest + render ${((busy1 - busy0) / secs).toFixed(0)} ms; per heartbeat ${((task1 - task0) / Math.max(1, msgs1 - msgs0)).toFixed(3)} ms`);
+  } finally {
+    pub.end(true);
+    await browser.close();
+    await page.close();
+    await broker.stop();
+  }
+}
+
 const t0 = performance.now();
 console.log("uplink failover bench (virtual clock; figures are simulated time unless marked wall)");
 detection("blackhole", everyone);
@@ -186,4 +244,5 @@ day();
 heartbeatGap();
 if (process.env.BENCH_XS !== "0") xsMeter();
 if (process.env.BENCH_BROKER !== "0") await fleetIngest();
+if (process.env.BENCH_BROWSER !== "0") await dashboardCost();
 console.log(`\nbench wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
