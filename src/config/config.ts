@@ -1,6 +1,6 @@
 // The device config: its TypeScript shape (mirrors device-config.schema.json, the source of truth)
 // and the one way in: validate + fill defaults with the build-time generated validator.
-import { validateDeviceConfig } from "./generated/validators";
+import { describeErrors, validators } from "./validator";
 import type { ProbeTarget } from "../ports";
 
 export interface LinkSettings { priority: number; enabled: boolean }
@@ -32,16 +32,7 @@ export interface DeviceConfig {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-interface AjvError { instancePath: string; message?: string; params?: Record<string, unknown> }
-
-/** "/probe/intervalMs must be >= 1000; /targets/0 must have required property 'host'" */
-export function describeErrors(errors: readonly AjvError[] | null | undefined): string {
-  if (!errors || errors.length === 0) return "invalid";
-  return errors.map((e) => {
-    const extra = e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : "";
-    return `${e.instancePath || "/"} ${e.message ?? "is invalid"}${extra}`;
-  }).join("; ");
-}
+export { describeErrors } from "./validator";
 
 /** Validate a config (JSON text or a parsed value, never mutated) and fill in every default. */
 export function parseConfig(input: string | unknown): Parsed<DeviceConfig> {
@@ -51,7 +42,7 @@ export function parseConfig(input: string | unknown): Parsed<DeviceConfig> {
   } catch {
     return { ok: false, error: `/ is not JSON (${typeof input === "string" ? input.length : 0} bytes)` };
   }
-  const validate = validateDeviceConfig as unknown as ((v: unknown) => boolean) & { errors?: AjvError[] | null };
+  const validate = validators.validateDeviceConfig;
   if (!validate(value)) return { ok: false, error: describeErrors(validate.errors) };
   const cfg = value as DeviceConfig;
   const p = cfg.probe, h = cfg.health, d = cfg.failover.dampening;

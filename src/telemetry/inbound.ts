@@ -2,8 +2,8 @@
 // Schema by the validators generated at build time (no eval on the device). Anything that fails
 // is answered on .../reply with what and where, counted, and changes nothing.
 import type { MqttMessage, MqttSession } from "../ports";
-import { describeErrors, parseConfig, type DeviceConfig } from "../config/config";
-import { validateCmdFailover, validateCmdProbeNow, validateCmdReboot, validateConfigSet } from "../config/generated/validators";
+import { parseConfig, type DeviceConfig } from "../config/config";
+import { describeErrors, validators, type Validator } from "../config/validator";
 import type { EventLog } from "./events";
 import type { Topics } from "./topics";
 
@@ -15,13 +15,10 @@ export interface CommandTarget {
   probeNow(link: string | null): string | null;
 }
 
-interface AjvError { instancePath: string; message?: string; params?: Record<string, unknown> }
-type Validator = ((v: unknown) => boolean) & { errors?: AjvError[] | null };
-
 const COMMANDS: Record<string, Validator> = {
-  "failover": validateCmdFailover as unknown as Validator,
-  "reboot": validateCmdReboot as unknown as Validator,
-  "probe-now": validateCmdProbeNow as unknown as Validator,
+  "failover": validators.validateCmdFailover,
+  "reboot": validators.validateCmdReboot,
+  "probe-now": validators.validateCmdProbeNow,
 };
 
 interface Request { id?: string; [k: string]: unknown }
@@ -50,7 +47,7 @@ export class Inbound {
   }
 
   #config(payload: string): void {
-    const req = this.#parse("config/set", payload, validateConfigSet as unknown as Validator);
+    const req = this.#parse("config/set", payload, validators.validateConfigSet);
     if (!req) return;
     const json = JSON.stringify(req.config);
     // Cross-field rules live in parseConfig; it also proves the stored text reads back.
