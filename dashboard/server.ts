@@ -33,7 +33,10 @@ export async function serveDashboard(config: PageConfig, port = 0, host = "127.0
       res.end("not found");
     }
   });
-  await new Promise<void>((r) => server.listen(port, host, () => r()));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject); // e.g. the port is taken: the caller may try another
+    server.listen(port, host, () => { server.off("error", reject); resolve(); });
+  });
   const addr = server.address() as { port: number };
   return { url: `http://${host}:${addr.port}/`, server, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
