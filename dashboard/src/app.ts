@@ -187,7 +187,9 @@ async function main(): Promise<void> {
   const cfg = (await (await fetch("config.json")).json()) as PageConfig;
   const view = new FleetView(cfg);
   (window as unknown as { dashboard: FleetView }).dashboard = view;
-  const client = mqtt.connect(cfg.wsUrl, { username: cfg.username, password: cfg.password, clientId: cfg.username, reconnectPeriod: 1000 });
+  // Several people may watch with the same read-only login: each page its own client id.
+  const clientId = `${cfg.username ?? "dashboard"}-${Math.random().toString(36).slice(2, 10)}`;
+  const client = mqtt.connect(cfg.wsUrl, { username: cfg.username, password: cfg.password, clientId, reconnectPeriod: 1000 });
   const conn = $("conn");
   client.on("connect", () => {
     conn.textContent = "connected";

@@ -6,7 +6,7 @@ import { FleetState } from "../../dashboard/src/fleet-state";
 const [mode, url, username, password, seconds] = process.argv.slice(2);
 const state = new FleetState();
 let count = 0, first = 0;
-const client = mqtt.connect(url, { clientId: `bench-${mode}-${process.pid}`, username, password, reconnectPeriod: 0 });
+const client = mqtt.connect(url, { clientId: `${username}-bench-${mode}`, username, password, reconnectPeriod: 0 });
 client.on("connect", () => {
   client.subscribe("routers/+/heartbeat", { qos: 0 }, () => process.stdout.write("ready\n"));
 });

@@ -49,7 +49,10 @@ export class EmbeddedBroker implements Broker {
     const passwords = new Map([creds.fleet, creds.dashboard, ...creds.devices.values()].map((i) => [i.username, i.password]));
     const users = new WeakMap<object, string>();
     aedes.authenticate = (client, username, password, done) => {
-      const ok = username !== undefined && passwords.get(username) === password?.toString() && client.id === username;
+      // As Mosquitto's TCP listener (use_username_as_clientid): the client id is the login, except
+      // for read-only dashboards, which may open many pages.
+      const idOk = client.id === username || (username === creds.dashboard.username && client.id.startsWith(username + "-"));
+      const ok = username !== undefined && passwords.get(username) === password?.toString() && idOk;
       if (ok) users.set(client, username);
       done(null, ok);
     };

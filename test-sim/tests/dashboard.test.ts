@@ -4,17 +4,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
-import { brokerFor, connect, until } from "./helpers-broker";
+import { brokerFor, connect } from "./helpers-broker";
 import { LiveFleet, DEFAULT_LINKS } from "../live/fleet";
 import { serveDashboard } from "../../dashboard/server";
 import { recordBrokerKind, recordBrowser } from "./helpers-env";
 import { ROOT } from "./helpers";
 
-export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p)) ?? null;
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p)) ?? null;
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync"];
 
-export async function launch(): Promise<Browser> {
+async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM as string, headless: true, args: CHROMIUM_ARGS });
 }
 
@@ -83,5 +83,3 @@ test("dashboard: a blackholed primary shows the backup within 2 s; a stopped rou
     await broker.stop();
   }
 });
-
-export { until };

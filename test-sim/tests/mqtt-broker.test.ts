@@ -1,6 +1,6 @@
 // Telemetry through a real broker: Mosquitto (CI installs it), or the embedded broker on a machine
 // without it. Routers are simulated on the wall clock and run the real firmware.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { brokerFor, connect, FleetWatcher, until, sleep } from "./helpers-broker";
 import { LiveFleet, DEFAULT_LINKS } from "../live/fleet";
@@ -51,8 +51,6 @@ test("broker killed and restarted during a failover: every event arrives once, i
     await broker.stop();
   }
 });
-
-after(() => {});
 
 test("1,000 routers reconnect after a broker restart: arrivals spread over the backoff window, no event lost", async (t) => {
   const N = 1000;
