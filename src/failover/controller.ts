@@ -18,7 +18,6 @@ export class FailoverController {
   #dampers = new Map<string, FlapDamper>();
   #candidates: Candidate[] = [];
   #noUplinkReported = false;
-  switches = 0;
   #listeners: Array<(from: string | null, to: string) => void> = [];
 
   #pinned: string | null = null;
@@ -107,7 +106,6 @@ export class FailoverController {
     const from = this.#active;
     this.#active = d.to;
     this.#lastSwitchAt = now;
-    this.switches++;
     for (const m of this.monitors) m.setRole(m.link === d.to ? "active" : "standby");
     this.uplinks.setDefault(d.to);
     this.events.emit({ type: d.kind, from, to: d.to, reason: d.reason });

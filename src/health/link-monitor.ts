@@ -61,9 +61,7 @@ export class LinkMonitor {
   #okStreak = 0;
   #lastIssueAt = -Infinity;
   #stopped = false;
-  /** Probes sent, and probes abandoned by the watchdog because the platform never answered. */
-  sent = 0;
-  stuck = 0;
+  /** Probes the platform answered (the supervisor watches this move). */
   completed = 0;
 
   constructor(o: LinkMonitorOptions) {
@@ -91,7 +89,6 @@ export class LinkMonitor {
   get srttMs(): number { return this.#est.srttMs; }
   get jitterMs(): number { return this.#est.jitterMs; }
   get lossPct(): number { return this.#est.lossPct; }
-  get suspect(): boolean { return this.#suspect; }
   get deadTargets(): number {
     let n = 0;
     for (const t of this.#targets) if (t.dead) n++;
@@ -143,7 +140,6 @@ export class LinkMonitor {
     for (const s of this.#slots) {
       if (s.busy && now - s.startedAt > s.timeoutMs + graceMs) {
         n++;
-        this.stuck++;
         this.#finish(s, s.token, STUCK);
       }
     }
@@ -240,7 +236,6 @@ export class LinkMonitor {
     slot.timeoutMs = this.#est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs);
     slot.target = t;
     slot.inRound = inRound;
-    this.sent++;
     const token = slot.token;
     this.#o.prober.probe(this.link, t.target, slot.timeoutMs, (r) => this.#finish(slot, token, r));
   }

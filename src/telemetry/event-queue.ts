@@ -22,7 +22,6 @@ export class EventQueue {
   dropped = 0;
   /** Events that arrived from the Store at boot, sent before anything new. */
   restored = 0;
-  flashWrites = 0;
 
   constructor(
     private readonly store: Store,
@@ -123,12 +122,10 @@ export class EventQueue {
       if (text === "") this.store.remove("q" + i);
       else this.store.set("q" + i, text);
       this.#written[i] = text;
-      this.flashWrites++;
     }
     const meta = String(this.dropped);
     if (this.store.get(META) !== meta && (this.dropped > 0 || this.store.get(META) !== undefined)) {
       this.store.set(META, meta);
-      this.flashWrites++;
     }
   }
 }

@@ -58,7 +58,6 @@ export class Telemetry {
   #hbSeq = 0;
   #birthSeq = 0;
   #outbox: MqttMessage[] = [];
-  heartbeatsSent = 0;
   connects = 0;
 
   constructor(d: TelemetryDeps) {
@@ -119,7 +118,7 @@ export class Telemetry {
     this.#outbox.push(message);
   }
 
-  publishState(): void {
+  #publishState(): void {
     if (this.#connected) {
       this.#d.mqtt.publish({ topic: this.topics.state, qos: 1, retain: true,
         payload: JSON.stringify({ online: true, active: this.#d.active() }) });
@@ -150,7 +149,7 @@ export class Telemetry {
       firmware: d.firmware, configVersion: this.#cfg.version, safeMode: d.safeMode, boots: d.boots, epoch: d.epoch,
       birthSeq: this.#birthSeq, links: d.links().map((l) => l.name),
     }) });
-    this.publishState();
+    this.#publishState();
     d.onConnected();
     for (const m of this.#outbox.splice(0)) d.mqtt.publish(m);
     this.queue.resend();
@@ -174,10 +173,8 @@ export class Telemetry {
 
   #enqueue(e: RouterEvent): void {
     this.queue.push(JSON.stringify(Object.assign({ epoch: this.#d.epoch }, e)));
-    if (e.type === "failover" || e.type === "failback" || e.type === "initial") {
-      this.useLink(e.to);
-      this.publishState();
-    }
+    // The state (with the new active link) goes out on the new session's connect.
+    if (e.type === "failover" || e.type === "failback" || e.type === "initial") this.useLink(e.to);
     this.#flush();
   }
 
@@ -199,7 +196,6 @@ export class Telemetry {
     if (!this.#connected) return;
     const d = this.#d;
     this.#hbSeq = (this.#hbSeq + 1) & 0xffff;
-    this.heartbeatsSent++;
     d.mqtt.publish({ topic: this.topics.heartbeat, qos: 0, retain: false, payload: JSON.stringify(Object.assign({
       seq: this.#hbSeq, epoch: d.epoch, uptimeMs: d.clock.now(), active: d.active(), configVersion: this.#cfg.version,
       links: d.links(), queued: this.queue.length, dropped: this.queue.dropped,

@@ -40,8 +40,6 @@ export interface RunOptions {
   prepare?: (world: SimWorld) => void;
   /** Called with the world at the end of the run, while the firmware still runs. */
   inspect?: (world: SimWorld) => void;
-  /** Keep the XS worker alive after the run (the caller disposes world.host). */
-  keep?: boolean;
 }
 
 export function runScenario(sc: Scenario, options: RunOptions = {}): { result: ScenarioResult; world: SimWorld } {
@@ -62,7 +60,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
     view = world.view();
     options.inspect?.(world);
   } finally {
-    if (!options.keep) world.host.dispose();
+    world.host.dispose();
   }
   return { result: scorer.result(view), world };
 }
