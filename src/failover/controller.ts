@@ -4,7 +4,7 @@ import type { Uplinks } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import { linkPriority } from "../config/config";
 import type { LinkMonitor } from "../health/link-monitor";
-import type { LinkState } from "../health/link-state";
+import { carriesTraffic, type LinkState } from "../health/link-state";
 import type { EventLog } from "../telemetry/events";
 import { FlapDamper } from "./dampening";
 import { decide, type Candidate, type Decision } from "./policy";
@@ -18,7 +18,6 @@ export class FailoverController {
   #dampers = new Map<string, FlapDamper>();
   #candidates: Candidate[] = [];
   #noUplinkReported = false;
-  #listeners: Array<(from: string | null, to: string) => void> = [];
 
   #pinned: string | null = null;
   #pinnedUntil = 0;
@@ -56,26 +55,18 @@ export class FailoverController {
       return null;
     }
     const m = this.monitors.find((x) => x.link === link);
-    if (!m || (m.state !== "up" && m.state !== "degraded")) return `/link: '${link}' is ${m ? m.state : "unknown"}, not usable`;
+    if (!m || !carriesTraffic(m.state)) return `/link: '${link}' is ${m ? m.state : "unknown"}, not usable`;
     this.#pinned = link;
     this.#pinnedUntil = this.now() + holdMs;
     this.evaluate();
     return null;
   }
 
-  onSwitch(fn: (from: string | null, to: string) => void): void {
-    this.#listeners.push(fn);
-  }
-
-  penalty(link: string): number {
-    return this.#dampers.get(link)?.penalty(this.now()) ?? 0;
-  }
-
   /** A monitor changed state: dampen flaps, then decide at once. */
   linkChanged(link: string, from: LinkState, to: LinkState, transition: string): void {
     const c = this.#candidates.find((x) => x.name === link);
     if (c) c.transition = transition;
-    if (to === "down" && (from === "up" || from === "degraded")) {
+    if (to === "down" && carriesTraffic(from)) {
       const d = this.#dampers.get(link) as FlapDamper;
       const now = this.now();
       if (d.flap(now)) {
@@ -109,14 +100,13 @@ export class FailoverController {
     for (const m of this.monitors) m.setRole(m.link === d.to ? "active" : "standby");
     this.uplinks.setDefault(d.to);
     this.events.emit({ type: d.kind, from, to: d.to, reason: d.reason });
-    for (const fn of this.#listeners) fn(from, d.to);
   }
 
   /** A live pin wins over the policy while its link is usable; then the policy takes over again. */
   #pinnedDecision(now: number): Decision | null {
     if (this.#pinned === null) return null;
     const c = this.#candidates.find((x) => x.name === this.#pinned);
-    if (now >= this.#pinnedUntil || !c || (c.state !== "up" && c.state !== "degraded")) {
+    if (now >= this.#pinnedUntil || !c || !carriesTraffic(c.state)) {
       this.#pinned = null;
       return null;
     }
@@ -126,7 +116,7 @@ export class FailoverController {
   /** True while the router has a link it can use. */
   healthy(): boolean {
     const c = this.#candidates.find((x) => x.name === this.#active);
-    return c !== undefined && (c.state === "up" || c.state === "degraded");
+    return c !== undefined && carriesTraffic(c.state);
   }
 
   #reportNoUplink(): void {

@@ -5,7 +5,7 @@
 //  3. a link of a better priority tier has been up for the failback hold-down and is not dampened:
 //     move back to it;
 // voluntary moves (2, 3) wait out the minimum dwell since the last switch.
-import type { LinkState } from "../health/link-state";
+import { carriesTraffic, type LinkState } from "../health/link-state";
 
 export interface Candidate {
   name: string;
@@ -35,7 +35,7 @@ export interface Decision {
   reason: string;
 }
 
-const usable = (c: Candidate) => c.enabled && (c.state === "up" || c.state === "degraded");
+const usable = (c: Candidate) => c.enabled && carriesTraffic(c.state);
 
 /** Better first: tier, then up over degraded, then loss, then RTT, then name for a stable order. */
 export function rank(a: Candidate, b: Candidate): number {

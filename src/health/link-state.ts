@@ -4,6 +4,11 @@
 
 export type LinkState = "unknown" | "up" | "degraded" | "down";
 
+/** A link in this state still forwards traffic (degraded included). */
+export function carriesTraffic(state: LinkState): boolean {
+  return state === "up" || state === "degraded";
+}
+
 /** Why a link is not fully healthy, as seen by the probes. */
 export type QualityIssue = "loss" | "rtt" | "dns" | null;
 

@@ -2,12 +2,12 @@
 // in the same run and on the same scenarios and seeds, for models of the documented default
 // policies of OpenWrt mwan3 (models/mwan3.ts) and pfSense's dpinger (models/dpinger.ts).
 import { performance } from "node:perf_hooks";
-import { existsSync, readFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { CHROMIUM, launchChromium } from "../browser/chromium";
+import { connect } from "../broker/connect";
 import { serveDashboard } from "../../dashboard/server";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import mqtt, { type MqttClient } from "mqtt";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { parseScenario, type Scenario } from "../scenario/load-scenario";
@@ -143,11 +143,7 @@ async function fleetIngest(): Promise<void> {
   const creds = makeCredentials([]);
   const broker = await startBroker(creds);
   const sample = beats[beats.length - 1].payload;
-  const pub = await new Promise<MqttClient>((resolve, reject) => {
-    const c = mqtt.connect(broker.url, { clientId: "fleet", username: creds.fleet.username, password: creds.fleet.password, reconnectPeriod: 0 });
-    c.once("connect", () => resolve(c));
-    c.once("error", reject);
-  });
+  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
   const SECONDS = 5;
   const rows: string[][] = [];
   for (const mode of ["bare", "consumer"]) {
@@ -180,8 +176,7 @@ async function fleetIngest(): Promise<void> {
 
 /** The dashboard page with 10,000 routers heartbeating every 10 s: main-thread cost per second. */
 async function dashboardCost(): Promise<void> {
-  const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-  if (!chromiumPath) {
+  if (!CHROMIUM) {
     console.log("\ndashboard cost: skipped (no chromium; apt-get install chromium)");
     return;
   }
@@ -189,13 +184,8 @@ async function dashboardCost(): Promise<void> {
   const creds = makeCredentials([]);
   const broker = await startBroker(creds);
   const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 });
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
-  const pub = await new Promise<MqttClient>((resolve, reject) => {
-    const c = mqtt.connect(broker.url, { clientId: "fleet", username: creds.fleet.username, password: creds.fleet.password, reconnectPeriod: 0 });
-    c.once("connect", () => resolve(c));
-    c.once("error", reject);
-  });
+  const browser = await launchChromium();
+  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
   try {
     const tab = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     await tab.goto(page.url);

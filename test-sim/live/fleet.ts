@@ -1,7 +1,7 @@
 // Simulated routers on the wall clock against a real broker: each has its own simulated links and
 // virtual clock, runs the real firmware (Node host), and talks MQTT through MQTT.js. Used by
 // `npm run fleet`, `npm run sim -- --broker`, `npm start` and the broker tests.
-import type { LinkSpec } from "../world/sim-link";
+import { withLinkPriorities, type LinkSpec } from "../world/sim-link";
 import { SimWorld } from "../world/world";
 import { scheduleFaults } from "../scenario/faults";
 import type { Fault } from "../scenario/load-scenario";
@@ -24,14 +24,6 @@ export const DEFAULT_LINKS: LinkSpec[] = [
   { name: "wlan0", kind: "wifi", priority: 3, rttMs: 25, jitterMs: 8, loss: 0.02 },
 ];
 
-/** The links' priorities are device config, as a scenario file's are. */
-function withPriorities(config: Record<string, unknown>, links: readonly LinkSpec[]): Record<string, unknown> {
-  const given = (config.links ?? {}) as Record<string, Record<string, unknown>>;
-  const merged: Record<string, unknown> = {};
-  for (const l of links) merged[l.name] = { priority: l.priority, ...given[l.name] };
-  return { ...config, links: { ...given, ...merged } };
-}
-
 export class LiveFleet {
   readonly worlds = new Map<string, SimWorld>();
   #sessions = new Set<MqttJsSession>();
@@ -49,7 +41,7 @@ export class LiveFleet {
           return session;
         },
       });
-      world.store.set("cfg0", JSON.stringify(withPriorities(s.config ?? {}, s.links)));
+      world.store.set("cfg0", JSON.stringify(withLinkPriorities(s.config ?? {}, s.links)));
       scheduleFaults(world, s.faults ?? [], "1.1.1.1", { cut: () => {}, restored: () => {} });
       this.worlds.set(s.deviceId, world);
     }

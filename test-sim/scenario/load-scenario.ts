@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import Ajv from "ajv";
 import type { LinkKind } from "../../src/ports";
 import { describeErrors, parseConfig, type DeviceConfig } from "../../src/config/config";
-import type { LinkSpec } from "../world/sim-link";
+import { withLinkPriorities, type LinkSpec } from "../world/sim-link";
 import scenarioSchema from "./scenario.schema.json";
 import configSchema from "../../src/config/device-config.schema.json";
 
@@ -88,12 +88,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   (r.messages ?? []).forEach((m, i) => {
     if (m.atMs >= r.durationMs) throw new ScenarioError(`${source}: /messages/${i}/atMs ${m.atMs} is not before durationMs ${r.durationMs}`);
   });
-  // Link priorities from the scenario are config the device would have been given.
-  const overrides = structuredClone(r.config ?? {});
-  const linksCfg: Record<string, unknown> = { ...(overrides.links ?? {}) };
-  for (const l of r.links) linksCfg[l.name] = { priority: l.priority, ...(linksCfg[l.name] as object | undefined) };
-  overrides.links = linksCfg;
-  const configJson = JSON.stringify(overrides);
+  const configJson = JSON.stringify(withLinkPriorities(r.config ?? {}, r.links));
   const parsed = parseConfig(configJson);
   if (!parsed.ok) throw new ScenarioError(`${source}: /config: ${parsed.error}`);
   return {

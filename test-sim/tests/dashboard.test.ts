@@ -3,20 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../browser/chromium";
 import { brokerFor, connect } from "./helpers-broker";
 import { LiveFleet, DEFAULT_LINKS } from "../live/fleet";
 import { serveDashboard } from "../../dashboard/server";
 import { recordBrokerKind, recordBrowser } from "./helpers-env";
 import { ROOT } from "./helpers";
-
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p)) ?? null;
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync"];
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM as string, headless: true, args: CHROMIUM_ARGS });
-}
 
 test("dashboard: a blackholed primary shows the backup within 2 s; a stopped router shows offline; bad messages are shown", async (t) => {
   if (!CHROMIUM) {
@@ -31,7 +23,7 @@ test("dashboard: a blackholed primary shows the backup within 2 s; a stopped rou
   const fleet = new LiveFleet(ids.map((deviceId, i) => ({ deviceId, seed: i + 11, links: DEFAULT_LINKS,
     config: { telemetry: { heartbeatMs: 2000, keepAliveS: 5 } } })), broker.url, (id) => creds.devices.get(id));
   const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 8000 });
-  const browser = await launch();
+  const browser = await launchChromium();
   recordBrowser(`chromium ${browser.version()}`);
   try {
     fleet.start(600000);

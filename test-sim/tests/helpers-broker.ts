@@ -1,24 +1,17 @@
 // Shared by the broker tests: a broker with a fleet's credentials, a fleet-side MQTT client, and
 // bounded waiting.
-import mqtt, { type MqttClient, type IClientOptions } from "mqtt";
+import type { MqttClient } from "mqtt";
+import { connect } from "../broker/connect";
 import { startBroker, type Broker } from "../broker/broker";
 import { makeCredentials, type FleetCredentials, type Identity } from "../broker/credentials";
+
+export { connect };
 
 export interface TestBroker { broker: Broker; creds: FleetCredentials }
 
 export async function brokerFor(deviceIds: readonly string[]): Promise<TestBroker> {
   const creds = makeCredentials(deviceIds);
   return { broker: await startBroker(creds), creds };
-}
-
-export function connect(url: string, who: Identity, extra: IClientOptions = {}): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { clientId: who.username, username: who.username, password: who.password,
-      reconnectPeriod: 500, connectTimeout: 5000, ...extra });
-    const timer = setTimeout(() => reject(new Error(`${who.username} could not connect to ${url}`)), 10000);
-    c.once("connect", () => { clearTimeout(timer); resolve(c); });
-    c.once("error", (e) => { clearTimeout(timer); reject(e); });
-  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

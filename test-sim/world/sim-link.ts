@@ -11,6 +11,14 @@ export interface LinkSpec {
   loss: number;
 }
 
+/** A device config with the links' priorities filled in: a scenario's link list is device config too. */
+export function withLinkPriorities(config: Record<string, unknown>, links: readonly { name: string; priority: number }[]): Record<string, unknown> {
+  const given = (config.links ?? {}) as Record<string, Record<string, unknown>>;
+  const merged: Record<string, unknown> = {};
+  for (const l of links) merged[l.name] = { priority: l.priority, ...given[l.name] };
+  return { ...config, links: { ...given, ...merged } };
+}
+
 export class SimLink {
   readonly name: string;
   readonly kind: LinkKind;
