@@ -157,7 +157,7 @@ export class Router implements CommandTarget {
       const old = from?.monitors.find((m) => m.link === l.name);
       return new LinkMonitor({
         link: l.name, cfg, clock, prober: this.#ports.prober, budget, carrier: uplinks.carrier(l.name),
-        seed: old ? { state: old.state, since: old.since } : undefined,
+        seed: old ? { state: old.state, since: old.since, gaps: old.gaps } : undefined,
         onStep: (m, prev, step) => {
           this.events.emit({ type: "link-state", link: m.link, from: prev, to: step.to, reason: step.transition });
           plane.controller.linkChanged(m.link, prev, step.to, step.transition);
@@ -165,7 +165,7 @@ export class Router implements CommandTarget {
       });
     });
     const controller = new FailoverController(cfg, monitors, uplinks, this.events, () => clock.now(),
-      from ? { active: from.controller.active, lastSwitchAt: from.controller.lastSwitchAt } : undefined);
+      from ? { active: from.controller.active, lastSwitchAt: from.controller.lastSwitchAt, dampers: from.controller.dampers } : undefined);
     const supervisor = new Supervisor({
       cfg, clock, hw: this.#ports.watchdog, uplinks, monitors, controller, events: this.events,
       onStable: () => markStable(this.#ports.store, this.safeMode ? null : this.#configJson),

@@ -10,16 +10,17 @@ export interface DeviceConfig {
   links: Record<string, LinkSettings>;
   targets: ProbeTarget[];
   probe: {
-    intervalMs: number; standbyIntervalMs: number; downIntervalMs: number;
-    minTimeoutMs: number; maxTimeoutMs: number; confirmRounds: number; upSuccesses: number;
+    intervalMs: number; standbyIntervalMs: number; downIntervalMs: number; fastIntervalMs: number;
+    minTimeoutMs: number; maxTimeoutMs: number; confirmProbes: number; upSuccesses: number;
     maxInFlight: number; deadTargetMisses: number; deadTargetRetryMs: number;
   };
   health: {
+    silenceMinMs: number; silenceMaxMs: number; gapMemoryMs: number;
     lossWindow: number; lossDegradedPct: number; lossRecoveredPct: number;
-    rttDegradedMs: number; rttRecoveredMs: number; dnsFailRounds: number; recoverMs: number;
+    rttDegradedMs: number; rttRecoveredMs: number; rttSustainMs: number; dnsFailRounds: number; recoverMs: number;
   };
   failover: {
-    onDegraded: "failover" | "stay"; failbackHoldMs: number; minDwellMs: number;
+    onDegraded: "failover" | "stay"; failbackHoldMs: number; minDwellMs: number; bootWaitMs: number;
     dampening: { penalty: number; halfLifeMs: number; suppress: number; reuse: number; max: number };
   };
   watchdog: {
@@ -49,6 +50,7 @@ export function parseConfig(input: string | unknown): Parsed<DeviceConfig> {
   // Cross-field rules JSON Schema cannot say.
   if (p.maxTimeoutMs < p.minTimeoutMs) return { ok: false, error: "/probe/maxTimeoutMs must be >= minTimeoutMs" };
   if (h.lossRecoveredPct >= h.lossDegradedPct) return { ok: false, error: "/health/lossRecoveredPct must be < lossDegradedPct" };
+  if (h.silenceMaxMs < h.silenceMinMs) return { ok: false, error: "/health/silenceMaxMs must be >= silenceMinMs" };
   if (h.rttRecoveredMs >= h.rttDegradedMs) return { ok: false, error: "/health/rttRecoveredMs must be < rttDegradedMs" };
   if (d.reuse >= d.suppress || d.suppress > d.max) return { ok: false, error: "/failover/dampening needs reuse < suppress <= max" };
   return { ok: true, value: cfg };

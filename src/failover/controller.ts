@@ -21,6 +21,9 @@ export class FailoverController {
 
   #pinned: string | null = null;
   #pinnedUntil = 0;
+  readonly #bootAt: number;
+  /** The degraded spell of the active link for which candidates were last asked to prove DNS. */
+  #dnsAskedFor = -1;
 
   constructor(
     private readonly cfg: DeviceConfig,
@@ -29,23 +32,26 @@ export class FailoverController {
     private readonly events: EventLog,
     private readonly now: () => number,
     /** Carried over from the controller this one replaces (config change). */
-    seed?: { active: string | null; lastSwitchAt: number },
+    seed?: { active: string | null; lastSwitchAt: number; dampers: Map<string, FlapDamper> },
   ) {
+    this.#bootAt = now();
     if (seed) {
       this.#active = seed.active;
       this.#lastSwitchAt = seed.lastSwitchAt;
+      this.#dampers = seed.dampers;
     }
     for (const m of monitors) {
-      this.#dampers.set(m.link, new FlapDamper(cfg.failover.dampening));
+      if (!this.#dampers.has(m.link)) this.#dampers.set(m.link, new FlapDamper(cfg.failover.dampening));
       this.#candidates.push({
         name: m.link, priority: linkPriority(cfg, m.link), enabled: cfg.links[m.link]?.enabled ?? true,
-        state: m.state, transition: "boot", since: m.since, srttMs: 0, lossPct: 0, suppressed: false,
+        state: m.state, transition: "boot", since: m.since, srttMs: 0, lossPct: 0, lossSamples: 0, dnsOkAt: -Infinity, suppressed: false,
       });
     }
   }
 
   get active(): string | null { return this.#active; }
   get lastSwitchAt(): number { return this.#lastSwitchAt; }
+  get dampers(): Map<string, FlapDamper> { return this.#dampers; }
 
   /** Operator override: carry traffic on `link` for `holdMs` while it is usable (0 releases). */
   pin(link: string, holdMs: number): string | null {
@@ -62,11 +68,16 @@ export class FailoverController {
     return null;
   }
 
-  /** A monitor changed state: dampen flaps, then decide at once. */
+  /**
+   * A monitor changed state: dampen flaps, then decide at once. A loss counts as a flap when the
+   * link goes down, and when the link carrying traffic degrades: a link that keeps failing
+   * either way is left alone for a while instead of followed.
+   */
   linkChanged(link: string, from: LinkState, to: LinkState, transition: string): void {
     const c = this.#candidates.find((x) => x.name === link);
     if (c) c.transition = transition;
-    if (to === "down" && carriesTraffic(from)) {
+    const lost = to === "down" ? carriesTraffic(from) : to === "degraded" && from === "up" && link === this.#active;
+    if (lost) {
       const d = this.#dampers.get(link) as FlapDamper;
       const now = this.now();
       if (d.flap(now)) {
@@ -85,9 +96,13 @@ export class FailoverController {
       c.since = m.since;
       c.srttMs = m.srttMs;
       c.lossPct = m.lossPct;
+      c.lossSamples = m.lossSamples;
+      c.dnsOkAt = m.dnsOkAt;
       c.suppressed = (this.#dampers.get(m.link) as FlapDamper).suppressed(now);
     }
-    const d = this.#pinnedDecision(now) ?? decide(now, this.#active, this.#lastSwitchAt, this.#candidates, this.cfg.failover);
+    this.#askForDnsProof();
+    const d = this.#pinnedDecision(now) ??
+      decide(now, this.#active, this.#lastSwitchAt, this.#candidates, this.cfg.failover, this.cfg.health, this.#bootAt);
     if (d === PINNED_HOLD) return;
     if (d === null) {
       this.#reportNoUplink();
@@ -100,6 +115,14 @@ export class FailoverController {
     for (const m of this.monitors) m.setRole(m.link === d.to ? "active" : "standby");
     this.uplinks.setDefault(d.to);
     this.events.emit({ type: d.kind, from, to: d.to, reason: d.reason });
+  }
+
+  /** Before leaving a link whose DNS broke, the others must show theirs works now, not minutes ago. */
+  #askForDnsProof(): void {
+    const cur = this.#candidates.find((x) => x.name === this.#active);
+    if (!cur || cur.state !== "degraded" || cur.transition !== "quality-dns" || this.#dnsAskedFor === cur.since) return;
+    this.#dnsAskedFor = cur.since;
+    for (const m of this.monitors) if (m.link !== cur.name) m.verifyDns();
   }
 
   /** A live pin wins over the policy while its link is usable; then the policy takes over again. */

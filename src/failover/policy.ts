@@ -1,10 +1,14 @@
 // Which uplink should carry traffic. A pure function of the candidates' health and the switch
 // history, so every rule can be tested by table. Rules, in order:
 //  1. the active link is down or disabled: move now to the best usable link (no dwell, no hold-down);
-//  2. the active link is degraded and the config says so: move to the best link that is up;
+//  2. the active link is degraded and the config says so: move to the best link that is up and
+//     shown free of the same fault (like with like: a DNS fault the backup shares, or loss the
+//     backup has too, is no reason to move);
 //  3. a link of a better priority tier has been up for the failback hold-down and is not dampened:
 //     move back to it;
-// voluntary moves (2, 3) wait out the minimum dwell since the last switch.
+// voluntary moves (2, 3) wait out the minimum dwell since the last switch. The first choice after
+// boot waits up to `bootWaitMs` for the preferred tier to answer instead of taking whichever link
+// answered first.
 import { carriesTraffic, type LinkState } from "../health/link-state";
 
 export interface Candidate {
@@ -18,6 +22,10 @@ export interface Candidate {
   since: number;
   srttMs: number;
   lossPct: number;
+  /** Baseline outcomes behind lossPct. */
+  lossSamples: number;
+  /** When a DNS probe last succeeded over this link. */
+  dnsOkAt: number;
   suppressed: boolean;
 }
 
@@ -25,6 +33,13 @@ export interface PolicyRules {
   onDegraded: "failover" | "stay";
   failbackHoldMs: number;
   minDwellMs: number;
+  bootWaitMs: number;
+}
+
+/** What a candidate must show before traffic leaves a degraded link for it. */
+export interface QualityBar {
+  lossRecoveredPct: number;
+  rttRecoveredMs: number;
 }
 
 export type SwitchKind = "initial" | "failover" | "failback";
@@ -58,20 +73,38 @@ function bestUsable(cs: readonly Candidate[], except: string | null): Candidate 
     best(cs, (c) => c.name !== except && usable(c));
 }
 
-export function decide(now: number, active: string | null, lastSwitchAt: number,
-  cs: readonly Candidate[], r: PolicyRules): Decision | null {
-  const cur = active === null ? null : cs.find((c) => c.name === active) ?? null;
-  if (cur === null) {
-    const b = bestUsable(cs, null);
-    return b ? { to: b.name, kind: "initial", reason: "boot" } : null;
+/** Free of the fault `cur` suffers from, by the same measure. */
+export function freeOf(cur: Candidate, c: Candidate, q: QualityBar): boolean {
+  switch (cur.transition) {
+    case "quality-dns": return c.dnsOkAt >= cur.since;
+    case "quality-loss": return c.lossSamples > 0 && c.lossPct < q.lossRecoveredPct;
+    case "quality-rtt": return c.srttMs < q.rttRecoveredMs;
+    default: return true;
   }
+}
+
+/** The first choice: the preferred tier if it answers, or whatever answers once the wait is over. */
+function initial(now: number, bootAt: number, cs: readonly Candidate[], r: PolicyRules): Decision | null {
+  const b = bestUsable(cs, null);
+  if (b === null) return null;
+  let preferred: Candidate | null = null;
+  for (const c of cs) if (c.enabled && c.state !== "down" && (preferred === null || c.priority < preferred.priority)) preferred = c;
+  const waiting = preferred !== null && preferred.priority < b.priority && preferred.state === "unknown";
+  if (waiting && now - bootAt < r.bootWaitMs) return null;
+  return { to: b.name, kind: "initial", reason: "boot" };
+}
+
+export function decide(now: number, active: string | null, lastSwitchAt: number,
+  cs: readonly Candidate[], r: PolicyRules, q: QualityBar, bootAt = 0): Decision | null {
+  const cur = active === null ? null : cs.find((c) => c.name === active) ?? null;
+  if (cur === null) return initial(now, bootAt, cs, r);
   if (!usable(cur)) {
     const b = bestUsable(cs, cur.name);
     return b ? { to: b.name, kind: "failover", reason: cur.enabled ? cur.transition : "disabled" } : null;
   }
   if (now - lastSwitchAt < r.minDwellMs) return null;
   if (cur.state === "degraded" && r.onDegraded === "failover") {
-    const b = best(cs, (c) => c !== cur && c.enabled && c.state === "up" && !c.suppressed);
+    const b = best(cs, (c) => c !== cur && c.enabled && c.state === "up" && !c.suppressed && freeOf(cur, c, q));
     if (b) return { to: b.name, kind: "failover", reason: cur.transition };
   }
   const b = best(cs, (c) => c.enabled && c.state === "up" && !c.suppressed && c.priority < cur.priority &&

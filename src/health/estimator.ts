@@ -1,6 +1,7 @@
 // Per-link path estimate from probe outcomes: smoothed RTT and variance (RFC 6298), interarrival
 // jitter (RFC 3550 6.4.1, on RTTs), a slowly decaying RTT peak, and loss over the last `window`
-// probes. Fixed-size state:
+// baseline probes (fast probes sent while a link is suspect would count one gap many times, so
+// they feed the RTT only). Fixed-size state:
 // nothing is allocated per sample, so the heap stays flat for the life of the device.
 
 export class PathEstimator {
@@ -34,14 +35,20 @@ export class PathEstimator {
    * recent RTT peak. Clean paths end at `min`, which keeps detection fast where it can be.
    */
   timeoutMs(min: number, max: number): number {
-    if (this.#lastRtt < 0) return max < 1000 ? max : 1000; // RFC 6298's initial RTO before any sample
-    let rto = this.#srtt + 4 * this.#rttvar;
-    if (rto < 1.5 * this.#peak) rto = 1.5 * this.#peak;
+    const rto = this.rtoMs;
     return rto < min ? min : rto > max ? max : Math.round(rto);
   }
 
-  reply(rttMs: number): void {
-    this.#record(0);
+  /** When a reply is overdue: RFC 6298's RTO (1 s before any sample), held at 1.5 x the recent peak. */
+  get rtoMs(): number {
+    if (this.#lastRtt < 0) return 1000;
+    const rto = this.#srtt + 4 * this.#rttvar;
+    return rto < 1.5 * this.#peak ? 1.5 * this.#peak : rto;
+  }
+
+  /** A reply; `counted` puts it in the loss window (baseline probes only). */
+  reply(rttMs: number, counted = true): void {
+    if (counted) this.#record(0);
     if (this.#lastRtt < 0) {
       this.#srtt = rttMs;
       this.#rttvar = rttMs / 2;

@@ -1,11 +1,19 @@
-// Probing of one uplink. Slow while replies arrive (one probe per interval, targets in turn), fast
-// the moment one is missed: rounds to several targets at once with RTT-derived timeouts, and the
-// link is declared silent only when no target answers for `confirmRounds` rounds. Any reply proves
-// the path forwards packets, so one dead target cannot fail a healthy link; a target that keeps
-// missing while others answer is set aside and retried now and then.
+// Probing of one uplink, and the evidence its state is decided on.
+//
+// Liveness is judged by silence, not by per-probe timeouts. Any reply, however late, proves the
+// path forwards; the link is silent from the send time of the first probe still unanswered since
+// the last reply. When that probe is overdue (its RTO passed) the link is suspect and is probed
+// fast, rotating over the targets, so the end of a gap is seen within a fast interval. It is down
+// only once the silence outlasts its gap tolerance (learned from the gaps this link recovered
+// from, see gap-tolerance.ts) and several probes to more than one target are overdue. The first
+// unanswered probe keeps listening until that moment, so a reply that is merely late still counts.
+//
+// Quality is judged by windowed statistics and never makes a link down: loss over the last baseline
+// probes, RTT only when it stays high for `rttSustainMs`, DNS when every resolver keeps failing.
 import type { Clock, Prober, ProbeResult, ProbeTarget } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import { PathEstimator } from "./estimator";
+import { GapTolerance } from "./gap-tolerance";
 import { nextLinkState, type LinkFacts, type LinkState, type LinkStateLimits, type QualityIssue, type Step } from "./link-state";
 import type { SocketBudget } from "./socket-budget";
 
@@ -13,6 +21,7 @@ export type LinkRole = "active" | "standby";
 
 interface TargetStatus {
   target: ProbeTarget;
+  bit: number;
   misses: number;
   dead: boolean;
   retryAt: number;
@@ -21,10 +30,11 @@ interface TargetStatus {
 interface Slot {
   busy: boolean;
   token: number;
-  startedAt: number;
+  sentAt: number;
   timeoutMs: number;
   target: TargetStatus | null;
-  inRound: boolean;
+  /** A baseline probe (counted in the loss window), not a fast one. */
+  baseline: boolean;
 }
 
 export interface LinkMonitorOptions {
@@ -35,12 +45,16 @@ export interface LinkMonitorOptions {
   budget: SocketBudget;
   carrier: boolean;
   /** What an earlier monitor of this link knew (a config change rebuilds the monitors). */
-  seed?: { state: LinkState; since: number };
+  seed?: { state: LinkState; since: number; gaps: GapTolerance };
   onStep: (monitor: LinkMonitor, from: LinkState, step: Step) => void;
 }
 
+/** A silence longer than this that ends is an outage that ended, not a gap to tolerate next time. */
+const GAP_LEARN_MAX_FACTOR = 4;
+
 export class LinkMonitor {
   readonly link: string;
+  readonly gaps: GapTolerance;
   #o: LinkMonitorOptions;
   #limits: LinkStateLimits;
   #est: PathEstimator;
@@ -52,14 +66,27 @@ export class LinkMonitor {
   #carrier: boolean;
   #timer: unknown = null;
   #nextAt = 0;
+  #fastTimer: unknown = null;
+  #watchTimer: unknown = null;
   #rr = 0;
+  #fastRr = 0;
+  #pending = 0;
+  /** Send time of the first probe unanswered since the last reply (null: nothing outstanding). */
+  #silentSince: number | null = null;
+  /** Overdue evidence since #silentSince: probes that expired unanswered, and their targets. */
+  #silentExpired = 0;
+  #silentTargets = 0;
+  /** Where the silence that made the link down began (to learn from it if it was only a gap). */
+  #downSilenceFrom: number | null = null;
   #suspect = false;
-  #failedRounds = 0;
-  #roundPending = 0;
-  #roundReplies = 0;
+  #confirming = false;
   #silent = false;
   #okStreak = 0;
+  #dnsFails = 0;
+  #dnsOkAt = -Infinity;
+  #rttHighSince: number | null = null;
   #lastIssueAt = -Infinity;
+  #lastReplyAt = -Infinity;
   #stopped = false;
   /** Probes the platform answered (the supervisor watches this move). */
   completed = 0;
@@ -68,17 +95,19 @@ export class LinkMonitor {
     this.#o = o;
     this.link = o.link;
     this.#carrier = o.carrier;
-    this.#est = new PathEstimator(o.cfg.health.lossWindow);
-    this.#targets = o.cfg.targets.map((target) => ({ target, misses: 0, dead: false, retryAt: 0 }));
+    const h = o.cfg.health;
+    this.#est = new PathEstimator(h.lossWindow);
+    this.gaps = o.seed?.gaps ?? new GapTolerance({ floorMs: h.silenceMinMs, capMs: h.silenceMaxMs, memoryMs: h.gapMemoryMs });
+    this.#targets = o.cfg.targets.map((target, i) => ({ target, bit: 1 << i, misses: 0, dead: false, retryAt: 0 }));
     for (let i = 0; i < o.cfg.probe.maxInFlight; i++) {
-      this.#slots.push({ busy: false, token: 0, startedAt: 0, timeoutMs: 0, target: null, inRound: false });
+      this.#slots.push({ busy: false, token: 0, sentAt: 0, timeoutMs: 0, target: null, baseline: true });
     }
     this.#since = o.clock.now();
     if (o.seed && o.carrier) {
       this.#state = o.seed.state;
       this.#since = o.seed.since;
     }
-    this.#limits = { upSuccesses: o.cfg.probe.upSuccesses, recoverMs: o.cfg.health.recoverMs };
+    this.#limits = { upSuccesses: o.cfg.probe.upSuccesses, recoverMs: h.recoverMs };
   }
 
   get state(): LinkState { return this.#state; }
@@ -89,10 +118,22 @@ export class LinkMonitor {
   get srttMs(): number { return this.#est.srttMs; }
   get jitterMs(): number { return this.#est.jitterMs; }
   get lossPct(): number { return this.#est.lossPct; }
+  get lossSamples(): number { return this.#est.samples; }
+  /** When a DNS probe last succeeded on this link. */
+  get dnsOkAt(): number { return this.#dnsOkAt; }
+  get lastReplyAt(): number { return this.#lastReplyAt; }
   get deadTargets(): number {
     let n = 0;
     for (const t of this.#targets) if (t.dead) n++;
     return n;
+  }
+
+  /** How long this link may now stay silent before it is down. */
+  toleranceMs(): number {
+    const gap = this.gaps.valueMs(this.#o.clock.now());
+    // A long path needs room for its own round trips whatever its gap history.
+    const rtt = 2 * this.#est.rtoMs;
+    return gap > rtt ? gap : rtt;
   }
 
   start(): void {
@@ -103,6 +144,8 @@ export class LinkMonitor {
   stop(): void {
     this.#stopped = true;
     this.#cancelTimer();
+    this.#stopFast();
+    this.#cancelWatch();
     this.#abandonAll();
   }
 
@@ -120,31 +163,51 @@ export class LinkMonitor {
     this.#okStreak = 0;
     if (!up) {
       this.#cancelTimer();
+      this.#stopFast();
+      this.#cancelWatch();
       this.#abandonAll();
-      this.#suspect = false;
+      this.#clearSilence();
+      this.#suspect = this.#confirming = false;
       this.#evaluate();
     } else {
       this.#schedule(0);
     }
   }
 
-  /** Watchdog escalation: look again now, with every target, instead of waiting for the interval. */
+  /** Watchdog escalation or the fleet: look again now, fast, instead of waiting for the interval. */
   reprobe(): void {
     if (!this.#carrier || this.#stopped) return;
-    if (!this.#suspect) this.#startSuspect();
+    if (this.#state === "down") {
+      this.#schedule(0);
+    } else if (!this.#suspect) {
+      this.#suspect = true;
+      this.#startFast();
+    }
+  }
+
+  /** Ask every DNS target now: the policy wants fresh proof before moving for a DNS fault. */
+  verifyDns(): void {
+    if (!this.#carrier || this.#stopped || this.#state === "down") return;
+    for (const t of this.#targets) {
+      if (t.target.kind !== "dns" || t.dead) continue;
+      this.#pending++;
+      this.#o.budget.request(false, () => { this.#pending--; this.#send(t, false); });
+    }
   }
 
   /** Abandon probes the platform never answered; returns how many. */
   abandonStuck(now: number, graceMs: number): number {
     let n = 0;
     for (const s of this.#slots) {
-      if (s.busy && now - s.startedAt > s.timeoutMs + graceMs) {
+      if (s.busy && now - s.sentAt > s.timeoutMs + graceMs) {
         n++;
         this.#finish(s, s.token, STUCK);
       }
     }
     return n;
   }
+
+  // ---- scheduling ----
 
   #interval(): number {
     const p = this.#o.cfg.probe;
@@ -169,9 +232,11 @@ export class LinkMonitor {
   #tick(): void {
     if (!this.#carrier || this.#stopped) return;
     this.#schedule(this.#interval());
-    if (this.#suspect) return;
+    // Fast probing already says more than a baseline probe would.
+    if (this.#fastTimer !== null) return;
     const t = this.#pickBaselineTarget();
-    this.#o.budget.request(this.#role === "active", () => this.#send(t, false));
+    this.#pending++;
+    this.#o.budget.request(this.#role === "active", () => { this.#pending--; this.#send(t, true); });
   }
 
   #pickBaselineTarget(): TargetStatus {
@@ -183,59 +248,71 @@ export class LinkMonitor {
         return t;
       }
     }
-    for (let i = 0; i < ts.length; i++) {
-      const t = ts[(this.#rr + i) % ts.length];
-      if (!t.dead) {
-        this.#rr = (this.#rr + i + 1) % ts.length;
-        return t;
-      }
-    }
-    const t = ts[this.#rr];
-    this.#rr = (this.#rr + 1) % ts.length;
+    const t = this.#nextLive(this.#rr);
+    this.#rr = (ts.indexOf(t) + 1) % ts.length;
     return t;
   }
 
-  #startSuspect(): void {
-    this.#suspect = true;
-    this.#failedRounds = 0;
-    this.#startRound();
-  }
-
-  #startRound(): void {
+  #nextLive(from: number): TargetStatus {
     const ts = this.#targets;
-    const want = Math.min(this.#o.cfg.probe.maxInFlight, ts.length);
-    this.#roundReplies = 0;
-    this.#roundPending = 0;
-    for (let i = 0; i < ts.length && this.#roundPending < want; i++) {
-      const t = ts[(this.#rr + i) % ts.length];
-      if (t.dead) continue;
-      this.#roundPending++;
-      this.#o.budget.request(true, () => this.#send(t, true));
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[(from + i) % ts.length];
+      if (!t.dead) return t;
     }
-    this.#rr = (this.#rr + 1) % ts.length;
-    if (this.#roundPending === 0) {
-      // Every target set aside: the link has no evidence left but silence.
-      this.#failedRounds = this.#o.cfg.probe.confirmRounds;
-      this.#endRound();
-    }
+    return ts[from % ts.length];
   }
 
-  #send(t: TargetStatus, inRound: boolean): void {
+  #startFast(): void {
+    if (this.#fastTimer !== null || !this.#carrier || this.#stopped) return;
+    this.#fastTimer = this.#o.clock.every(this.#o.cfg.probe.fastIntervalMs, () => this.#fastTick());
+    this.#fastTick();
+  }
+
+  #stopFast(): void {
+    if (this.#fastTimer !== null) this.#o.clock.cancel(this.#fastTimer);
+    this.#fastTimer = null;
+  }
+
+  #fastTick(): void {
+    if (!(this.#suspect || this.#confirming) || !this.#carrier || this.#stopped) return this.#stopFast();
+    let busy = this.#pending;
+    for (const s of this.#slots) if (s.busy) busy++;
+    if (busy >= this.#slots.length) return;
+    const t = this.#nextLive(this.#fastRr);
+    this.#fastRr = (this.#targets.indexOf(t) + 1) % this.#targets.length;
+    this.#pending++;
+    this.#o.budget.request(true, () => { this.#pending--; this.#send(t, false); });
+  }
+
+  // ---- probes ----
+
+  #send(t: TargetStatus, baseline: boolean): void {
     let slot: Slot | null = null;
     for (const s of this.#slots) if (!s.busy) { slot = s; break; }
     if (!slot || !this.#carrier || this.#stopped) {
-      // Carrier went away while we queued for a socket.
+      // Carrier went away (or the slots filled) while we queued for a socket.
       this.#o.budget.release();
-      if (inRound && --this.#roundPending === 0) this.#endRound();
       return;
     }
     const p = this.#o.cfg.probe;
+    const now = this.#o.clock.now();
     slot.busy = true;
     slot.token++;
-    slot.startedAt = this.#o.clock.now();
-    slot.timeoutMs = this.#est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs);
+    slot.sentAt = now;
     slot.target = t;
-    slot.inRound = inRound;
+    slot.baseline = baseline;
+    // A fast probe only has to cover the path's RTT; the first unanswered probe listens until the
+    // link would be called down, so a late reply is still heard; a down link's probes wait longest.
+    const rto = this.#est.rtoMs;
+    const wait = this.#state === "down" ? p.maxTimeoutMs
+      : this.#silentSince === null ? this.toleranceMs() + rto : 3 * rto;
+    slot.timeoutMs = wait < p.minTimeoutMs ? p.minTimeoutMs : wait > p.maxTimeoutMs ? p.maxTimeoutMs : Math.round(wait);
+    if (this.#silentSince === null && this.#state !== "down") {
+      this.#silentSince = now;
+      this.#silentExpired = 0;
+      this.#silentTargets = 0;
+      this.#armWatch();
+    }
     const token = slot.token;
     this.#o.prober.probe(this.link, t.target, slot.timeoutMs, (r) => this.#finish(slot, token, r));
   }
@@ -246,43 +323,126 @@ export class LinkMonitor {
     this.#o.budget.release();
     if (r !== STUCK) this.completed++;
     const t = slot.target as TargetStatus;
-    if (r.ok) {
-      this.#est.reply(r.rttMs);
-      t.misses = 0;
-      t.dead = false;
-      this.#okStreak++;
-      this.#silent = false;
-      if (slot.inRound) this.#roundReplies++;
-    } else {
-      // Loss is about packets: a dead target, a link already down, or a resolver that fails while
-      // the path answers (DNS health is tracked on its own) says nothing about it.
-      if (!t.dead && this.#state !== "down" && t.target.kind !== "dns") this.#est.miss();
-      t.misses++;
-      this.#okStreak = 0;
-    }
-    if (slot.inRound) {
-      if (--this.#roundPending === 0) this.#endRound();
-    } else if (!r.ok && !this.#suspect && this.#state !== "down" && this.#carrier) {
-      this.#startSuspect();
-    }
+    if (r.ok) this.#replied(slot, t, r.rttMs);
+    else this.#expired(slot, t);
     this.#evaluate();
   }
 
-  #endRound(): void {
-    if (this.#roundReplies > 0) {
+  #replied(slot: Slot, t: TargetStatus, rttMs: number): void {
+    const now = this.#o.clock.now();
+    this.#est.reply(rttMs, slot.baseline);
+    this.#lastReplyAt = now;
+    t.misses = 0;
+    t.dead = false;
+    this.#okStreak++;
+    if (t.target.kind === "dns") {
+      this.#dnsFails = 0;
+      this.#dnsOkAt = now;
+    }
+    this.#trackRtt(now);
+    if (this.#state === "down") {
+      if (this.#downSilenceFrom !== null) {
+        const silence = now - this.#downSilenceFrom;
+        this.#downSilenceFrom = null;
+        if (silence <= GAP_LEARN_MAX_FACTOR * this.#o.cfg.health.silenceMaxMs) this.gaps.recovered(now, silence);
+      }
+      if (!this.#confirming) {
+        this.#confirming = true;
+        this.#startFast();
+      }
+      return;
+    }
+    if (this.#silentSince !== null && slot.sentAt >= this.#silentSince) {
+      // The silence ended: remember how long it lasted, then start over from what is still out.
+      if (this.#suspect) this.gaps.recovered(now, now - this.#silentSince);
+      this.#clearSilence();
+      for (const s of this.#slots) {
+        if (s.busy && s.sentAt > slot.sentAt && (this.#silentSince === null || s.sentAt < this.#silentSince)) this.#silentSince = s.sentAt;
+      }
+      if (this.#silentSince !== null) this.#armWatch();
+    }
+    if (this.#suspect && this.#silentSince === null) {
       this.#suspect = false;
       this.#setAsideDeadTargets();
-      this.#schedule(this.#interval());
+    }
+  }
+
+  #expired(slot: Slot, t: TargetStatus): void {
+    // Loss is about packets: a dead target, a link already down, or a resolver that fails while
+    // the path answers (DNS health is tracked on its own) says nothing about it.
+    if (slot.baseline && !t.dead && this.#state !== "down" && t.target.kind !== "dns") this.#est.miss();
+    t.misses++;
+    this.#okStreak = 0;
+    if (t.target.kind === "dns") this.#dnsFails++;
+    if (this.#confirming) this.#confirming = false;
+    if (this.#silentSince !== null && slot.sentAt >= this.#silentSince) {
+      this.#silentExpired++;
+      this.#silentTargets |= t.bit;
+    }
+  }
+
+  // ---- silence ----
+
+  #clearSilence(): void {
+    this.#silentSince = null;
+    this.#silentExpired = 0;
+    this.#silentTargets = 0;
+    this.#cancelWatch();
+  }
+
+  /** Wake when the first unanswered probe is overdue (suspect), then when the tolerance runs out. */
+  #armWatch(): void {
+    this.#cancelWatch();
+    if (this.#silentSince === null) return;
+    const due = this.#silentSince + (this.#suspect ? this.toleranceMs() : this.#est.rtoMs);
+    const now = this.#o.clock.now();
+    this.#watchTimer = this.#o.clock.once(due > now ? Math.ceil(due - now) : 0, () => {
+      this.#watchTimer = null;
+      this.#watch();
+    });
+  }
+
+  #cancelWatch(): void {
+    if (this.#watchTimer !== null) this.#o.clock.cancel(this.#watchTimer);
+    this.#watchTimer = null;
+  }
+
+  #watch(): void {
+    if (this.#silentSince === null || !this.#carrier || this.#stopped || this.#state === "down") return;
+    if (!this.#suspect) {
+      this.#suspect = true;
+      this.#startFast();
+      this.#armWatch();
       return;
     }
-    if (++this.#failedRounds < this.#o.cfg.probe.confirmRounds) {
-      this.#startRound();
+    const now = this.#o.clock.now();
+    if (now - this.#silentSince < this.toleranceMs()) return this.#armWatch();
+    if (!this.#enoughEvidence(now)) {
+      this.#watchTimer = this.#o.clock.once(this.#o.cfg.probe.fastIntervalMs, () => { this.#watchTimer = null; this.#watch(); });
       return;
     }
-    this.#suspect = false;
     this.#silent = true;
+    this.#downSilenceFrom = this.#silentSince;
     this.#evaluate();
-    if (this.#carrier && !this.#stopped) this.#schedule(this.#interval());
+  }
+
+  /** Enough probes overdue, to more than one target where there is more than one to ask. */
+  #enoughEvidence(now: number): boolean {
+    const since = this.#silentSince as number;
+    const rto = this.#est.rtoMs;
+    let overdue = this.#silentExpired, targets = this.#silentTargets, live = 0;
+    for (const s of this.#slots) {
+      if (s.busy && s.sentAt >= since && now - s.sentAt >= rto) {
+        overdue++;
+        targets |= (s.target as TargetStatus).bit;
+      }
+    }
+    let distinct = 0;
+    for (const t of this.#targets) {
+      if (!t.dead) live++;
+      if (targets & t.bit) distinct++;
+    }
+    return overdue >= this.#o.cfg.probe.confirmProbes && distinct >= (live > 1 ? 2 : 1);
   }
 
   /** The link answers, so targets that keep missing are dead themselves, unless all of their kind are. */
@@ -299,29 +459,35 @@ export class LinkMonitor {
     }
   }
 
-  #dnsBroken(): boolean {
-    const need = this.#o.cfg.health.dnsFailRounds;
-    let dns = 0;
-    for (const t of this.#targets) {
-      if (t.target.kind !== "dns") continue;
-      if (t.misses < need) return false;
-      dns++;
+  // ---- quality ----
+
+  #trackRtt(now: number): void {
+    const h = this.#o.cfg.health;
+    const srtt = this.#est.srttMs;
+    if (srtt >= h.rttDegradedMs) {
+      if (this.#rttHighSince === null) this.#rttHighSince = now;
+    } else if (srtt < h.rttRecoveredMs) {
+      this.#rttHighSince = null;
     }
-    return dns > 0;
   }
 
-  #issue(): QualityIssue {
+  #dnsBroken(): boolean {
+    if (this.#dnsFails < this.#o.cfg.health.dnsFailRounds) return false;
+    for (const t of this.#targets) if (t.target.kind === "dns") return true;
+    return false;
+  }
+
+  #issue(now: number): QualityIssue {
     const h = this.#o.cfg.health;
     if (this.#dnsBroken()) return "dns";
     if (this.#est.samples >= h.lossWindow / 2 && this.#est.lossPct >= h.lossDegradedPct) return "loss";
-    if (this.#est.hasRtt && this.#est.srttMs >= h.rttDegradedMs) return "rtt";
+    if (this.#rttHighSince !== null && now - this.#rttHighSince >= h.rttSustainMs) return "rtt";
     return null;
   }
 
   #issueLingers(): boolean {
     const h = this.#o.cfg.health;
-    return this.#dnsBroken() || this.#est.lossPct > h.lossRecoveredPct ||
-      (this.#est.hasRtt && this.#est.srttMs > h.rttRecoveredMs);
+    return this.#dnsBroken() || this.#est.lossPct > h.lossRecoveredPct || this.#rttHighSince !== null;
   }
 
   #evaluate(): void {
@@ -333,7 +499,7 @@ export class LinkMonitor {
       carrier: this.#carrier,
       silent: this.#silent,
       okStreak: this.#okStreak,
-      issue: this.#issue(),
+      issue: this.#issue(now),
       issueLingers: lingers,
       lastIssueAt: this.#lastIssueAt,
     };
@@ -342,12 +508,27 @@ export class LinkMonitor {
     const from = this.#state;
     this.#state = step.to;
     this.#since = now;
-    if (step.to === "down") {
-      this.#est.resetLoss();
-      this.#silent = false;
-      this.#okStreak = 0;
-    }
+    if (step.to === "down") this.#enterDown();
+    else if (from === "down") this.#leaveDown();
     this.#o.onStep(this, from, step);
+  }
+
+  #enterDown(): void {
+    this.#est.resetLoss();
+    this.#silent = false;
+    this.#okStreak = 0;
+    this.#suspect = this.#confirming = false;
+    this.#rttHighSince = null;
+    this.#stopFast();
+    this.#clearSilence();
+    if (this.#carrier && !this.#stopped) this.#schedule(this.#interval());
+  }
+
+  #leaveDown(): void {
+    this.#confirming = false;
+    this.#stopFast();
+    this.#downSilenceFrom = null;
+    if (this.#carrier && !this.#stopped) this.#schedule(this.#interval());
   }
 
   #abandonAll(): void {
@@ -357,7 +538,6 @@ export class LinkMonitor {
       s.token++;
       this.#o.budget.release();
     }
-    this.#roundPending = 0;
   }
 }
 
