@@ -21,10 +21,18 @@ export interface FaultHooks {
 
 export function scheduleFaults(world: SimWorld, faults: readonly Fault[], defaultTarget: string, hooks: FaultHooks): void {
   for (const l of world.links) l.listener = { cut: hooks.cut, ended: hooks.ended };
-  faults.forEach((f, i) => world.clock.at(f.atMs, () => applyFault(world, f, i, defaultTarget, hooks)));
+  // A fault's random stream is named by its link, kind and place among that link's faults of that
+  // kind: adding a fault elsewhere never reshuffles it.
+  const seen = new Map<string, number>();
+  for (const f of faults) {
+    const key = `${f.link ?? ""}/${f.kind}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    world.clock.at(f.atMs, () => applyFault(world, f, `${f.kind}:${n}`, defaultTarget, hooks));
+  }
 }
 
-function applyFault(world: SimWorld, f: Fault, index: number, defaultTarget: string, hooks: FaultHooks): void {
+function applyFault(world: SimWorld, f: Fault, label: string, defaultTarget: string, hooks: FaultHooks): void {
   const clock = world.clock;
   const now = clock.now();
   if (f.kind === "broker-down") {
@@ -37,7 +45,7 @@ function applyFault(world: SimWorld, f: Fault, index: number, defaultTarget: str
   const link = world.link(f.link as string);
   const episode = (cuts: boolean): Episode => ({ kind: f.kind, startMs: now, endMs: null, cuts });
   /** The fault's own random stream: depends on the seed, the link and the fault's place, nothing else. */
-  const rng = () => link.faultRng.fork(`${index}:${f.kind}`);
+  const rng = () => link.faultRng.fork(label);
   let effect: Effect;
   switch (f.kind) {
     case "carrier-up":
