@@ -14,7 +14,7 @@ import { BootContext } from "../world/boot-context";
 import { proberFor } from "../world/sim-ports";
 import { SimWorld } from "../world/world";
 import type { Episode } from "../world/sim-link";
-import { SCENARIOS, example } from "./helpers";
+import { SCENARIOS, example, ofType } from "./helpers";
 
 const LINKS = [
   { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 0, loss: 0 },
@@ -168,7 +168,7 @@ test("names a user would write are accepted: eth0.2, pppoe-wan, wan_1, punctuate
   assert.deepEqual(sc.links.map((l) => l.name), ["eth0.2", "pppoe-wan", "wan_1"]);
   // And the firmware runs on them.
   const { result } = runScenario(sc);
-  assert.deepEqual(result.events.filter((e) => e.type === "failover").map((e) => [e.from, e.to]), [["eth0.2", "pppoe-wan"]]);
+  assert.deepEqual(ofType(result.events, "failover").map((e) => [e.from, e.to]), [["eth0.2", "pppoe-wan"]]);
   for (const bad of ["-wan", "wan 0", "a234567890123456", ""]) {
     assert.throws(() => parseScenario(JSON.stringify({ name: "x", durationMs: 1000, links: [{ name: bad, kind: "lte", priority: 1 }] })), /\/links\/0\/name must match pattern/);
   }
