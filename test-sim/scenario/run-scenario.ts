@@ -89,6 +89,8 @@ export class Scorer {
         this.#undetected += this.#open.get(link.name)?.length ?? 0;
         this.#open.delete(link.name);
       },
+      // An episode that ended on its own leaves the open cuts as they are (scored when the router leaves).
+      ended: () => {},
     });
     world.onEvent((e) => {
       if (e.type === "failback") this.#failbacks++;

@@ -15,7 +15,7 @@ export function scenarioText(name: string): string {
 
 /** An example scenario, optionally with fields replaced (seed, faults, config...). */
 export function example(name: string, patch: Record<string, unknown> = {}): Scenario {
-  return parseScenario(JSON.stringify({ ...JSON.parse(scenarioText(name)), ...patch }), name);
+  return parseScenario(JSON.stringify({ ...JSON.parse(scenarioText(name)), ...patch }), name, SCENARIOS);
 }
 
 /**

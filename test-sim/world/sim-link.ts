@@ -1,4 +1,9 @@
 // One simulated uplink: its nominal path figures and the faults currently applied to it.
+//
+// Faults are kept as a list of separate effects, one per applied fault, so that several can overlap
+// on one link and each can end on its own (durationMs) undoing only what it did. What a packet sees
+// is derived from that list when it is sent. Processes (Gilbert-Elliott burst loss, trace replay)
+// advance lazily when someone looks at the link, not on timers.
 import type { LinkKind } from "../../src/ports";
 import type { Rng } from "./random";
 
@@ -19,56 +24,353 @@ export function withLinkPriorities(config: Record<string, unknown>, links: reado
   return { ...config, links: { ...given, ...merged } };
 }
 
+/** Ground truth for scoring: one fault episode on a link, recorded as it happens. */
+export interface Episode {
+  /** The fault kind for a fault's application; `gap`, `burst`, `flap-down`, `trace-loss` for the parts of a process. */
+  kind: string;
+  startMs: number;
+  /** When it ended (by itself, by durationMs, by a reset or by restore); null while open. */
+  endMs: number | null;
+  /** Nothing gets through while it lasts. */
+  cuts: boolean;
+}
+
+/** Told about episodes that start or end inside the link (lazily advanced processes). */
+export interface EpisodeListener {
+  cut(link: SimLink, atMs: number): void;
+  ended?(link: SimLink, atMs: number): void;
+}
+
+/** A measured (or synthetic) trace: one row per interval. */
+export interface TraceData {
+  intervalMs: number;
+  loss: Float64Array;
+  rttMs: Float64Array;
+  /** Per-row jitter, or null: the link's nominal jitter. */
+  jitterMs: Float64Array | null;
+  /** Runs of rows with loss >= 1: [firstRow, endRow) pairs, in order. */
+  totalLossRuns: Array<[number, number]>;
+}
+
+interface EffectBase { episode: Episode; /** Counts for `faulty`. */ marks: boolean }
+export type Effect = EffectBase & (
+  | { kind: "carrier-down" | "blackhole" | "wedge" | "stall" }
+  | { kind: "loss"; rate: number }
+  | { kind: "latency"; rttMs: number; jitterMs?: number }
+  | { kind: "dns-fail"; hosts: ReadonlySet<string> | null }
+  | { kind: "target-down"; host: string }
+  | { kind: "flap"; blackhole: boolean; down: boolean; downEpisode: Episode | null }
+  | { kind: "gaps"; gap: Episode | null }
+  | { kind: "bufferbloat"; startMs: number; peakMs: number; rampMs: number; drainMs: number; loadEndMs: number | null }
+  | { kind: "icmp-limit"; rate: number; perSecond: number; extraMs: number; rng: Rng; tokens: number; refilledAt: number }
+  | { kind: "burst-loss"; goodMs: number; goodLoss: number | null; badLoss: number; badMs: number;
+      badMinMs: number | null; badMaxMs: number | null; rng: Rng; bad: boolean; untilMs: number; burst: Episode | null }
+  | { kind: "trace"; startMs: number; data: TraceData; nextRun: number; run: Episode | null; runEndMs: number }
+);
+
+/** Bound on the episode list: far above a day of 8 bursts a minute plus gaps; the oldest go first. */
+export const MAX_EPISODES = 200_000;
+
 export class SimLink {
   readonly name: string;
   readonly kind: LinkKind;
-  rttMs: number;
-  jitterMs: number;
-  loss: number;
-  /** Carrier is the AND of every reason it may be missing. */
-  cableOut = false;
-  flapDown = false;
+  /** Modem power-cycle in progress (the world's reset). */
   resetting = false;
-  blackhole = false;
-  /** A modem that stopped forwarding until it is reset. */
-  wedged = false;
-  dnsFail = false;
-  /** The prober swallows probes on this link and never answers (a platform bug). */
-  stall = false;
-  deadTargets = new Set<string>();
-  /** Ground truth for scoring: a fault (other than a dead target) is in force. */
-  faulty = false;
+  /** Ground truth for scoring: every episode on this link, in start order. Read it via `episodes`. */
+  #episodes: Episode[] = [];
+  #effects: Effect[] = [];
+  #manualFaulty = false;
+  /** Where fault processes take their randomness: forked, never drawn from, so it only depends on the seed. */
+  readonly faultRng: Rng;
+  /** The simulated time (the world sets it to its clock). */
+  now: () => number = () => 0;
+  listener: EpisodeListener | null = null;
   probeBytes = 0;
   probes = 0;
 
   constructor(readonly spec: LinkSpec, readonly rng: Rng) {
     this.name = spec.name;
     this.kind = spec.kind;
-    this.rttMs = spec.rttMs;
-    this.jitterMs = spec.jitterMs;
-    this.loss = spec.loss;
+    this.faultRng = rng.fork("faults");
   }
+
+  // ---- effects -------------------------------------------------------------------------------
+
+  get effects(): readonly Effect[] { return this.#effects; }
+
+  /** Start a fault's effect; its episode is recorded (cutting ones told to the listener by the caller). */
+  addEffect<E extends Effect>(e: E): E {
+    this.#effects.push(e);
+    this.record(e.episode);
+    return e;
+  }
+
+  /** End one effect (it ended on its own, by durationMs, or by a reset): undoes only that effect. */
+  endEffect(e: Effect, atMs = this.now()): void {
+    const i = this.#effects.indexOf(e);
+    if (i < 0) return;
+    this.advance(atMs);
+    this.#effects.splice(i, 1);
+    this.#closeParts(e, atMs, true);
+    this.close(e.episode, atMs);
+  }
+
+  has(e: Effect): boolean { return this.#effects.includes(e); }
+
+  /** Record an episode (bounded memory: the oldest are dropped past MAX_EPISODES). */
+  record(ep: Episode): void {
+    if (this.#episodes.length >= MAX_EPISODES) this.#episodes.splice(0, MAX_EPISODES / 10);
+    this.#episodes.push(ep);
+  }
+
+  /** Close an open episode, telling the listener if it was a cutting one. */
+  close(ep: Episode | null, atMs: number, tell = true): void {
+    if (!ep || ep.endMs !== null) return;
+    ep.endMs = atMs;
+    if (tell && ep.cuts) this.listener?.ended?.(this, atMs);
+  }
+
+  /** A cutting episode started (maybe in the past, for lazily advanced processes). */
+  opened(ep: Episode): void {
+    this.record(ep);
+    if (ep.cuts) this.listener?.cut(this, ep.startMs);
+  }
+
+  #closeParts(e: Effect, atMs: number, tell: boolean): void {
+    if (e.kind === "flap") this.close(e.downEpisode, atMs, tell);
+    else if (e.kind === "gaps") this.close(e.gap, atMs, tell);
+    else if (e.kind === "burst-loss") this.close(e.burst, atMs, tell);
+    else if (e.kind === "trace") this.close(e.run, atMs, tell);
+  }
+
+  /** Every fault's episode as it happened; lazily advanced processes are brought up to now first. */
+  get episodes(): Episode[] {
+    this.advance(this.now());
+    return this.#episodes;
+  }
+
+  // ---- lazily advanced processes ---------------------------------------------------------------
+
+  /** Bring Gilbert-Elliott states and trace runs up to `now`, recording the episodes passed. */
+  advance(now: number): void {
+    for (const e of this.#effects) {
+      if (e.kind === "burst-loss") this.#advanceBurst(e, now);
+      else if (e.kind === "trace") this.#advanceTrace(e, now);
+    }
+  }
+
+  #advanceBurst(e: Effect & { kind: "burst-loss" }, now: number): void {
+    while (e.untilMs <= now) {
+      const at = e.untilMs;
+      e.bad = !e.bad;
+      if (e.bad) {
+        const d = e.badMinMs !== null && e.badMaxMs !== null
+          ? e.badMinMs + e.rng.next() * (e.badMaxMs - e.badMinMs)
+          : e.rng.exp(e.badMs);
+        e.untilMs = at + Math.max(1, d);
+        e.burst = { kind: "burst", startMs: at, endMs: null, cuts: e.badLoss >= 1 };
+        this.opened(e.burst);
+      } else {
+        this.close(e.burst, at);
+        e.burst = null;
+        e.untilMs = at + Math.max(1, e.rng.exp(e.goodMs));
+      }
+    }
+  }
+
+  #advanceTrace(e: Effect & { kind: "trace" }, now: number): void {
+    const { data } = e;
+    const iv = data.intervalMs;
+    for (;;) {
+      if (e.run && e.runEndMs <= now) {
+        this.close(e.run, e.runEndMs);
+        e.run = null;
+      }
+      if (e.run || e.nextRun >= data.totalLossRuns.length) return;
+      const [from, to] = data.totalLossRuns[e.nextRun];
+      const at = e.startMs + from * iv;
+      if (at > now) return;
+      e.nextRun++;
+      e.run = { kind: "trace-loss", startMs: at, endMs: null, cuts: true };
+      e.runEndMs = e.startMs + to * iv;
+      this.opened(e.run);
+    }
+  }
+
+  #traceRow(e: Effect & { kind: "trace" }, now: number): number {
+    const row = Math.floor((now - e.startMs) / e.data.intervalMs);
+    return row >= 0 && row < e.data.loss.length ? row : -1;
+  }
+
+  // ---- what a packet sees --------------------------------------------------------------------
+
+  #any(pred: (e: Effect) => boolean): boolean {
+    for (const e of this.#effects) if (pred(e)) return true;
+    return false;
+  }
+
+  get cableOut(): boolean { return this.#any((e) => e.kind === "carrier-down"); }
+  get flapDown(): boolean { return this.#any((e) => e.kind === "flap" && e.down && !e.blackhole); }
 
   get carrier(): boolean {
-    return !this.cableOut && !this.flapDown && !this.resetting;
+    return !this.resetting && !this.#any((e) => e.kind === "carrier-down" || (e.kind === "flap" && e.down && !e.blackhole));
   }
 
-  /** Packets get through in both directions. */
+  /** A blackhole (or a blackhole-mode flap's down period) is in force. Setting it by hand adds or clears one. */
+  get blackhole(): boolean {
+    return this.#any((e) => e.kind === "blackhole" || (e.kind === "flap" && e.down && e.blackhole));
+  }
+  set blackhole(on: boolean) {
+    if (on) {
+      if (!this.blackhole) this.addEffect({ kind: "blackhole", marks: false, episode: { kind: "blackhole", startMs: this.now(), endMs: null, cuts: true } });
+    } else for (const e of [...this.#effects]) if (e.kind === "blackhole") this.endEffect(e);
+  }
+
+  /** A modem that stopped forwarding until it is reset. Setting false (a reset) ends every wedge. */
+  get wedged(): boolean { return this.#any((e) => e.kind === "wedge"); }
+  set wedged(on: boolean) {
+    if (on) {
+      if (!this.wedged) this.addEffect({ kind: "wedge", marks: true, episode: { kind: "wedge", startMs: this.now(), endMs: null, cuts: true } });
+    } else for (const e of [...this.#effects]) if (e.kind === "wedge") this.endEffect(e);
+  }
+
+  /** The prober swallows probes on this link and never answers (a platform bug). */
+  get stall(): boolean { return this.#any((e) => e.kind === "stall"); }
+
+  get dnsFail(): boolean { return this.#any((e) => e.kind === "dns-fail"); }
+
+  /** DNS queries to this resolver get no answer on this link. */
+  dnsBlocked(host: string): boolean {
+    return this.#any((e) => e.kind === "dns-fail" && (e.hosts === null || e.hosts.has(host)));
+  }
+
+  /** One probe target is dead (seen over this link). */
+  targetDead(host: string): boolean {
+    return this.#any((e) => e.kind === "target-down" && e.host === host);
+  }
+
+  get deadTargets(): Set<string> {
+    const s = new Set<string>();
+    for (const e of this.#effects) if (e.kind === "target-down") s.add(e.host);
+    return s;
+  }
+
+  /** Ground truth for scoring: a fault (other than a dead target) is in force. */
+  get faulty(): boolean { return this.#manualFaulty || this.#any((e) => e.marks); }
+  set faulty(on: boolean) { this.#manualFaulty = on; }
+
+  /** Packets get through in both directions as far as the hard cuts go (the MQTT session's TCP path). */
   get passes(): boolean {
     return this.carrier && !this.blackhole && !this.wedged;
   }
 
-  restore(): void {
-    this.cableOut = this.flapDown = this.blackhole = this.wedged = this.dnsFail = this.stall = false;
-    this.rttMs = this.spec.rttMs;
-    this.jitterMs = this.spec.jitterMs;
-    this.loss = this.spec.loss;
-    this.deadTargets.clear();
-    this.faulty = false;
+  /** Would a packet sent now get through at all? (No hard cut, no gap, not in a total-loss state.) */
+  forwards(): boolean {
+    if (!this.passes) return false;
+    const now = this.now();
+    this.advance(now);
+    for (const e of this.#effects) {
+      if (e.kind === "gaps" && e.gap) return false;
+      if (e.kind === "burst-loss" && e.bad && e.badLoss >= 1) return false;
+      if (e.kind === "trace") {
+        const row = this.#traceRow(e, now);
+        if (row >= 0 && e.data.loss[row] >= 1) return false;
+      }
+    }
+    return true;
   }
 
-  /** One sample of round-trip time for a packet exchange. */
-  sampleRtt(): number {
-    return this.rttMs + this.rng.exp(this.jitterMs);
+  /** Base figures now: the last trace row, else the last latency/loss fault, else nominal. */
+  #base(now: number): { rtt: number; jitter: number; loss: number; ge: number; keepBase: boolean } {
+    let rtt = this.spec.rttMs, jitter = this.spec.jitterMs, loss = this.spec.loss;
+    // Gilbert-Elliott: the highest state loss of the burst processes in force (-1: none); keepBase
+    // when one is in its good state with no goodLoss of its own (the link's own loss applies).
+    let ge = -1, keepBase = false;
+    let traced = false;
+    for (const e of this.#effects) {
+      if (e.kind === "latency" && !traced) {
+        rtt = e.rttMs;
+        if (e.jitterMs !== undefined) jitter = e.jitterMs;
+      } else if (e.kind === "loss" && !traced) loss = e.rate;
+      else if (e.kind === "trace") {
+        const row = this.#traceRow(e, now);
+        if (row < 0) continue;
+        traced = true;
+        rtt = e.data.rttMs[row];
+        loss = e.data.loss[row];
+        jitter = e.data.jitterMs ? e.data.jitterMs[row] : this.spec.jitterMs;
+      } else if (e.kind === "burst-loss") {
+        // A Gilbert-Elliott state's loss replaces the base loss (good state: goodLoss, or the base).
+        if (e.bad) ge = Math.max(ge, e.badLoss);
+        else if (e.goodLoss !== null) ge = Math.max(ge, e.goodLoss);
+        else keepBase = true;
+      }
+    }
+    return { rtt, jitter, loss, ge, keepBase };
   }
+
+  /** Loss probability for a packet sent now (independent per packet, on top of the cuts). */
+  lossNow(): number {
+    const now = this.now();
+    this.advance(now);
+    const b = this.#base(now);
+    return b.ge < 0 ? b.loss : b.keepBase ? Math.max(b.ge, b.loss) : b.ge;
+  }
+
+  /** The round-trip figures a packet sent now sees: base RTT (+ bufferbloat) and jitter mean. */
+  get rttMs(): number { return this.#base(this.now()).rtt + this.bloatMs(this.now()); }
+  get jitterMs(): number { return this.#base(this.now()).jitter; }
+  /** The loss rate in force (nominal, a loss fault or a trace row; Gilbert-Elliott aside). */
+  get loss(): number { return this.#base(this.now()).loss; }
+
+  /** RTT added by bufferbloat for a packet sent at `t`. */
+  bloatMs(t: number): number {
+    let add = 0;
+    for (const e of this.#effects) if (e.kind === "bufferbloat") add += bloatAt(e, t);
+    return add;
+  }
+
+  /** ICMP treatment now: dropped by a rate limit or policer, and the extra delay. Draws only from the faults' own streams. */
+  icmp(now: number): { drop: boolean; extraMs: number } {
+    let drop = false, extraMs = 0;
+    for (const e of this.#effects) {
+      if (e.kind !== "icmp-limit") continue;
+      extraMs += e.extraMs;
+      if (e.rate > 0 && e.rng.next() < e.rate) drop = true;
+      if (e.perSecond > 0) {
+        const cap = Math.max(1, e.perSecond);
+        e.tokens = Math.min(cap, e.tokens + (now - e.refilledAt) * e.perSecond / 1000);
+        e.refilledAt = now;
+        if (e.tokens >= 1) { if (!drop) e.tokens -= 1; } else drop = true;
+      }
+    }
+    return { drop, extraMs };
+  }
+
+  /** Clear every fault on the link (restore): episodes close, the listener hears of it as `restored`. */
+  restore(): void {
+    const now = this.now();
+    this.advance(now);
+    for (const e of this.#effects) {
+      this.#closeParts(e, now, false);
+      this.close(e.episode, now, false);
+    }
+    this.#effects = [];
+    this.#manualFaulty = false;
+  }
+
+  /** One sample of round-trip time for a packet exchange sent now. */
+  sampleRtt(): number {
+    const now = this.now();
+    const b = this.#base(now);
+    return b.rtt + this.bloatMs(now) + this.rng.exp(b.jitter);
+  }
+}
+
+/** Bufferbloat: ramps linearly to peakMs over rampMs while loaded, then drains at peakMs per drainMs. */
+export function bloatAt(e: { startMs: number; peakMs: number; rampMs: number; drainMs: number; loadEndMs: number | null }, t: number): number {
+  if (t < e.startMs) return 0;
+  const fill = (x: number) => e.peakMs * Math.min(1, (x - e.startMs) / Math.max(1, e.rampMs));
+  if (e.loadEndMs === null || t <= e.loadEndMs) return fill(t);
+  return Math.max(0, fill(e.loadEndMs) - (t - e.loadEndMs) * e.peakMs / Math.max(1, e.drainMs));
 }

@@ -26,6 +26,13 @@ function clockFor(ctx: BootContext): Clock {
   };
 }
 
+/**
+ * Probes over the simulated links. `done` is called exactly once, at the latest after `timeoutMs`;
+ * a reply later than that is a timeout at `timeoutMs`. A probe is lost when the path does not
+ * forward at send time or at reply time, or by the link's loss draw; ICMP limits apply to icmp
+ * probes only, blocked resolvers to dns probes only. Every probe draws the same amount from the
+ * link's own stream whatever happens; fault processes draw from their own forked streams.
+ */
 export function proberFor(ctx: BootContext, world: SimWorld): Prober {
   return {
     probe(linkName: string, target: ProbeTarget, timeoutMs: number, done: (r: ProbeResult) => void): void {
@@ -45,14 +52,20 @@ export function proberFor(ctx: BootContext, world: SimWorld): Prober {
         return;
       }
       link.probeBytes += reqBytes;
-      const lost = lossDraw < link.loss || link.deadTargets.has(target.host) || (target.kind === "dns" && link.dnsFail);
+      let lost = !link.forwards() || lossDraw < link.lossNow() || link.targetDead(target.host)
+        || (target.kind === "dns" && link.dnsBlocked(target.host));
+      if (target.kind === "icmp" && !lost) {
+        const icmp = link.icmp(c.now());
+        lost = icmp.drop;
+        rtt += icmp.extraMs;
+      }
       const timeout = () => answer({ ok: false, rttMs: 0, reason: "timeout" });
-      if (lost || !link.passes || rtt > timeoutMs) {
+      if (lost || rtt > timeoutMs) {
         c.after(timeoutMs, timeout);
         return;
       }
       c.after(rtt, () => {
-        if (!link.passes) return void c.after(timeoutMs - rtt, timeout);
+        if (!link.forwards()) return void c.after(timeoutMs - rtt, timeout);
         link.probeBytes += replyBytes;
         answer({ ok: true, rttMs: rtt });
       });

@@ -59,6 +59,7 @@ export class SimWorld {
   constructor(readonly options: WorldOptions) {
     this.rng = new Rng(options.seed);
     this.links = options.links.map((s) => new SimLink(s, this.rng.fork("link:" + s.name)));
+    for (const l of this.links) l.now = () => this.clock.now();
     this.broker = new SimBroker(() => this.clock.now());
     this.host = options.host ?? nodeHost;
     // The hardware watchdog is outside the firmware: it keeps counting while the loop is hung.

@@ -54,6 +54,7 @@ export function runModel(sc: Scenario, model: TrackerModel): ModelResult {
   scheduleFaults(world, sc.faults, "8.8.8.8", {
     cut: (link, at) => { if (world.defaultRoute === link.name) open.set(link.name, [...(open.get(link.name) ?? []), at]); },
     restored: (link) => open.delete(link.name),
+    ended: () => {},
   });
   for (const l of sc.links) {
     model.start({
