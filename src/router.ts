@@ -7,7 +7,7 @@ import type { Ports } from "./ports";
 import type { DeviceConfig } from "./config/config";
 import { loadBootConfig, peekBootLoopCount } from "./config/boot-config";
 import { pointTo, switchTo } from "./config/config-slots";
-import { countBoot, markStable, nextEpoch } from "./watchdog/boot-guard";
+import { countBoot, markDeliberateReboot, markStable, nextEpoch, takeDeliberateMark } from "./watchdog/boot-guard";
 import { LinkMonitor } from "./health/link-monitor";
 import { SocketBudget } from "./health/socket-budget";
 import { FailoverController } from "./failover/controller";
@@ -50,12 +50,16 @@ export class Router implements CommandTarget {
   #configSource: string;
   #trial: Trial | null = null;
   #rebooting = false;
+  /** Ladder reboots in a row before this boot: the next one backs off. */
+  #ladderReboots: number;
 
   constructor(ports: Ports, options: RouterOptions) {
     this.#ports = ports;
     const { clock, store } = ports;
     this.events = new EventLog(() => clock.now());
-    const boot = countBoot(store, peekBootLoopCount(store));
+    const mark = takeDeliberateMark(store);
+    this.#ladderReboots = mark.ladderReboots;
+    const boot = countBoot(store, peekBootLoopCount(store), mark.deliberate);
     this.boots = boot.boots;
     this.safeMode = boot.safeMode;
     this.epoch = nextEpoch(store);
@@ -138,7 +142,10 @@ export class Router implements CommandTarget {
     if (this.#rebooting) return;
     this.#rebooting = true;
     this.telemetry.queue.flush();
-    this.#ports.clock.once(delayMs, () => this.#ports.watchdog.reboot(reason));
+    this.#ports.clock.once(delayMs, () => {
+      markDeliberateReboot(this.#ports.store, 0);
+      this.#ports.watchdog.reboot(reason);
+    });
   }
 
   probeNow(link: string | null): string | null {
@@ -168,8 +175,13 @@ export class Router implements CommandTarget {
       from ? { active: from.controller.active, lastSwitchAt: from.controller.lastSwitchAt, dampers: from.controller.dampers } : undefined);
     const supervisor = new Supervisor({
       cfg, clock, hw: this.#ports.watchdog, uplinks, monitors, controller, events: this.events,
-      onStable: () => markStable(this.#ports.store, this.safeMode ? null : this.#configJson),
-      beforeReboot: () => this.telemetry.queue.flush(),
+      onStable: () => markStable(this.#ports.store, null),
+      onProven: () => { if (!this.safeMode && this.#configJson !== null) markStable(this.#ports.store, this.#configJson); },
+      ladderReboots: this.#ladderReboots,
+      beforeReboot: (n) => {
+        this.telemetry.queue.flush();
+        markDeliberateReboot(this.#ports.store, n);
+      },
     });
     const plane: Plane = { cfg, budget, monitors, controller, supervisor };
     return plane;

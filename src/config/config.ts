@@ -27,6 +27,7 @@ export interface DeviceConfig {
     tickMs: number; hwTimeoutMs: number; stuckProbeGraceMs: number; stallTicks: number;
     reprobeAfterMs: number; resetAfterMs: number; rebootAfterMs: number;
     bootLoopCount: number; stableAfterMs: number;
+    linkResetAfterMs: number; resetBackoffMaxMs: number;
   };
   telemetry: { heartbeatMs: number; keepAliveS: number; queueMax: number; queueFlushMs: number; configGraceMs: number };
 }

@@ -1,18 +1,51 @@
 // Store-and-forward for events. Every event waits here until the broker acknowledges it (QoS 1
-// PUBACK). The queue is bounded: when full, the oldest is dropped and counted. It is kept in the
-// Store in small records (NVS: keys <= 15 chars, values <= 4000 bytes), written at most once per
-// `flushMs` and only while something has waited that long unacknowledged, so a router that is
-// online writes nothing to flash in normal operation.
+// PUBACK). The queue is kept in the Store in small records (NVS: keys <= 15 chars, values <= 4000
+// BYTES), written at most once per `flushMs` and only while something has waited that long
+// unacknowledged, so a router that is online writes nothing to flash in normal operation.
+//
+// The queue is bounded twice: by count (`max`) and by what the records can hold, measured exactly
+// as stored: the UTF-8 bytes of each payload's JSON string form (quotes and backslashes are escaped
+// once more inside a record's array, and text may be multi-byte). Nothing is kept that the records
+// cannot hold, so what a reboot restores is what was queued. When either bound is reached the
+// oldest go first; an event too big for a record on its own is dropped. Every drop is counted.
 import type { Clock, Store } from "../ports";
+import { utf8Length } from "./utf8";
 
-/** Record keys q0..q7 plus the meta record. 8 x ~3.8 KB holds a full queue of 64 events with room. */
-const RECORDS = 8;
-const RECORD_BYTES = 3800;
+/** Record keys q0..q7 plus the meta record. */
+export const RECORDS = 8;
+/**
+ * Bytes per record, under the NVS limit of 4000 (ESP-IDF counts a string's terminating NUL in it).
+ * 8 records hold the default 64 events many times over; only large events make the bytes bind.
+ */
+export const RECORD_BYTES = 3800;
 const META = "qmeta";
 
 export interface QueuedEvent {
   payload: string;
   inflight: boolean;
+  /** UTF-8 bytes of JSON.stringify(payload): what this event adds to a record, before its comma. */
+  readonly bytes: number;
+}
+
+/** What one payload takes inside a record (a JSON array of strings). */
+export function storedBytes(payload: string): number {
+  return utf8Length(JSON.stringify(payload));
+}
+
+/**
+ * How many records greedy packing of these items takes, in order, each record a JSON array of at
+ * most `limit` bytes: "[" + items joined by "," + "]". Every item must fit a record on its own.
+ */
+export function recordsFor(items: readonly { bytes: number }[], limit: number): number {
+  let records = 0, size = 0;
+  for (const e of items) {
+    if (records > 0 && size + 1 + e.bytes <= limit) size += 1 + e.bytes;
+    else {
+      records++;
+      size = 2 + e.bytes;
+    }
+  }
+  return records;
 }
 
 export class EventQueue {
@@ -35,7 +68,7 @@ export class EventQueue {
 
   setMax(max: number): void {
     this.max = max;
-    while (this.#items.length > max) this.#dropOldest();
+    this.#bound();
   }
 
   /** Read what an earlier boot left behind. A damaged record loses its own events, not the rest. */
@@ -52,19 +85,31 @@ export class EventQueue {
       try {
         const list = JSON.parse(text) as unknown;
         if (!Array.isArray(list)) continue;
-        for (const p of list) if (typeof p === "string") this.#items.push({ payload: p, inflight: false });
+        for (const p of list) {
+          if (typeof p !== "string") continue;
+          const bytes = storedBytes(p);
+          if (bytes + 2 <= RECORD_BYTES) this.#items.push({ payload: p, inflight: false, bytes });
+          else this.dropped++;
+        }
       } catch {
         // keep going: the other records are independent
       }
     }
     this.restored = this.#items.length;
-    while (this.#items.length > this.max) this.#dropOldest();
+    this.#bound();
   }
 
-  push(payload: string): QueuedEvent {
-    if (this.#items.length >= this.max) this.#dropOldest();
-    const e = { payload, inflight: false };
+  /** Queue an event; null when it is too big to keep (dropped and counted). */
+  push(payload: string): QueuedEvent | null {
+    const bytes = storedBytes(payload);
+    if (bytes + 2 > RECORD_BYTES) {
+      this.dropped++;
+      this.#arm(); // the drop count is persisted like the queue
+      return null;
+    }
+    const e = { payload, inflight: false, bytes };
     this.#items.push(e);
+    this.#bound();
     this.#arm();
     return e;
   }
@@ -88,9 +133,12 @@ export class EventQueue {
     this.#write();
   }
 
-  #dropOldest(): void {
-    this.#items.shift();
-    this.dropped++;
+  /** Drop the oldest until the count and the records' bytes both hold. */
+  #bound(): void {
+    while (this.#items.length > this.max || (this.#items.length > 1 && recordsFor(this.#items, RECORD_BYTES) > RECORDS)) {
+      this.#items.shift();
+      this.dropped++;
+    }
   }
 
   #arm(): void {
@@ -103,21 +151,22 @@ export class EventQueue {
   }
 
   #write(): void {
+    // Packed exactly as recordsFor() counts, so every record fits and every item has one.
     const records: string[] = [];
-    let cur: string[] = [], size = 2;
+    let cur: string[] = [], size = 0;
     for (const e of this.#items) {
-      if (size + e.payload.length + 1 > RECORD_BYTES && cur.length > 0) {
-        records.push(JSON.stringify(cur));
+      if (cur.length > 0 && size + 1 + e.bytes > RECORD_BYTES) {
+        records.push("[" + cur.join(",") + "]");
         cur = [];
-        size = 2;
       }
-      if (records.length === RECORDS) break; // more than the records hold: the newest wait in RAM
-      cur.push(e.payload);
-      size += e.payload.length + 1;
+      size = cur.length === 0 ? 2 + e.bytes : size + 1 + e.bytes;
+      cur.push(JSON.stringify(e.payload));
     }
-    if (cur.length > 0 && records.length < RECORDS) records.push(JSON.stringify(cur));
+    if (cur.length > 0) records.push("[" + cur.join(",") + "]");
     for (let i = 0; i < RECORDS; i++) {
-      const text = records[i] ?? "";
+      let text = records[i] ?? "";
+      // Cannot happen (the bound above); if it ever did, losing a record beats crashing the device.
+      if (utf8Length(text) > RECORD_BYTES) text = "";
       if (text === (this.#written[i] ?? "")) continue;
       if (text === "") this.store.remove("q" + i);
       else this.store.set("q" + i, text);

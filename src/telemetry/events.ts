@@ -16,7 +16,7 @@ export type EventBody =
   | { type: "cmd-rejected"; cmd: string; error: string }
   | { type: "pinned"; link: string; holdMs: number };
 
-export type WatchdogAction = "reprobe" | "reset-link" | "reboot" | "stuck-probe" | "loop-stall" | "starve" | "safe-mode";
+export type WatchdogAction = "reprobe" | "reset-link" | "reboot" | "stuck-probe" | "loop-stall" | "starve" | "safe-mode" | "no-reboot";
 
 export type RouterEvent = EventBody & { atMs: number; seq: number };
 

@@ -1,27 +1,54 @@
 // Boot-loop guard. Every boot counts itself in the Store before doing anything risky; a boot that
-// stays up for `stableAfterMs` clears the count and promotes its config to last-known-good. When
-// `bootLoopCount` boots in a row never got there, this boot runs in safe mode on that good config.
+// runs for `stableAfterMs` without crashing clears the count, and its config is promoted to
+// last-known-good once it has also had a working uplink. When `bootLoopCount` boots in a row never
+// got there, this boot runs in safe mode on that good config.
+//
+// Safe mode is for crash and boot loops, not for reboots the firmware chose: a deliberate reboot
+// (the escalation ladder, cmd/reboot) leaves a mark first, and the boot after it does not count.
+// A hardware-watchdog reset or a crash leaves no mark, so it counts.
 import type { Store } from "../ports";
 
 export const KEY_BOOTS = "boots";
 export const KEY_EPOCH = "epoch";
 export const KEY_GOOD_CONFIG = "cfgGood";
+/** Present when the last boot ended in a deliberate reboot; holds the ladder's reboots in a row. */
+export const KEY_DELIBERATE = "rebootWhy";
 
 export interface BootRecord {
   boots: number;
   safeMode: boolean;
 }
 
-export function countBoot(store: Store, bootLoopCount: number): BootRecord {
+/** Count this boot, unless the previous one rebooted deliberately (then the count stands). */
+export function countBoot(store: Store, bootLoopCount: number, deliberate = false): BootRecord {
   const prev = Number.parseInt(store.get(KEY_BOOTS) ?? "0", 10);
-  const boots = (Number.isFinite(prev) && prev > 0 ? prev : 0) + 1;
-  store.set(KEY_BOOTS, String(boots));
+  const valid = Number.isFinite(prev) && prev > 0 ? prev : 0;
+  const boots = deliberate ? valid : valid + 1;
+  if (!deliberate) store.set(KEY_BOOTS, String(boots));
   return { boots, safeMode: boots >= bootLoopCount };
 }
 
-/** This boot has proved itself: forget the loop count and keep its config as known-good. */
+/**
+ * Before a deliberate reboot: mark it so the next boot does not count toward the loop limit.
+ * `ladderReboots` is how many ladder reboots in a row this one makes (0 for a command), so the
+ * next boot can back off before rebooting again.
+ */
+export function markDeliberateReboot(store: Store, ladderReboots: number): void {
+  store.set(KEY_DELIBERATE, String(ladderReboots));
+}
+
+/** At boot: was the last reboot deliberate, and after how many ladder reboots in a row. Clears the mark. */
+export function takeDeliberateMark(store: Store): { deliberate: boolean; ladderReboots: number } {
+  const v = store.get(KEY_DELIBERATE);
+  if (v === undefined) return { deliberate: false, ladderReboots: 0 };
+  store.remove(KEY_DELIBERATE);
+  const n = Number.parseInt(v, 10);
+  return { deliberate: true, ladderReboots: Number.isFinite(n) && n > 0 ? n : 0 };
+}
+
+/** This boot has proved itself: forget the loop count and, if given, keep its config as known-good. */
 export function markStable(store: Store, configJson: string | null): void {
-  store.set(KEY_BOOTS, "0");
+  if (store.get(KEY_BOOTS) !== "0") store.set(KEY_BOOTS, "0");
   if (configJson !== null) store.set(KEY_GOOD_CONFIG, configJson);
 }
 

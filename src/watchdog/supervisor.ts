@@ -1,13 +1,16 @@
 // Supervises the control loop. Every tick it checks that the loop itself kept time, abandons
 // probes the platform never answered, re-runs the failover policy (hold-downs expire with time),
-// climbs the escalation ladder while no uplink works, and feeds the hardware watchdog only while
-// all of that is healthy: a wedged loop or prober then ends in a hardware reset, not a silent hang.
+// climbs the escalation ladder while no uplink works, resets links that stay down, and feeds the
+// hardware watchdog only while all of that is healthy: a wedged loop or prober then ends in a
+// hardware reset, not a silent hang.
 import type { Clock, HardwareWatchdog, Uplinks } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { LinkMonitor } from "../health/link-monitor";
+import { carriesTraffic } from "../health/link-state";
 import type { FailoverController } from "../failover/controller";
 import type { EventLog } from "../telemetry/events";
-import { Rung, rungAfter } from "./escalation";
+import { Rung, backoffMs, rebootMayHelp, rungAfter, type LadderTimes } from "./escalation";
+import { afterReset, planFor, type ResetPlan } from "./link-reset";
 
 /** Abandoned probes in a row, with none answered, after which the prober counts as wedged. */
 const WEDGED_STREAK = 3;
@@ -20,9 +23,14 @@ export interface SupervisorDeps {
   monitors: readonly LinkMonitor[];
   controller: FailoverController;
   events: EventLog;
+  /** The boot ran `stableAfterMs` without crashing: it is not part of a boot loop. */
   onStable: () => void;
-  /** Last chance to save state before a deliberate reboot. */
-  beforeReboot?: () => void;
+  /** Stable and an uplink worked: the config has proved itself. */
+  onProven?: () => void;
+  /** Ladder reboots in a row before this boot (from the deliberate-reboot mark): the reboot backs off. */
+  ladderReboots?: number;
+  /** Last chance to save state before a deliberate reboot; `ladderReboots` counts this one. */
+  beforeReboot?: (ladderReboots: number) => void;
 }
 
 export class Supervisor {
@@ -31,15 +39,23 @@ export class Supervisor {
   #lastTick = 0;
   #bootAt = 0;
   #stable = false;
+  #proven = false;
   #unhealthySince: number | null = null;
   #rungDone: Rung = Rung.None;
   #stuckStreak = 0;
   #lastCompleted = 0;
   #starving = false;
+  #rebooting = false;
+  #ladderReboots: number;
+  /** What this outage showed about the router itself (see rebootMayHelp). */
+  #stuckInOutage = 0;
+  #carrierSeen = false;
+  #plans = new Map<string, ResetPlan>();
   ticks = 0;
 
   constructor(d: SupervisorDeps) {
     this.#d = d;
+    this.#ladderReboots = d.ladderReboots ?? 0;
   }
 
   get rung(): Rung { return this.#rungDone; }
@@ -67,11 +83,22 @@ export class Supervisor {
     }
     this.#checkProbes(now);
     controller.evaluate();
-    this.#escalate(now);
+    // Uplinks only: a broker outage must not make a whole fleet reset or reboot at once.
+    const healthy = controller.healthy();
+    this.#escalate(now, healthy);
+    if (this.#rebooting) return;
+    this.#resetDeadLinks(now, healthy);
     this.#feed();
-    if (!this.#stable && now - this.#bootAt >= cfg.watchdog.stableAfterMs && this.#rungDone === Rung.None) {
+    // Stable means "not a crash loop": it needs time without a crash, not a working uplink, or an
+    // ISP outage longer than stableAfterMs would keep every boot unstable. The config is promoted to
+    // known-good only once it has also carried traffic: it may be the reason no uplink works.
+    if (!this.#stable && !this.#starving && now - this.#bootAt >= cfg.watchdog.stableAfterMs) {
       this.#stable = true;
       this.#d.onStable();
+    }
+    if (this.#stable && !this.#proven && healthy) {
+      this.#proven = true;
+      this.#d.onProven?.();
     }
   }
 
@@ -85,39 +112,107 @@ export class Supervisor {
     this.#lastCompleted = completed;
     if (abandoned > 0) {
       this.#stuckStreak += abandoned;
+      this.#stuckInOutage += abandoned;
       this.#d.events.emit({ type: "watchdog", action: "stuck-probe", detail: `${abandoned} probe(s) never answered` });
     }
   }
 
-  #escalate(now: number): void {
-    const { cfg, controller, monitors, uplinks, events, hw } = this.#d;
-    // Uplinks only: a broker outage must not make a whole fleet reboot at once.
-    const healthy = controller.healthy();
+  /** The ladder; each reboot in a row (across boots) waits twice as long as the one before. */
+  #times(): LadderTimes {
+    const w = this.#d.cfg.watchdog;
+    return { reprobeAfterMs: w.reprobeAfterMs, resetAfterMs: w.resetAfterMs,
+      rebootAfterMs: backoffMs(this.#ladderReboots, w.rebootAfterMs, w.resetBackoffMaxMs) };
+  }
+
+  #escalate(now: number, healthy: boolean): void {
+    const { monitors, events } = this.#d;
     if (healthy) {
       this.#unhealthySince = null;
       this.#rungDone = Rung.None;
+      this.#ladderReboots = 0;
       return;
     }
-    if (this.#unhealthySince === null) this.#unhealthySince = now;
-    const rung = rungAfter(now - this.#unhealthySince, cfg.watchdog);
+    if (this.#unhealthySince === null) {
+      this.#unhealthySince = now;
+      this.#stuckInOutage = 0;
+      this.#carrierSeen = false;
+    }
+    for (const m of monitors) if (m.carrier) this.#carrierSeen = true;
+    const rung = rungAfter(now - this.#unhealthySince, this.#times());
+    const after = `after ${now - this.#unhealthySince} ms without a working uplink`;
     while (this.#rungDone < rung) {
       this.#rungDone++;
-      const after = `after ${now - this.#unhealthySince} ms without a working uplink`;
       if (this.#rungDone === Rung.Reprobe) {
         events.emit({ type: "watchdog", action: "reprobe", detail: after });
         for (const m of monitors) m.reprobe();
       } else if (this.#rungDone === Rung.ResetLink) {
         for (const m of monitors) {
-          if (m.state === "up") continue;
-          events.emit({ type: "watchdog", action: "reset-link", detail: `${m.link} ${after}` });
-          uplinks.reset(m.link);
+          if (carriesTraffic(m.state)) continue;
+          // A link already reset in this outage is on its own backoff (#resetDeadLinks).
+          const plan = this.#plans.get(m.link);
+          if (plan && plan.resets > 0) continue;
+          this.#reset(m, plan ?? planFor(now, 0), now, `${m.link} ${after}`);
         }
-      } else {
-        events.emit({ type: "watchdog", action: "reboot", detail: after });
-        this.#d.beforeReboot?.();
-        hw.reboot("no uplink " + after);
+      } else if (!this.#mayReboot()) {
+        events.emit({ type: "watchdog", action: "no-reboot", detail:
+          `outage upstream (carrier up, every probe answered by the platform) ${after}: re-probing and resetting links instead` });
       }
     }
+    // At the top of the ladder the evidence is looked at every tick: it may appear later.
+    if (this.#rungDone === Rung.Reboot && this.#mayReboot()) this.#reboot(after);
+  }
+
+  #mayReboot(): boolean {
+    return rebootMayHelp({ stuckProbes: this.#stuckInOutage, carrierSeen: this.#carrierSeen });
+  }
+
+  #reboot(after: string): void {
+    const { events, hw } = this.#d;
+    this.#rebooting = true;
+    this.stop();
+    const why = this.#carrierSeen ? "probes never answered by the platform" : "no carrier on any link";
+    events.emit({ type: "watchdog", action: "reboot", detail: `${after}; ${why}` });
+    this.#d.beforeReboot?.(this.#ladderReboots + 1);
+    hw.reboot("no uplink " + after);
+  }
+
+  /**
+   * A link that carries no traffic is reset (modem power cycle, DHCP renew) and re-probed,
+   * `linkResetAfterMs` after it was found so and then with a doubling wait while it stays so. While
+   * another link works, only links whose carrier is up qualify (a wedged modem; a link without
+   * carrier has nothing a reset is known to fix); with no working uplink, every link does. A link
+   * that carries traffic (the active one while it works) is never touched.
+   */
+  #resetDeadLinks(now: number, healthy: boolean): void {
+    const w = this.#d.cfg.watchdog;
+    for (const m of this.#d.monitors) {
+      if (carriesTraffic(m.state)) {
+        this.#plans.delete(m.link);
+        continue;
+      }
+      let plan = this.#plans.get(m.link);
+      if (!plan) {
+        if (!m.carrier && healthy) continue;
+        plan = planFor(now, w.linkResetAfterMs);
+        this.#plans.set(m.link, plan);
+      }
+      if (plan.reprobeDue && m.carrier && now - plan.lastResetAt > w.tickMs) {
+        // The carrier is back after the reset: look now rather than at the down-probe interval.
+        plan.reprobeDue = false;
+        m.reprobe();
+      }
+      if (now >= plan.nextAt && (m.carrier || !healthy)) {
+        const how = m.carrier ? "with carrier up" : "without carrier";
+        this.#reset(m, plan, now, `${m.link} down ${now - plan.foundAt} ms ${how}, reset ${plan.resets + 1}`);
+      }
+    }
+  }
+
+  #reset(m: LinkMonitor, plan: ResetPlan, now: number, detail: string): void {
+    const w = this.#d.cfg.watchdog;
+    this.#d.events.emit({ type: "watchdog", action: "reset-link", detail });
+    this.#d.uplinks.reset(m.link);
+    this.#plans.set(m.link, afterReset(plan, now, w.linkResetAfterMs, w.resetBackoffMaxMs));
   }
 
   #feed(): void {

@@ -3,6 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { example, run } from "./helpers";
+import { EventQueue } from "../../src/telemetry/event-queue";
+import { SimStore } from "../world/sim-ports";
+import type { Clock } from "../../src/ports";
 
 const links = [
   { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 2 },
@@ -63,4 +66,103 @@ test("online in normal operation, events cost no flash writes", () => {
   // Boot writes: cfg0 by the runner, boots, epoch; stable after 5 min: boots, cfgGood.
   assert.ok(r.result.storeWrites <= 6, `store writes: ${r.result.storeWrites}`);
   assert.ok(r.result.failovers === 1 && r.result.eventsLost === 0);
+});
+
+// ---- bounded in stored bytes, measured exactly ----
+
+const DAY = 24 * 3600000;
+const QUEUE_RECORDS = 8;
+const NVS_MAX = 4000;
+
+function utf8Bytes(s: string): number { return Buffer.byteLength(s, "utf8"); }
+
+/** A clock that only fires when told to: the queue's flush timer is driven by hand. */
+function manualClock(): Clock {
+  return { now: () => 0, once: () => ({}), every: () => ({}), cancel: () => {} };
+}
+
+function storedQueueBytes(store: SimStore): number[] {
+  const sizes: number[] = [];
+  for (let i = 0; i < QUEUE_RECORDS; i++) {
+    const v = store.get("q" + i);
+    if (v !== undefined) sizes.push(utf8Bytes(v));
+  }
+  return sizes;
+}
+
+test("SimStore measures UTF-8 bytes, as NVS does", () => {
+  const s = new SimStore();
+  s.set("a", "x".repeat(4000));
+  assert.throws(() => s.set("b", "é".repeat(2001)), /is 4002 bytes \(max 4000\)/);
+  assert.throws(() => s.set("c", "\u{1F600}".repeat(1001)), /is 4004 bytes/);
+});
+
+test("queue records: quotes and multi-byte text are measured as stored, never over the NVS limit", () => {
+  const store = new SimStore();
+  const q = new EventQueue(store, manualClock(), 200, 5000);
+  // Payloads shaped like events: every quote is escaped once more inside the record's JSON array.
+  const quoted = JSON.stringify({ type: "watchdog", action: "reset-link", detail: "\"x\" ".repeat(60) });
+  const accented = JSON.stringify({ type: "config-rejected", error: "é€😀".repeat(80) });
+  for (let i = 0; i < 120; i++) q.push(i % 2 === 0 ? quoted : accented);
+  q.flush();
+  const sizes = storedQueueBytes(store);
+  assert.ok(sizes.length > 1 && sizes.every((b) => b <= NVS_MAX), `record bytes ${sizes}`);
+  // Nothing is kept that the records do not hold: what restores is what is queued.
+  const again = new EventQueue(store, manualClock(), 200, 5000);
+  again.restore();
+  assert.equal(again.length, q.length);
+  assert.equal(q.length + q.dropped, 120, "every event is either queued or counted as dropped");
+});
+
+test("queue: an event too big for one record is dropped and counted; the rest survive", () => {
+  const store = new SimStore();
+  const q = new EventQueue(store, manualClock(), 64, 5000);
+  q.push(JSON.stringify({ type: "link-state", link: "wan0" }));
+  q.push(JSON.stringify({ type: "config-rejected", error: "\"".repeat(2500) })); // 2.5 k chars, > 5 kB stored
+  q.push(JSON.stringify({ type: "config-rejected", error: "é".repeat(3000) }));   // 3 k chars, 6 kB stored
+  q.push(JSON.stringify({ type: "link-state", link: "lte0" }));
+  q.flush();
+  assert.equal(q.length, 2);
+  assert.equal(q.dropped, 2);
+  assert.ok(storedQueueBytes(store).every((b) => b <= NVS_MAX));
+});
+
+test("queue: when the records are full the oldest go first, and the drops are counted and persisted", () => {
+  const store = new SimStore();
+  const q = new EventQueue(store, manualClock(), 200, 5000);
+  const ev = (i: number) => JSON.stringify({ seq: i, detail: "é\"".repeat(300) }); // ~1.5 kB stored each
+  for (let i = 0; i < 60; i++) q.push(ev(i));
+  q.flush();
+  const total = storedQueueBytes(store).reduce((a, b) => a + b, 0);
+  assert.ok(total <= QUEUE_RECORDS * NVS_MAX, `stored ${total} bytes`);
+  assert.ok(q.dropped > 0 && q.length + q.dropped === 60);
+  const seqs = q.items.map((e) => (JSON.parse(e.payload) as { seq: number }).seq);
+  assert.deepEqual(seqs, seqs.map((_, i) => 60 - seqs.length + i), "the newest are kept, in order");
+  const again = new EventQueue(store, manualClock(), 200, 5000);
+  again.restore();
+  assert.equal(again.dropped, q.dropped);
+  assert.equal(again.length, q.length);
+});
+
+test("broker away for 24 h while a link flaps: no crash on either host, queue bounded in bytes, drops counted", () => {
+  let maxRecord = 0;
+  const r = run(example("primary-blackhole", { links, durationMs: DAY, faults: [
+    { atMs: 10000, kind: "broker-down" },
+    { atMs: 60000, link: "wan0", kind: "flap", periodMs: 90000, downMs: 20000, count: 940 },
+    { atMs: DAY - 600000, kind: "broker-up" },
+  ] }), { prepare: (w) => {
+    const set = w.store.set.bind(w.store);
+    w.store.set = (k: string, v: string) => {
+      if (/^q\d$/.test(k)) maxRecord = Math.max(maxRecord, utf8Bytes(v));
+      set(k, v);
+    };
+  } });
+  assert.equal(r.result.reboots.length, 0);
+  assert.ok(maxRecord > 0 && maxRecord <= NVS_MAX, `largest record ${maxRecord} bytes`);
+  const stored = storedQueueBytes(r.world.store).reduce((a, b) => a + b, 0);
+  assert.ok(stored <= QUEUE_RECORDS * NVS_MAX);
+  const hb = r.result.lastHeartbeat;
+  assert.ok(hb && (hb.dropped as number) > 0, `dropped reported: ${JSON.stringify(hb)}`);
+  assert.equal(r.result.eventsLost, hb!.dropped, "lost = dropped, nothing else");
+  assert.equal(r.result.eventsQueued, 0, "everything kept was delivered once the broker came back");
 });

@@ -93,7 +93,9 @@ export class SimStore implements Store {
   set(key: string, value: string): void {
     // NVS limits: a firmware bug here would be a bug on the device.
     if (key.length > 15) throw new Error(`store key '${key}' longer than 15 characters`);
-    if (value.length > 4000) throw new Error(`store value for '${key}' is ${value.length} bytes (max 4000)`);
+    // NVS counts bytes (UTF-8), not UTF-16 code units as String.length does.
+    const bytes = Buffer.byteLength(value, "utf8");
+    if (bytes > 4000) throw new Error(`store value for '${key}' is ${bytes} bytes (max 4000)`);
     this.writes++;
     this.map.set(key, value);
   }
