@@ -44,7 +44,7 @@ export class FailoverController {
       if (!this.#dampers.has(m.link)) this.#dampers.set(m.link, new FlapDamper(cfg.failover.dampening));
       this.#candidates.push({
         name: m.link, priority: linkPriority(cfg, m.link), enabled: cfg.links[m.link]?.enabled ?? true,
-        state: m.state, transition: "boot", since: m.since, srttMs: 0, lossPct: 0, lossSamples: 0, dnsOkAt: -Infinity, suppressed: false,
+        state: m.state, transition: "boot", since: m.since, srttMs: 0, lossPct: 0, lossSamples: 0, dnsOkAt: -Infinity, dnsFailAt: -Infinity, suppressed: false,
       });
     }
   }
@@ -98,6 +98,7 @@ export class FailoverController {
       c.lossPct = m.lossPct;
       c.lossSamples = m.lossSamples;
       c.dnsOkAt = m.dnsOkAt;
+      c.dnsFailAt = m.dnsFailAt;
       c.suppressed = (this.#dampers.get(m.link) as FlapDamper).suppressed(now);
     }
     this.#askForDnsProof();

@@ -24,8 +24,9 @@ export interface Candidate {
   lossPct: number;
   /** Baseline outcomes behind lossPct. */
   lossSamples: number;
-  /** When a DNS probe last succeeded over this link. */
+  /** When a DNS probe last succeeded, and last failed, over this link. */
   dnsOkAt: number;
+  dnsFailAt: number;
   suppressed: boolean;
 }
 
@@ -76,7 +77,9 @@ function bestUsable(cs: readonly Candidate[], except: string | null): Candidate 
 /** Free of the fault `cur` suffers from, by the same measure. */
 export function freeOf(cur: Candidate, c: Candidate, q: QualityBar): boolean {
   switch (cur.transition) {
-    case "quality-dns": return c.dnsOkAt >= cur.since;
+    // The candidate answered DNS since the fault began, and the current link still failed after
+    // that: a fault that has just ended everywhere is no reason to move.
+    case "quality-dns": return c.dnsOkAt >= cur.since && cur.dnsFailAt >= c.dnsOkAt;
     case "quality-loss": return c.lossSamples > 0 && c.lossPct < q.lossRecoveredPct;
     case "quality-rtt": return c.srttMs < q.rttRecoveredMs;
     default: return true;

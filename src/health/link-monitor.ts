@@ -84,6 +84,8 @@ export class LinkMonitor {
   #okStreak = 0;
   #dnsFails = 0;
   #dnsOkAt = -Infinity;
+  #dnsFailAt = -Infinity;
+  #lingered = false;
   #rttHighSince: number | null = null;
   #lastIssueAt = -Infinity;
   #lastReplyAt = -Infinity;
@@ -122,6 +124,8 @@ export class LinkMonitor {
   /** When a DNS probe last succeeded on this link. */
   get dnsOkAt(): number { return this.#dnsOkAt; }
   get lastReplyAt(): number { return this.#lastReplyAt; }
+  /** When a DNS probe last failed on this link. */
+  get dnsFailAt(): number { return this.#dnsFailAt; }
   get deadTargets(): number {
     let n = 0;
     for (const t of this.#targets) if (t.dead) n++;
@@ -232,8 +236,9 @@ export class LinkMonitor {
   #tick(): void {
     if (!this.#carrier || this.#stopped) return;
     this.#schedule(this.#interval());
-    // Fast probing already says more than a baseline probe would.
-    if (this.#fastTimer !== null) return;
+    // Fast probing already says more than a baseline probe would; a probe still queued for a
+    // socket or every slot busy (a dead link's probes wait long) means this one would only queue.
+    if (this.#fastTimer !== null || this.#pending > 0 || this.#busySlots() === this.#slots.length) return;
     const t = this.#pickBaselineTarget();
     this.#pending++;
     this.#o.budget.request(this.#role === "active", () => { this.#pending--; this.#send(t, true); });
@@ -275,13 +280,17 @@ export class LinkMonitor {
 
   #fastTick(): void {
     if (!(this.#suspect || this.#confirming) || !this.#carrier || this.#stopped) return this.#stopFast();
-    let busy = this.#pending;
-    for (const s of this.#slots) if (s.busy) busy++;
-    if (busy >= this.#slots.length) return;
+    if (this.#pending + this.#busySlots() >= this.#slots.length) return;
     const t = this.#nextLive(this.#fastRr);
     this.#fastRr = (this.#targets.indexOf(t) + 1) % this.#targets.length;
     this.#pending++;
     this.#o.budget.request(true, () => { this.#pending--; this.#send(t, false); });
+  }
+
+  #busySlots(): number {
+    let n = 0;
+    for (const s of this.#slots) if (s.busy) n++;
+    return n;
   }
 
   // ---- probes ----
@@ -304,8 +313,8 @@ export class LinkMonitor {
     // A fast probe only has to cover the path's RTT; the first unanswered probe listens until the
     // link would be called down, so a late reply is still heard; a down link's probes wait longest.
     const rto = this.#est.rtoMs;
-    const wait = this.#state === "down" ? p.maxTimeoutMs
-      : this.#silentSince === null ? this.toleranceMs() + rto : 3 * rto;
+    const wait = this.#state === "down" ? 3 * rto
+      : this.#silentSince === null ? this.toleranceMs() + rto : 2 * rto;
     slot.timeoutMs = wait < p.minTimeoutMs ? p.minTimeoutMs : wait > p.maxTimeoutMs ? p.maxTimeoutMs : Math.round(wait);
     if (this.#silentSince === null && this.#state !== "down") {
       this.#silentSince = now;
@@ -359,12 +368,13 @@ export class LinkMonitor {
       for (const s of this.#slots) {
         if (s.busy && s.sentAt > slot.sentAt && (this.#silentSince === null || s.sentAt < this.#silentSince)) this.#silentSince = s.sentAt;
       }
-      if (this.#silentSince !== null) this.#armWatch();
     }
-    if (this.#suspect && this.#silentSince === null) {
+    // The link answers: no longer suspect (fast probing stops); probes still out are judged anew.
+    if (this.#suspect) {
       this.#suspect = false;
       this.#setAsideDeadTargets();
     }
+    if (this.#silentSince !== null) this.#armWatch();
   }
 
   #expired(slot: Slot, t: TargetStatus): void {
@@ -373,7 +383,10 @@ export class LinkMonitor {
     if (slot.baseline && !t.dead && this.#state !== "down" && t.target.kind !== "dns") this.#est.miss();
     t.misses++;
     this.#okStreak = 0;
-    if (t.target.kind === "dns") this.#dnsFails++;
+    if (t.target.kind === "dns") {
+      this.#dnsFails++;
+      this.#dnsFailAt = this.#o.clock.now();
+    }
     if (this.#confirming) this.#confirming = false;
     if (this.#silentSince !== null && slot.sentAt >= this.#silentSince) {
       this.#silentExpired++;
@@ -396,7 +409,8 @@ export class LinkMonitor {
     if (this.#silentSince === null) return;
     const due = this.#silentSince + (this.#suspect ? this.toleranceMs() : this.#est.rtoMs);
     const now = this.#o.clock.now();
-    this.#watchTimer = this.#o.clock.once(due > now ? Math.ceil(due - now) : 0, () => {
+    // Whole milliseconds, at least one: a due time equal to now must not spin the clock.
+    this.#watchTimer = this.#o.clock.once(due > now ? Math.max(1, Math.ceil(due - now)) : 0, () => {
       this.#watchTimer = null;
       this.#watch();
     });
@@ -416,7 +430,7 @@ export class LinkMonitor {
       return;
     }
     const now = this.#o.clock.now();
-    if (now - this.#silentSince < this.toleranceMs()) return this.#armWatch();
+    if (now < this.#silentSince + this.toleranceMs()) return this.#armWatch();
     if (!this.#enoughEvidence(now)) {
       this.#watchTimer = this.#o.clock.once(this.#o.cfg.probe.fastIntervalMs, () => { this.#watchTimer = null; this.#watch(); });
       return;
@@ -442,7 +456,19 @@ export class LinkMonitor {
       if (!t.dead) live++;
       if (targets & t.bit) distinct++;
     }
-    return overdue >= this.#o.cfg.probe.confirmProbes && distinct >= (live > 1 ? 2 : 1);
+    return overdue >= this.#needOverdue() && distinct >= (live > 1 ? 2 : 1);
+  }
+
+  /**
+   * Overdue probes that make silence more than bad luck: on a lossy path each probe is lost with
+   * the measured loss rate, so ask for enough that all of them missing by chance is below 1e-5.
+   */
+  #needOverdue(): number {
+    const base = this.#o.cfg.probe.confirmProbes;
+    const loss = this.#est.samples >= 10 ? this.#est.lossPct / 100 : 0;
+    if (loss <= 0.02) return base;
+    const n = Math.ceil(Math.log(1e-5) / Math.log(loss >= 0.9 ? 0.9 : loss));
+    return n > base ? n : base;
   }
 
   /** The link answers, so targets that keep missing are dead themselves, unless all of their kind are. */
@@ -493,7 +519,10 @@ export class LinkMonitor {
   #evaluate(): void {
     const now = this.#o.clock.now();
     const lingers = this.#issueLingers();
-    if (lingers) this.#lastIssueAt = now;
+    // The issue lasted until now, or until this moment it was first seen gone: a standby link,
+    // evaluated only every probe interval, must also wait out recoverMs from that moment.
+    if (lingers || this.#lingered) this.#lastIssueAt = now;
+    this.#lingered = lingers;
     const facts: LinkFacts = {
       now,
       carrier: this.#carrier,

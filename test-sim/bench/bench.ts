@@ -16,6 +16,7 @@ import { Rng } from "../world/random";
 import { runModel, type TrackerModel } from "./models/model";
 import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
+import { printScorecard } from "./scorecard";
 import type { XsHost } from "../xs/xs-host";
 import type { Meter } from "../xs/xs-worker";
 
@@ -222,6 +223,14 @@ async function dashboardCost(): Promise<void> {
     await page.close();
     await broker.stop();
   }
+}
+
+const argv = process.argv.slice(2);
+if (argv.includes("--realistic")) {
+  const i = argv.indexOf("--class");
+  const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;
+  printScorecard(i >= 0 ? argv[i + 1] : undefined, seeds);
+  process.exit(0);
 }
 
 const t0 = performance.now();

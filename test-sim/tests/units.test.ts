@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { PathEstimator } from "../../src/health/estimator";
 import { nextLinkState, type LinkFacts, type LinkState } from "../../src/health/link-state";
 import { SocketBudget } from "../../src/health/socket-budget";
-import { decide, type Candidate, type PolicyRules } from "../../src/failover/policy";
+import { decide, type Candidate, type PolicyRules, type QualityBar } from "../../src/failover/policy";
 import { FlapDamper, decayed, msUntil } from "../../src/failover/dampening";
 import { Rung, rungAfter } from "../../src/watchdog/escalation";
 import { countBoot, markStable, KEY_BOOTS, KEY_GOOD_CONFIG } from "../../src/watchdog/boot-guard";
@@ -84,37 +84,52 @@ test("socket budget: never more than its size, urgent first", () => {
   assert.equal(b.inUse, 0);
 });
 
-const rules: PolicyRules = { onDegraded: "failover", failbackHoldMs: 30000, minDwellMs: 5000 };
+const rules: PolicyRules = { onDegraded: "failover", failbackHoldMs: 30000, minDwellMs: 5000, bootWaitMs: 5000 };
+const bar: QualityBar = { lossRecoveredPct: 20, rttRecoveredMs: 1000 };
 const c = (name: string, priority: number, state: Candidate["state"], extra: Partial<Candidate> = {}): Candidate =>
-  ({ name, priority, state, enabled: true, transition: "x", since: 0, srttMs: 10, lossPct: 0, suppressed: false, ...extra });
+  ({ name, priority, state, enabled: true, transition: "x", since: 0, srttMs: 10, lossPct: 0, lossSamples: 50, dnsOkAt: 1, dnsFailAt: 0,
+    suppressed: false, ...extra });
 
 test("policy: failover, degraded, failback, dwell, dampening", () => {
   const now = 100000;
-  // Boot: best usable.
-  assert.equal(decide(now, null, -Infinity, [c("wan0", 1, "unknown"), c("lte0", 2, "up")], rules)?.to, "lte0");
+  // Boot: the preferred tier is given bootWaitMs to answer, then the best usable is taken.
+  assert.equal(decide(now, null, -Infinity, [c("wan0", 1, "unknown"), c("lte0", 2, "up")], rules, bar, now - 4999), null);
+  assert.equal(decide(now, null, -Infinity, [c("wan0", 1, "unknown"), c("lte0", 2, "up")], rules, bar, now - 5000)?.to, "lte0");
+  assert.equal(decide(now, null, -Infinity, [c("wan0", 1, "down"), c("lte0", 2, "up")], rules, bar, now)?.to, "lte0", "no wait for a dead link");
+  assert.equal(decide(now, null, -Infinity, [c("wan0", 1, "up"), c("lte0", 2, "up")], rules, bar, now)?.to, "wan0");
   // Active down: leave at once, dwell or not, to the best tier.
-  const d = decide(now, "wan0", now - 10, [c("wan0", 1, "down", { transition: "no-reply" }), c("lte0", 2, "up"), c("wlan0", 3, "up")], rules);
+  const d = decide(now, "wan0", now - 10, [c("wan0", 1, "down", { transition: "no-reply" }), c("lte0", 2, "up"), c("wlan0", 3, "up")], rules, bar);
   assert.deepEqual(d, { to: "lte0", kind: "failover", reason: "no-reply" });
   // Active down and the next tier dampened: still prefer an undampened link.
-  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "up", { suppressed: true }), c("wlan0", 3, "up")], rules)?.to, "wlan0");
+  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "up", { suppressed: true }), c("wlan0", 3, "up")], rules, bar)?.to, "wlan0");
   // ... but a dampened link beats none.
-  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "up", { suppressed: true })], rules)?.to, "lte0");
+  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "up", { suppressed: true })], rules, bar)?.to, "lte0");
   // Nothing usable: stay.
-  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "down")], rules), null);
+  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "down")], rules, bar), null);
   // Degraded active: to an up link, after the dwell; with "stay", not.
   const deg = [c("wan0", 1, "degraded", { transition: "quality-dns" }), c("lte0", 2, "up")];
-  assert.equal(decide(now, "wan0", now - 1000, deg, rules), null, "dwell");
-  assert.deepEqual(decide(now, "wan0", 0, deg, rules), { to: "lte0", kind: "failover", reason: "quality-dns" });
-  assert.equal(decide(now, "wan0", 0, deg, { ...rules, onDegraded: "stay" }), null);
+  assert.equal(decide(now, "wan0", now - 1000, deg, rules, bar), null, "dwell");
+  assert.deepEqual(decide(now, "wan0", 0, deg, rules, bar), { to: "lte0", kind: "failover", reason: "quality-dns" });
+  assert.equal(decide(now, "wan0", 0, deg, { ...rules, onDegraded: "stay" }, bar), null);
+  // Like with like: no move for a DNS fault the backup has not shown free of since it began,
+  // nor for loss the backup shares.
+  const dnsSince = [c("wan0", 1, "degraded", { transition: "quality-dns", since: 5000, dnsFailAt: 7000 }), c("lte0", 2, "up", { dnsOkAt: 4000 })];
+  assert.equal(decide(now, "wan0", 0, dnsSince, rules, bar), null, "backup's DNS not shown since the fault began");
+  dnsSince[1].dnsOkAt = 6000;
+  assert.equal(decide(now, "wan0", 0, dnsSince, rules, bar)?.to, "lte0");
+  dnsSince[1].dnsOkAt = 8000;
+  assert.equal(decide(now, "wan0", 0, dnsSince, rules, bar), null, "the active has not failed since: the fault may be over");
+  const lossy = [c("wan0", 1, "degraded", { transition: "quality-loss" }), c("lte0", 2, "up", { lossPct: 30 })];
+  assert.equal(decide(now, "wan0", 0, lossy, rules, bar), null);
   // Failback only after the hold-down and when not dampened.
-  assert.equal(decide(now, "lte0", 0, [c("wan0", 1, "up", { since: now - 29999 }), c("lte0", 2, "up")], rules), null);
-  assert.deepEqual(decide(now, "lte0", 0, [c("wan0", 1, "up", { since: now - 30000 }), c("lte0", 2, "up")], rules),
+  assert.equal(decide(now, "lte0", 0, [c("wan0", 1, "up", { since: now - 29999 }), c("lte0", 2, "up")], rules, bar), null);
+  assert.deepEqual(decide(now, "lte0", 0, [c("wan0", 1, "up", { since: now - 30000 }), c("lte0", 2, "up")], rules, bar),
     { to: "wan0", kind: "failback", reason: "preferred-stable" });
-  assert.equal(decide(now, "lte0", 0, [c("wan0", 1, "up", { since: 0, suppressed: true }), c("lte0", 2, "up")], rules), null);
+  assert.equal(decide(now, "lte0", 0, [c("wan0", 1, "up", { since: 0, suppressed: true }), c("lte0", 2, "up")], rules, bar), null);
   // A disabled link is left and never chosen.
-  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "up", { enabled: false }), c("lte0", 2, "up")], rules)?.reason, "disabled");
+  assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "up", { enabled: false }), c("lte0", 2, "up")], rules, bar)?.reason, "disabled");
   // Same tier: no churn for a slightly better RTT.
-  assert.equal(decide(now, "a", 0, [c("a", 1, "up", { srttMs: 20 }), c("b", 1, "up", { since: 0, srttMs: 5 })], rules), null);
+  assert.equal(decide(now, "a", 0, [c("a", 1, "up", { srttMs: 20 }), c("b", 1, "up", { since: 0, srttMs: 5 })], rules, bar), null);
 });
 
 test("dampening: penalty adds, decays by half-life, suppresses and reuses with hysteresis", () => {
@@ -172,7 +187,7 @@ test("boot config: stored, known-good in safe mode, defaults when both are broke
 test("config: {} fills every default; bad values are named by path; input is not mutated", () => {
   const d = defaultConfig();
   assert.equal(d.probe.intervalMs, 1000);
-  assert.equal(d.failover.dampening.halfLifeMs, 120000);
+  assert.equal(d.failover.dampening.halfLifeMs, 900000, "RFC 2439's 15-minute half-life");
   assert.ok(d.targets.length >= 3);
   const input = { probe: { intervalMs: 2000 } };
   const p = parseConfig(input);

@@ -29,8 +29,9 @@ export interface ModelResult {
 }
 
 /** A policy as simple as theirs: the best-priority link whose tracker says up carries traffic. */
-export function runModel(sc: Scenario, model: TrackerModel): ModelResult {
+export function runModel(sc: Scenario, model: TrackerModel, prepare?: (world: SimWorld) => void): ModelResult {
   const world = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId });
+  prepare?.(world);
   const ctx = new BootContext(world.clock, 1);
   const prober: Prober = proberFor(ctx, world);
   const up = new Map(sc.links.map((l) => [l.name, true]));
