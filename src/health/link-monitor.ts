@@ -383,7 +383,7 @@ export class LinkMonitor {
     if (slot.baseline && !t.dead && this.#state !== "down" && t.target.kind !== "dns") this.#est.miss();
     t.misses++;
     this.#okStreak = 0;
-    if (t.target.kind === "dns") {
+    if (t.target.kind === "dns" && this.#state !== "down") {
       this.#dnsFails++;
       this.#dnsFailAt = this.#o.clock.now();
     }
@@ -460,15 +460,22 @@ export class LinkMonitor {
   }
 
   /**
-   * Overdue probes that make silence more than bad luck: on a lossy path each probe is lost with
-   * the measured loss rate, so ask for enough that all of them missing by chance is below 1e-5.
+   * Overdue probes that make silence more than bad luck. On a lossy path each probe misses with
+   * about the measured loss rate (plus late replies), so beyond the first miss that started the
+   * suspicion ask for enough that all of them missing by chance is below 1e-6: a link suspected
+   * every few seconds for a day must not be called down once.
    */
   #needOverdue(): number {
     const base = this.#o.cfg.probe.confirmProbes;
-    const loss = this.#est.samples >= 10 ? this.#est.lossPct / 100 : 0;
-    if (loss <= 0.02) return base;
-    const n = Math.ceil(Math.log(1e-5) / Math.log(loss >= 0.9 ? 0.9 : loss));
+    const n = 1 + this.#unlikelyRun(1e-6);
     return n > base ? n : base;
+  }
+
+  /** Misses in a row that random loss alone gives with probability below `p`. */
+  #unlikelyRun(p: number): number {
+    const loss = this.#est.samples >= 10 ? this.#est.lossPct / 100 + 0.03 : 0;
+    if (loss <= 0.05) return 0;
+    return Math.ceil(Math.log(p) / Math.log(loss >= 0.95 ? 0.95 : loss));
   }
 
   /** The link answers, so targets that keep missing are dead themselves, unless all of their kind are. */
@@ -497,8 +504,11 @@ export class LinkMonitor {
     }
   }
 
+  /** Every resolver keeps failing, more often than the link's own loss explains. */
   #dnsBroken(): boolean {
-    if (this.#dnsFails < this.#o.cfg.health.dnsFailRounds) return false;
+    const need = this.#o.cfg.health.dnsFailRounds;
+    if (this.#dnsFails < need) return false;
+    if (this.#dnsFails < this.#unlikelyRun(1e-4)) return false;
     for (const t of this.#targets) if (t.target.kind === "dns") return true;
     return false;
   }
@@ -544,6 +554,7 @@ export class LinkMonitor {
 
   #enterDown(): void {
     this.#est.resetLoss();
+    this.#dnsFails = 0;
     this.#silent = false;
     this.#okStreak = 0;
     this.#suspect = this.#confirming = false;

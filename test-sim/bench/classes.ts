@@ -125,10 +125,10 @@ export const CLASSES: ScenarioClass[] = [
       [{ atMs: 60000 + pick(seed, 6, 0, 10000), link: "wan0", kind: "latency", rttMs: 115, jitterMs: 2, durationMs: 3 * H }]),
   },
   {
-    id: "rtt-sustained", title: "RTT 2.5 s sustained for 10 min",
+    id: "rtt-sustained", title: "congestion: RTT rises to 2.5 s over 10 s and stays 10 min",
     target: "degraded (not down); fails over per onDegraded", seeds: 5, nuisanceMs: 3000, who: "all",
     make: (seed) => sc(`rtt-sustained-s${seed}`, seed, 15 * MIN, [ETH, BACKUP],
-      [{ atMs: 60000 + pick(seed, 7, 0, 10000), link: "wan0", kind: "latency", rttMs: 2500, jitterMs: 20, durationMs: 10 * MIN }]),
+      [{ atMs: 60000 + pick(seed, 7, 0, 10000), link: "wan0", kind: "bufferbloat", peakMs: 2500, rampMs: 10000, drainMs: 2000, durationMs: 10 * MIN }]),
   },
   {
     id: "lossy-day", title: "10 % random loss + 200 ms jitter, 24 h",
