@@ -339,7 +339,8 @@ export class LinkMonitor {
 
   #replied(slot: Slot, t: TargetStatus, rttMs: number): void {
     const now = this.#o.clock.now();
-    this.#est.reply(rttMs, slot.baseline);
+    // The loss window counts what its misses count: baseline probes, resolvers aside.
+    this.#est.reply(rttMs, slot.baseline && t.target.kind !== "dns");
     this.#lastReplyAt = now;
     t.misses = 0;
     t.dead = false;
@@ -462,12 +463,12 @@ export class LinkMonitor {
   /**
    * Overdue probes that make silence more than bad luck. On a lossy path each probe misses with
    * about the measured loss rate (plus late replies), so beyond the first miss that started the
-   * suspicion ask for enough that all of them missing by chance is below 1e-6: a link suspected
+   * suspicion ask for enough that all of them missing by chance is below 1e-9: a link suspected
    * every few seconds for a day must not be called down once.
    */
   #needOverdue(): number {
     const base = this.#o.cfg.probe.confirmProbes;
-    const n = 1 + this.#unlikelyRun(1e-6);
+    const n = 1 + this.#unlikelyRun(1e-9);
     return n > base ? n : base;
   }
 

@@ -107,7 +107,7 @@ test("policy: failover, degraded, failback, dwell, dampening", () => {
   // Nothing usable: stay.
   assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "down")], rules, bar), null);
   // Degraded active: to an up link, after the dwell; with "stay", not.
-  const deg = [c("wan0", 1, "degraded", { transition: "quality-dns" }), c("lte0", 2, "up")];
+  const deg = [c("wan0", 1, "degraded", { transition: "quality-dns", dnsFailAt: 2 }), c("lte0", 2, "up")];
   assert.equal(decide(now, "wan0", now - 1000, deg, rules, bar), null, "dwell");
   assert.deepEqual(decide(now, "wan0", 0, deg, rules, bar), { to: "lte0", kind: "failover", reason: "quality-dns" });
   assert.equal(decide(now, "wan0", 0, deg, { ...rules, onDegraded: "stay" }, bar), null);

@@ -1,0 +1,118 @@
+// The operator scorecard's classes (test-sim/bench/classes.ts) as behaviour: a few seeds of each,
+// asserting what the issue asks of the router. The scorecard prints the figures over many seeds.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { classById, CLASSES } from "../bench/classes";
+import { runFirmware } from "../bench/scorecard";
+
+const hours = (ms: number) => ms / 3600000;
+const switchesPerHour = (id: string, seeds: number) => {
+  let n = 0, h = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const { obs } = runFirmware(classById(id), seed);
+    n += obs.switches.length;
+    h += hours(obs.durationMs);
+  }
+  return n / h;
+};
+const downs = (events: ReturnType<typeof runFirmware>["events"], link = "wan0") =>
+  events.filter((e) => e.type === "link-state" && e.link === link && e.to === "down").length;
+
+test("blackhole on a clean Ethernet primary: switch within 2.0 s, probing at most 1/s before it", () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const { obs } = runFirmware(classById("blackhole"), seed);
+    assert.equal(obs.detectionMs.length, 1, `seed ${seed}`);
+    assert.ok(obs.detectionMs[0] <= 2000, `seed ${seed}: ${obs.detectionMs[0]} ms`);
+    assert.ok(obs.probes.wan0 <= 200 + 40, `seed ${seed}: ${obs.probes.wan0} probes on wan0 in 200 s`);
+  }
+});
+
+test("a link whose gap tolerance grew: a real blackhole still switches within 3.5 s", () => {
+  // Where dampening already moved traffic off the gappy primary there is nothing to detect.
+  const all: number[] = [];
+  for (let seed = 1; seed <= 10; seed++) all.push(...runFirmware(classById("blackhole-grown"), seed).obs.detectionMs);
+  assert.ok(all.length >= 3, `measured ${all.length} times`);
+  assert.ok(Math.max(...all) <= 3500, `worst ${Math.max(...all)} ms`);
+});
+
+test("GEO satellite primary: blackhole within 3 x RTT + 2 s", () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const { obs } = runFirmware(classById("geo-blackhole"), seed);
+    assert.equal(obs.detectionMs.length, 1, `seed ${seed}`);
+    assert.ok(obs.detectionMs[0] <= 3800, `seed ${seed}: ${obs.detectionMs[0]} ms`);
+  }
+});
+
+test("gaps of 0.5 s or less never move traffic, on Ethernet or LTE", () => {
+  assert.equal(switchesPerHour("gaps-short", 3), 0);
+  assert.equal(switchesPerHour("gaps-short-lte", 3), 0);
+});
+
+test("1 s gaps every 30-120 s: at most 2 switches an hour", () => {
+  const r = switchesPerHour("gaps-1s", 3);
+  assert.ok(r <= 2, `${r.toFixed(2)} switches/hour`);
+});
+
+test("burst loss 0.2-0.8 s: at most 2 switches an hour", () => {
+  const r = switchesPerHour("burst", 3);
+  assert.ok(r <= 2, `${r.toFixed(2)} switches/hour`);
+});
+
+test("a route change to +100 ms for hours: never down, no switch", () => {
+  const { obs, events } = runFirmware(classById("route-change"), 1);
+  assert.equal(obs.switches.length, 0);
+  assert.equal(downs(events), 0);
+});
+
+test("sustained congestion above the RTT threshold: degraded, never down, and left per onDegraded", () => {
+  const { obs, events } = runFirmware(classById("rtt-sustained"), 1);
+  assert.equal(downs(events), 0);
+  const deg = events.find((e) => e.type === "link-state" && e.link === "wan0" && e.to === "degraded");
+  assert.equal((deg as { reason?: string } | undefined)?.reason, "quality-rtt");
+  assert.ok(obs.switches.some((s) => !s.failback && s.from === "wan0"), "failed over (onDegraded: failover)");
+});
+
+test("resolvers blocked on the primary for 6 h: at most 2 switches an hour; DNS broken everywhere: none", () => {
+  const r = switchesPerHour("dns-blocked-primary", 1);
+  assert.ok(r <= 2, `${r.toFixed(2)} switches/hour`);
+  assert.equal(switchesPerHour("dns-blocked-all", 2), 0);
+});
+
+test("ISP outage on every uplink: no reboot, no safe mode, back on the primary after", () => {
+  const { obs, events } = runFirmware(classById("isp-outage"), 1);
+  assert.equal(obs.reboots, 0);
+  assert.ok(!events.some((e) => e.type === "boot" && e.safeMode), "no safe mode");
+  const back = events.filter((e) => (e.type === "failback" || e.type === "failover") && (e as { to?: string }).to === "wan0").pop();
+  const end = 60000 + 20 * 60000;
+  assert.ok(back && back.atMs >= end, "returns to wan0 after the outage");
+  assert.ok((back as { atMs: number }).atMs <= end + 2000 + 30000 + 5000, `back on wan0 at ${(back as { atMs: number }).atMs}`);
+});
+
+test("a wedged standby modem is reset within 5 minutes of being found dead", () => {
+  const { events } = runFirmware(classById("wedged-standby"), 1);
+  const dead = events.find((e) => e.type === "link-state" && e.link === "lte0" && e.to === "down");
+  assert.ok(dead, "lte0 found dead");
+  const reset = events.find((e) => e.type === "watchdog" && e.action === "reset-link" && String(e.detail).includes("lte0"));
+  assert.ok(reset && reset.atMs - dead.atMs <= 300000, `reset ${reset ? reset.atMs - dead.atMs : "never"} ms after`);
+  const fo = events.find((e) => e.type === "failover" && e.from === "wan0");
+  assert.equal((fo as { to?: string } | undefined)?.to, "lte0", "the reset backup takes over");
+});
+
+test("boot with every link healthy: the preferred link first, no switch in the first minute", () => {
+  for (let seed = 1; seed <= 5; seed++) {
+    const { obs, events } = runFirmware(classById("boot"), seed);
+    const first = events.find((e) => e.type === "initial");
+    assert.equal(first?.to, "wan0", `seed ${seed}`);
+    assert.equal(obs.switches.filter((s) => s.atMs < 60000).length, 0, `seed ${seed}`);
+  }
+});
+
+test("every class of an hour or less gives the same event log in XS as in Node", () => {
+  for (const c of CLASSES) {
+    const sc = c.make(1);
+    if (sc.durationMs > 3800000) continue;
+    const node = runFirmware(c, 1);
+    const xs = runFirmware(c, 1, true);
+    assert.equal(JSON.stringify(xs.events), JSON.stringify(node.events), c.id);
+  }
+});
