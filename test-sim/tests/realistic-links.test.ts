@@ -102,7 +102,7 @@ test("boot with every link healthy: the preferred link first, no switch in the f
   for (let seed = 1; seed <= 5; seed++) {
     const { obs, events } = runFirmware(classById("boot"), seed);
     const first = events.find((e) => e.type === "initial");
-    assert.equal(first?.to, "wan0", `seed ${seed}`);
+    assert.equal((first as { to?: string } | undefined)?.to, "wan0", `seed ${seed}`);
     assert.equal(obs.switches.filter((s) => s.atMs < 60000).length, 0, `seed ${seed}`);
   }
 });
