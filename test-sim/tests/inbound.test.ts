@@ -102,7 +102,10 @@ test("cmd/reboot reboots after its delay; cmd/probe-now answers ok", () => {
 test("a config that cuts the router off is rolled back after the grace period", () => {
   const r = withMessages([{ atMs: 20000, topic: "config/set", payload: {
     config: { version: 9, targets: [{ kind: "icmp", host: "192.0.2.1" }], telemetry: { configGraceMs: 30000 } } } }],
-  { durationMs: 150000, faults: [{ atMs: 1000, link: "wan0", kind: "target-down", target: "192.0.2.1" },
+  // The boot config probes the unreachable host too (a target-down must name a probe target).
+  { durationMs: 150000, config: { targets: [{ kind: "icmp", host: "1.1.1.1" }, { kind: "tcp", host: "9.9.9.9", port: 443 },
+    { kind: "icmp", host: "8.8.4.4" }, { kind: "icmp", host: "192.0.2.1" }] },
+  faults: [{ atMs: 1000, link: "wan0", kind: "target-down", target: "192.0.2.1" },
     { atMs: 1000, link: "lte0", kind: "target-down", target: "192.0.2.1" }] });
   assert.equal(r.replies[0].reply.ok, true, "accepted: it validates");
   const rb = ofType(r.events, "config-rolled-back");
