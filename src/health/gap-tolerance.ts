@@ -20,12 +20,8 @@ const GAP_MARGIN_MS = 150;
 export class GapTolerance {
   #excess = 0;
   #at = 0;
-  #longestMs = 0;
 
   constructor(private readonly l: GapToleranceLimits) {}
-
-  /** The longest silence this link recovered from (for reports). */
-  get longestMs(): number { return this.#longestMs; }
 
   valueMs(now: number): number {
     return this.l.floorMs + this.#decayed(now);
@@ -33,7 +29,6 @@ export class GapTolerance {
 
   /** The link was silent for `silenceMs` (from its first unanswered probe) and then answered. */
   recovered(now: number, silenceMs: number): void {
-    if (silenceMs > this.#longestMs) this.#longestMs = silenceMs;
     let want = silenceMs * GAP_FACTOR + GAP_MARGIN_MS;
     if (want > this.l.capMs) want = this.l.capMs;
     const excess = want - this.l.floorMs;

@@ -88,7 +88,6 @@ export class LinkMonitor {
   #lingered = false;
   #rttHighSince: number | null = null;
   #lastIssueAt = -Infinity;
-  #lastReplyAt = -Infinity;
   #stopped = false;
   /** Probes the platform answered (the supervisor watches this move). */
   completed = 0;
@@ -123,7 +122,6 @@ export class LinkMonitor {
   get lossSamples(): number { return this.#est.samples; }
   /** When a DNS probe last succeeded on this link. */
   get dnsOkAt(): number { return this.#dnsOkAt; }
-  get lastReplyAt(): number { return this.#lastReplyAt; }
   /** When a DNS probe last failed on this link. */
   get dnsFailAt(): number { return this.#dnsFailAt; }
   get deadTargets(): number {
@@ -168,7 +166,6 @@ export class LinkMonitor {
     if (!up) {
       this.#cancelTimer();
       this.#stopFast();
-      this.#cancelWatch();
       this.#abandonAll();
       this.#clearSilence();
       this.#suspect = this.#confirming = false;
@@ -341,7 +338,6 @@ export class LinkMonitor {
     const now = this.#o.clock.now();
     // The loss window counts what its misses count: baseline probes, resolvers aside.
     this.#est.reply(rttMs, slot.baseline && t.target.kind !== "dns");
-    this.#lastReplyAt = now;
     t.misses = 0;
     t.dead = false;
     this.#okStreak++;

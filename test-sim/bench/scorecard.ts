@@ -9,9 +9,9 @@ import type { Scenario } from "../scenario/load-scenario";
 import { runModel } from "./models/model";
 import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
-import { observe, type Observation } from "./observe";
+import { observe, type Observation, type Observer } from "./observe";
 import { CLASSES, type ScenarioClass } from "./classes";
-import type { LoggedEvent } from "../world/world";
+import type { LoggedEvent, SimWorld } from "../world/world";
 
 export interface FirmwareRun {
   obs: Observation;
@@ -20,19 +20,22 @@ export interface FirmwareRun {
 
 const preferredOf = (s: Scenario) => [...s.links].sort((a, b) => a.priority - b.priority)[0].name;
 
+/** Runs one class and seed with `run`, which hands the world to `prepare` before it boots. */
+function observed<T>(c: ScenarioClass, seed: number, run: (s: Scenario, prepare: (w: SimWorld) => void) => T): { obs: Observation; out: T } {
+  const s = c.make(seed);
+  let o: Observer | null = null;
+  const out = run(s, (w) => { o = observe(w, preferredOf(s), c.nuisanceMs); });
+  return { obs: (o as unknown as Observer).result(), out };
+}
+
 /** One class, one seed, the firmware: what the operator sees plus the router's own log. */
 export function runFirmware(c: ScenarioClass, seed: number, xs = false): FirmwareRun {
-  const s = c.make(seed);
-  let o: ReturnType<typeof observe> | null = null;
-  const { result } = runScenario(s, { xs, prepare: (w) => { o = observe(w, preferredOf(s), c.nuisanceMs); } });
-  return { obs: (o as unknown as ReturnType<typeof observe>).result(), events: result.events };
+  const { obs, out } = observed(c, seed, (s, prepare) => runScenario(s, { xs, prepare }));
+  return { obs, events: out.result.events };
 }
 
 function runBaseline(c: ScenarioClass, seed: number, model: typeof mwan3): Observation {
-  const s = c.make(seed);
-  let o: ReturnType<typeof observe> | null = null;
-  runModel(s, model, (w) => { o = observe(w, preferredOf(s), c.nuisanceMs); });
-  return (o as unknown as ReturnType<typeof observe>).result();
+  return observed(c, seed, (s, prepare) => runModel(s, model, prepare)).obs;
 }
 
 interface Row {
