@@ -11,6 +11,7 @@ import { store } from "./ports/store";
 import { watchdog } from "./ports/watchdog";
 import { createUplinks } from "./ports/uplinks";
 import { createProber } from "./ports/prober";
+import { createTraffic } from "./ports/traffic";
 import { createMqttSession } from "./ports/mqtt-session";
 import { PROVISIONED } from "./boards/esp32-router/board";
 
@@ -25,6 +26,7 @@ export default function main(): void {
   const ports: Ports = {
     clock, random, log, store, watchdog, uplinks,
     prober: createProber(uplinks),
+    traffic: createTraffic(uplinks),
     mqtt: createMqttSession({
       host: setting(PROVISIONED.brokerHost, "mqtt.local"),
       port: Number(setting(PROVISIONED.brokerPort, "1883")),

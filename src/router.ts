@@ -163,7 +163,7 @@ export class Router implements CommandTarget {
     const monitors = uplinks.list().map((l) => {
       const old = from?.monitors.find((m) => m.link === l.name);
       return new LinkMonitor({
-        link: l.name, cfg, clock, prober: this.#ports.prober, budget, carrier: uplinks.carrier(l.name),
+        link: l.name, cfg, clock, prober: this.#ports.prober, budget, traffic: this.#ports.traffic, carrier: uplinks.carrier(l.name),
         seed: old ? { state: old.state, since: old.since, gaps: old.gaps } : undefined,
         onStep: (m, prev, step) => {
           this.events.emit({ type: "link-state", link: m.link, from: prev, to: step.to, reason: step.transition });

@@ -10,10 +10,12 @@ export interface DeviceConfig {
   links: Record<string, LinkSettings>;
   targets: ProbeTarget[];
   probe: {
-    intervalMs: number; standbyIntervalMs: number; downIntervalMs: number; fastIntervalMs: number;
+    intervalMs: number; standbyIntervalMs: number; busyIntervalMs: number; serviceIntervalMs: number; dnsRecheckMs: number;
+    downIntervalMs: number; fastIntervalMs: number;
     minTimeoutMs: number; maxTimeoutMs: number; confirmProbes: number; upSuccesses: number;
     maxInFlight: number; deadTargetMisses: number; deadTargetRetryMs: number;
   };
+  passive: { pollMs: number; busyRxPps: number; quietPackets: number };
   health: {
     silenceMinMs: number; silenceMaxMs: number; gapMemoryMs: number;
     lossWindow: number; lossDegradedPct: number; lossRecoveredPct: number;

@@ -113,7 +113,12 @@ export class FailoverController {
     const from = this.#active;
     this.#active = d.to;
     this.#lastSwitchAt = now;
-    for (const m of this.monitors) m.setRole(m.link === d.to ? "active" : "standby");
+    // A standby the router would rather use (a failback candidate) is watched as closely as the
+    // active link: a gap it hides until traffic moves back to it would cost a switch there.
+    const activePriority = linkPriority(this.cfg, d.to);
+    for (const m of this.monitors) {
+      m.setRole(m.link === d.to ? "active" : linkPriority(this.cfg, m.link) < activePriority ? "preferred" : "standby");
+    }
     this.uplinks.setDefault(d.to);
     this.events.emit({ type: d.kind, from, to: d.to, reason: d.reason });
   }

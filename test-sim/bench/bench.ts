@@ -1,6 +1,7 @@
 // npm run bench: the figures of shared/design.md, measured on the simulator, for this firmware and,
 // in the same run and on the same scenarios and seeds, for models of the documented default
 // policies of OpenWrt mwan3 (models/mwan3.ts) and pfSense's dpinger (models/dpinger.ts).
+import type { TrafficSpec } from "../world/sim-traffic";
 import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
 import { CHROMIUM, launchChromium } from "../browser/chromium";
@@ -229,7 +230,9 @@ const argv = process.argv.slice(2);
 if (argv.includes("--realistic")) {
   const i = argv.indexOf("--class");
   const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;
-  printScorecard(i >= 0 ? argv[i + 1] : undefined, seeds);
+  const t = argv.indexOf("--traffic");
+  const traffic = t >= 0 ? { profile: argv[t + 1] as TrafficSpec["profile"] } : undefined;
+  printScorecard(i >= 0 ? argv[i + 1] : undefined, seeds, traffic);
   process.exit(0);
 }
 
