@@ -2,8 +2,9 @@
 // and the one way in: validate + fill defaults with the build-time generated validator.
 import { describeErrors, validators } from "./validator";
 import type { ProbeTarget } from "../ports";
+import type { BudgetSettings } from "../health/data-budget";
 
-export interface LinkSettings { priority: number; enabled: boolean }
+export interface LinkSettings { priority: number; enabled: boolean; budget?: BudgetSettings }
 
 export interface DeviceConfig {
   version: number;
