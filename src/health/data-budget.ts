@@ -1,10 +1,11 @@
 // A link's data budget: the bytes the router itself puts on it (probes and telemetry; users'
 // traffic is theirs) per billing period, for metered uplinks such as an LTE backup plan.
 //
-// Spending is paced, not cut off: while more has been spent than an even spread over the period
-// allows, baseline probing on the link slows by the same ratio, so the allowance lasts the period
-// and a link that spends at the even rate is never slowed. Periods follow the calendar (UTC) once
-// the device knows the time, else run from boot.
+// Spending is paced, not cut off: once a minute the rate the router spent at is compared with the
+// rate the rest of the allowance affords over the rest of the period, and baseline probing (and the
+// heartbeat on the active link) slow by that ratio, so the allowance lasts the period. A link that
+// spends within its budget is never slowed. Periods follow the calendar (UTC) once the device
+// knows the time, else run from boot.
 
 export interface BudgetSettings {
   bytes: number;
@@ -18,8 +19,11 @@ export interface BudgetSettings {
 export type BudgetNotice = "near" | "exhausted" | null;
 
 const DAY = 86400000;
-/** A little head room at the start of a period, so the first probes are not paced. */
-const SLACK = 0.02;
+/** How often the pace is set, and the time constant of the spending rate it is set from. */
+const PACE_EVERY_MS = 60000;
+const RATE_TAU_MS = 600000;
+/** Most the pace slows probing (a minute standby interval becomes at most 100 minutes). */
+const MAX_STRETCH = 100;
 
 export class DataBudget {
   readonly settings: BudgetSettings | null;
@@ -29,6 +33,10 @@ export class DataBudget {
   #end = 0;
   #calendar = false;
   #told = 0;
+  #stretch = 1;
+  #windowAt = -1;
+  #windowBytes = 0;
+  #rate = -1;
 
   constructor(settings: BudgetSettings | null) {
     this.settings = settings;
@@ -42,6 +50,7 @@ export class DataBudget {
   add(bytes: number, now: number, wall: number): BudgetNotice {
     this.#roll(now, wall);
     this.used += bytes;
+    this.#windowBytes += bytes;
     const s = this.settings;
     if (!s) return null;
     if (this.#told < 2 && this.used >= s.bytes) {
@@ -55,15 +64,26 @@ export class DataBudget {
     return null;
   }
 
-  /** Stretch for baseline probe intervals: how far spending runs ahead of an even spread (>= 1). */
+  /** Stretch (>= 1) for baseline probe intervals and heartbeats: spending rate over affordable rate. */
   pace(now: number, wall: number): number {
     const s = this.settings;
     if (!s) return 1;
     this.#roll(now, wall);
+    if (this.#windowAt < 0) this.#windowAt = now;
+    const dt = now - this.#windowAt;
+    if (dt < PACE_EVERY_MS) return this.#stretch;
+    const rate = this.#windowBytes / dt;
+    this.#rate = this.#rate < 0 ? rate : this.#rate + (rate - this.#rate) * (dt / (RATE_TAU_MS + dt));
+    this.#windowAt = now;
+    this.#windowBytes = 0;
+    // What the router would spend unpaced, against what the rest of the allowance affords.
     const t = this.#calendar ? wall : now;
-    const share = (t - this.#start) / (this.#end - this.#start) + SLACK;
-    const allowed = s.bytes * (share < 1 ? share : 1);
-    return this.used > allowed ? this.used / allowed : 1;
+    const left = s.bytes - this.used, timeLeft = this.#end - t;
+    const affordable = left > 0 && timeLeft > 0 ? left / timeLeft : 0;
+    const unpaced = this.#rate * this.#stretch;
+    const want = affordable > 0 ? unpaced / affordable : MAX_STRETCH;
+    this.#stretch = want < 1 ? 1 : want > MAX_STRETCH ? MAX_STRETCH : want;
+    return this.#stretch;
   }
 
   /** Carry spending over a reboot: only into the same calendar period. */
@@ -88,6 +108,7 @@ export class DataBudget {
     this.#bounds(t);
     this.used = 0;
     this.#told = 0;
+    this.#stretch = 1;
   }
 
   #bounds(t: number): void {
