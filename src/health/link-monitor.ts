@@ -66,6 +66,12 @@ export interface LinkMonitorOptions {
   onStep: (monitor: LinkMonitor, from: LinkState, step: Step) => void;
 }
 
+/**
+ * Baseline replies before traffic may slow probing: the RTO (and with it the gap tolerance of a long
+ * path) rests on the RTT variance, which takes a few samples to settle from its first guess.
+ */
+const BUSY_MIN_SAMPLES = 16;
+
 /** A silence longer than this that ends is an outage that ended, not a gap to tolerate next time. */
 const GAP_LEARN_MAX_FACTOR = 4;
 
@@ -149,9 +155,9 @@ export class LinkMonitor {
   get dnsFailAt(): number { return this.#dnsFailAt; }
   /** Users' packets per second arriving over this link (0 unless it carries their traffic). */
   get rxPps(): number { return this.#watchTraffic.rxPps; }
-  /** Users' traffic proves the link: probing has slowed down. */
+  /** Users' traffic proves the link: probing has slowed down (once the path's RTT is known well). */
   get busy(): boolean {
-    return this.#role === "active" && this.#watchTraffic.rxPps >= this.#o.cfg.passive.busyRxPps;
+    return this.#role === "active" && this.#watchTraffic.rxPps >= this.#o.cfg.passive.busyRxPps && this.#est.samples >= BUSY_MIN_SAMPLES;
   }
   get deadTargets(): number {
     let n = 0;

@@ -18,6 +18,7 @@ import { runModel, type TrackerModel } from "./models/model";
 import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
 import { printScorecard } from "./scorecard";
+import { printPassive } from "./passive";
 import type { XsHost } from "../xs/xs-host";
 import type { Meter } from "../xs/xs-worker";
 
@@ -233,6 +234,11 @@ if (argv.includes("--realistic")) {
   const t = argv.indexOf("--traffic");
   const traffic = t >= 0 ? { profile: argv[t + 1] as TrafficSpec["profile"] } : undefined;
   printScorecard(i >= 0 ? argv[i + 1] : undefined, seeds, traffic);
+  process.exit(0);
+}
+
+if (argv.includes("--passive")) {
+  printPassive(SEEDS);
   process.exit(0);
 }
 
