@@ -86,7 +86,7 @@ export class Router implements CommandTarget {
       pace: () => {
         const a = this.controller.active;
         const b = a === null ? undefined : this.#spent.get(a);
-        return b ? b.pace(clock.now(), clock.wallMs()) : 1;
+        return b && b.settings ? b.pace(clock.now(), clock.wallMs()) : 1;
       },
       onConnected: () => this.inbound.subscribe(),
       onMessage: (topic, payload) => this.inbound.handle(topic, payload),
@@ -141,7 +141,9 @@ export class Router implements CommandTarget {
     const b = this.#spent.get(link);
     if (!b) return;
     const { clock } = this.#ports;
-    const notice: BudgetNotice = b.add(bytes, clock.now(), clock.wallMs());
+    // Calendar time only where a budget needs it (a device asks SNTP's clock; a link without a
+    // budget counts its spending per day since boot).
+    const notice: BudgetNotice = b.add(bytes, clock.now(), b.settings ? clock.wallMs() : 0);
     if (b.settings) this.#saveSpending();
     if (notice === null) return;
     const s = b.settings as NonNullable<DataBudget["settings"]>;
@@ -228,7 +230,7 @@ export class Router implements CommandTarget {
       if (before) spent.used = before.used;
       this.#spent.set(l.name, spent);
       return new LinkMonitor({
-        pace: () => spent.pace(clock.now(), clock.wallMs()),
+        pace: () => (spent.settings ? spent.pace(clock.now(), clock.wallMs()) : 1),
         onBytes: (bytes) => this.#spend(l.name, bytes),
         link: l.name, cfg, clock, prober: this.#ports.prober, budget, traffic: this.#ports.traffic, carrier: uplinks.carrier(l.name),
         seed: old ? { state: old.state, since: old.since, gaps: old.gaps } : undefined,

@@ -125,7 +125,9 @@ export class FailoverController {
 
   /** Before leaving a link whose DNS broke, the others must show theirs works now, not minutes ago. */
   #askForDnsProof(): void {
-    const cur = this.#candidates.find((x) => x.name === this.#active);
+    let cur: Candidate | null = null;
+    const cs = this.#candidates;
+    for (let i = 0; i < cs.length; i++) if (cs[i].name === this.#active) cur = cs[i];
     if (!cur || cur.state !== "degraded" || cur.transition !== "quality-dns" || this.#dnsAskedFor === cur.since) return;
     this.#dnsAskedFor = cur.since;
     for (const m of this.monitors) if (m.link !== cur.name) m.verifyDns();
@@ -144,8 +146,9 @@ export class FailoverController {
 
   /** True while the router has a link it can use. */
   healthy(): boolean {
-    const c = this.#candidates.find((x) => x.name === this.#active);
-    return c !== undefined && carriesTraffic(c.state);
+    const cs = this.#candidates;
+    for (let i = 0; i < cs.length; i++) if (cs[i].name === this.#active) return carriesTraffic(cs[i].state);
+    return false;
   }
 
   #reportNoUplink(): void {

@@ -241,7 +241,9 @@ export class LinkMonitor {
   /** Abandon probes the platform never answered; returns how many. */
   abandonStuck(now: number, graceMs: number): number {
     let n = 0;
-    for (const s of this.#slots) {
+    const slots = this.#slots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
       if (s.busy && now - s.sentAt > s.timeoutMs + graceMs) {
         n++;
         this.#finish(s, s.token, STUCK);
@@ -619,7 +621,8 @@ export class LinkMonitor {
 
   /** Misses in a row that random loss alone gives with probability below `p`. */
   #unlikelyRun(p: number): number {
-    const loss = this.#est.samples >= 10 ? this.#est.lossPct / 100 + 0.03 : 0;
+    const windowed = this.#est.lossPct / 100, long = this.#est.longLoss;
+    const loss = this.#est.samples >= 10 ? (windowed > long ? windowed : long) + 0.03 : 0;
     if (loss <= 0.05) return 0;
     return Math.ceil(Math.log(p) / Math.log(loss >= 0.95 ? 0.95 : loss));
   }

@@ -115,6 +115,8 @@ function xsMeter(): void {
       heap.push(["firmware code evaluated, before boot", host.loaded]);
       world.clock.at(60000, () => heap.push(["after 1 simulated minute", host.heapAfterGc()]));
       world.clock.at(3600000, () => heap.push(["after 1 simulated hour", host.heapAfterGc()]));
+      world.clock.at(6 * 3600000, () => heap.push(["after 6 simulated hours", host.heapAfterGc()]));
+      world.clock.at(12 * 3600000, () => heap.push(["after 12 simulated hours", host.heapAfterGc()]));
     },
     inspect: (world) => {
       const host = world.host as XsHost;
