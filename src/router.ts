@@ -234,6 +234,7 @@ export class Router implements CommandTarget {
         onBytes: (bytes) => this.#spend(l.name, bytes),
         link: l.name, cfg, clock, prober: this.#ports.prober, budget, traffic: this.#ports.traffic, carrier: uplinks.carrier(l.name),
         seed: old ? { state: old.state, since: old.since, gaps: old.gaps } : undefined,
+        onStall: (m, ms) => plane.controller.linkStalled(m.link, ms),
         onStep: (m, prev, step) => {
           this.events.emit({ type: "link-state", link: m.link, from: prev, to: step.to, reason: step.transition });
           plane.controller.linkChanged(m.link, prev, step.to, step.transition);

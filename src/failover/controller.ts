@@ -12,6 +12,9 @@ import { decide, type Candidate, type Decision } from "./policy";
 /** Stay where the pin put us: decisions of this shape change nothing. */
 const PINNED_HOLD: Decision = { to: "", kind: "failover", reason: "pinned" };
 
+/** Share of a flap penalty a stall costs. */
+const STALL_WEIGHT = 0.5;
+
 export class FailoverController {
   #active: string | null = null;
   #lastSwitchAt = -Infinity;
@@ -85,6 +88,21 @@ export class FailoverController {
       }
     }
     this.evaluate();
+  }
+
+  /**
+   * The active link stalled for `ms` and came back before it was called down. A stall users notice
+   * (longer than the shortest gap tolerance) costs half a flap: a link that keeps stalling is not the one
+   * to go back to, even if no stall was long enough to leave it.
+   */
+  linkStalled(link: string, ms: number): void {
+    // Only the users' link: a standby's stalls cost nobody anything.
+    if (ms < this.cfg.health.silenceMinMs || link !== this.#active) return;
+    const d = this.#dampers.get(link) as FlapDamper;
+    const now = this.now();
+    if (d.flap(now, STALL_WEIGHT)) {
+      this.events.emit({ type: "dampened", link, penalty: Math.round(d.penalty(now)), reuseInMs: d.reuseAt(now) - now });
+    }
   }
 
   /** Runs on every state change and on the watchdog tick (hold-downs expire with time). */

@@ -30,9 +30,12 @@ export class FlapDamper {
     return decayed(this.#value, now - this.#at, this.p.halfLifeMs);
   }
 
-  /** The link went down (a flap). Returns true when this flap starts suppression. */
-  flap(now: number): boolean {
-    const v = this.penalty(now) + this.p.penalty;
+  /**
+   * The link went down (a flap), or stalled for a while (`weight` < 1, as RFC 2439 charges less for
+   * a change that is not a withdrawal). Returns true when this starts suppression.
+   */
+  flap(now: number, weight = 1): boolean {
+    const v = this.penalty(now) + this.p.penalty * weight;
     this.#value = v > this.p.max ? this.p.max : v;
     this.#at = now;
     if (!this.#suppressed && this.#value >= this.p.suppress) {

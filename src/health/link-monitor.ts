@@ -64,6 +64,8 @@ export interface LinkMonitorOptions {
   /** What an earlier monitor of this link knew (a config change rebuilds the monitors). */
   seed?: { state: LinkState; since: number; gaps: GapTolerance };
   onStep: (monitor: LinkMonitor, from: LinkState, step: Step) => void;
+  /** A silence the link came back from before it was called down (users saw it stall that long). */
+  onStall?: (monitor: LinkMonitor, ms: number) => void;
 }
 
 /**
@@ -98,6 +100,10 @@ export class LinkMonitor {
   #watchTraffic: TrafficWatch;
   #pollTimer: unknown = null;
   #ownReplies = 0;
+  #gapFrom = 0;
+  #gapTo = -1;
+  /** Probes other than resolvers that expired within the current silence. */
+  #silentOther = 0;
   #pending = 0;
   /** Send time of the first probe unanswered since the last reply (null: nothing outstanding). */
   #silentSince: number | null = null;
@@ -365,6 +371,7 @@ export class LinkMonitor {
       const earlier = this.#silentSince === null || from < this.#silentSince;
       if (this.#silentSince === null) {
         this.#silentExpired = 0;
+        this.#silentOther = 0;
         this.#silentTargets = 0;
       }
       if (earlier) this.#silentSince = from;
@@ -383,7 +390,8 @@ export class LinkMonitor {
 
   /** Packets arrived at `at`, after the silence began: it ended then. */
   #trafficArrived(now: number, at: number): void {
-    if (this.#suspect) this.gaps.recovered(now, at - (this.#silentSince as number));
+    if (this.#suspect) this.#stalled(now, at - (this.#silentSince as number));
+    this.#lastGap(this.#silentSince as number, at);
     this.#clearSilence();
     this.#restartSilenceAfter(at);
     if (this.#suspect) {
@@ -391,6 +399,40 @@ export class LinkMonitor {
       this.#setAsideDeadTargets();
     }
     if (this.#silentSince !== null) this.#armWatch();
+  }
+
+  /**
+   * The silence that just ended, if it was a gap (other probes than resolvers went unanswered in
+   * it too): resolvers asked inside it were not heard for that reason alone.
+   */
+  #lastGap(from: number, to: number): void {
+    if (!this.#otherLossIn(from)) return;
+    this.#gapFrom = from;
+    this.#gapTo = to;
+  }
+
+  /** A probe other than a resolver, sent since `from`, expired or is overdue. */
+  #otherLossIn(from: number): boolean {
+    if (this.#silentOther > 0) return true;
+    const now = this.#o.clock.now(), rto = this.#est.rtoMs;
+    const slots = this.#slots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
+      if (s.busy && s.sentAt >= from && now - s.sentAt >= rto && (s.target as TargetStatus).target.kind !== "dns") return true;
+    }
+    return false;
+  }
+
+  /** Sent while nothing came back from the link at all (a gap still going on, or the last one). */
+  #sentInSilence(sentAt: number): boolean {
+    if (this.#silentSince !== null && sentAt >= this.#silentSince && this.#otherLossIn(this.#silentSince)) return true;
+    return sentAt >= this.#gapFrom && sentAt <= this.#gapTo;
+  }
+
+  /** A silence ended without the link going down: learn from it, and tell whoever counts stalls. */
+  #stalled(now: number, ms: number): void {
+    this.gaps.recovered(now, ms);
+    this.#o.onStall?.(this, ms);
   }
 
   /** Probes sent after `at` and still out start the next silence. */
@@ -461,6 +503,7 @@ export class LinkMonitor {
     if (this.#silentSince === null && this.#state !== "down") {
       this.#silentSince = now;
       this.#silentExpired = 0;
+      this.#silentOther = 0;
       this.#silentTargets = 0;
       this.#armWatch();
     }
@@ -510,7 +553,8 @@ export class LinkMonitor {
     }
     if (this.#silentSince !== null && slot.sentAt >= this.#silentSince) {
       // The silence ended: remember how long it lasted, then start over from what is still out.
-      if (this.#suspect) this.gaps.recovered(now, now - this.#silentSince);
+      if (this.#suspect) this.#stalled(now, now - this.#silentSince);
+      this.#lastGap(this.#silentSince, slot.sentAt);
       this.#clearSilence();
       this.#restartSilenceAfter(slot.sentAt);
     }
@@ -528,7 +572,8 @@ export class LinkMonitor {
     if (slot.baseline && !t.dead && this.#state !== "down" && t.target.kind !== "dns") this.#est.miss();
     t.misses++;
     this.#okStreak = 0;
-    if (t.target.kind === "dns" && this.#state !== "down") {
+    // A resolver asked while the whole link was silent says nothing about DNS.
+    if (t.target.kind === "dns" && this.#state !== "down" && !this.#sentInSilence(slot.sentAt)) {
       this.#dnsFails++;
       this.#dnsFailAt = this.#o.clock.now();
       // Ask the resolvers again soon rather than a service round later, until DNS is judged.
@@ -539,6 +584,7 @@ export class LinkMonitor {
     if (this.#silentSince !== null && slot.sentAt >= this.#silentSince) {
       this.#silentExpired++;
       this.#silentTargets |= t.bit;
+      if (t.target.kind !== "dns") this.#silentOther++;
     }
   }
 
@@ -546,6 +592,7 @@ export class LinkMonitor {
 
   #clearSilence(): void {
     this.#silentSince = null;
+    this.#silentOther = 0;
     this.#silentExpired = 0;
     this.#silentTargets = 0;
     this.#cancelWatch();
