@@ -1,42 +1,134 @@
 // Serves the dashboard page (built into dist/dashboard) and its config.json: where the broker's
 // WebSocket listener is and which identity the page uses (a read-only one on a secured broker).
-import { createServer, type Server } from "node:http";
-import { readFileSync } from "node:fs";
+//
+// config.json holds that login, so it goes only to the page itself: the server listens on loopback
+// only, answers only requests whose Host is its own address (a DNS-rebinding page names another
+// host), and hands config.json only to same-origin fetches (browsers say so in Sec-Fetch-Site; a
+// page of another site cannot forge it, and CORS keeps it from reading the answer anyway). A
+// session with a one-time token would also stop other local users, but they can reach the broker
+// the same way and the login only reads; serving further than loopback needs HTTPS and real
+// authentication, which belong in a reverse proxy, so it is refused here.
+//
+// The page's files are read once, at start: `npm run build` deletes and rewrites dist/ while a
+// running server keeps serving the copy it started with.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readFileSync, readdirSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FleetLimits } from "./src/fleet-state";
 
-export interface PageConfig { wsUrl: string; username?: string; password?: string; silentMs: number }
+export interface PageConfig { wsUrl: string; username?: string; password?: string; silentMs: number; limits?: Partial<FleetLimits> }
 
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
+export interface ServeOptions {
+  /** Where the built page is (default: dist/dashboard next to this module). */
+  dir?: string;
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+};
 
 export function dashboardDir(): string {
   const here = import.meta.url;
   return fileURLToPath(new URL(here.includes("/dist/tests/") ? "../dashboard/" : "./dashboard/", here));
 }
 
-export async function serveDashboard(config: PageConfig, port = 0, host = "127.0.0.1"): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
-  const dir = dashboardDir();
-  const server = createServer((req, res) => {
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The broker's WebSocket origin, the one place the page may connect to besides its own. */
+function brokerOrigin(wsUrl: string): string {
+  let u: URL;
+  try {
+    u = new URL(wsUrl);
+  } catch {
+    throw new Error(`dashboard: wsUrl ${JSON.stringify(wsUrl)} is not a URL`);
+  }
+  if (u.protocol !== "ws:" && u.protocol !== "wss:") throw new Error(`dashboard: wsUrl must be ws:// or wss://, not ${u.protocol}`);
+  if (u.username || u.password) throw new Error("dashboard: wsUrl must not carry credentials (config has username and password)");
+  return u.origin;
+}
+
+/**
+ * The headers every answer carries. MQTT.js keeps its keepalive timer in a worker made from a blob
+ * (timers in background tabs are throttled): worker-src allows that and nothing else; making a
+ * blob worker needs script running already, which script-src keeps to the page's own file.
+ */
+export function securityHeaders(wsUrl: string): Record<string, string> {
+  const csp = ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
+    `connect-src 'self' ${brokerOrigin(wsUrl)}`, "worker-src blob:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"].join("; ");
+  return {
+    "content-security-policy": csp,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), usb=(), serial=()",
+  };
+}
+
+/** The built page, read into memory: file name -> bytes. */
+function loadPage(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    throw new Error(`dashboard: no built page in ${dir} (run npm run build)`);
+  }
+  for (const name of names) if (/^[a-z0-9.-]+$/i.test(name) && TYPES[extname(name)]) files.set(name, readFileSync(join(dir, name)));
+  for (const need of ["index.html", "app.js"]) if (!files.has(need)) throw new Error(`dashboard: ${need} missing in ${dir} (run npm run build)`);
+  return files;
+}
+
+export async function serveDashboard(config: PageConfig, port = 0, host = "127.0.0.1", options: ServeOptions = {}): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+  if (!isLoopback(host)) {
+    throw new Error(`dashboard: refusing to listen on ${host}: it hands its broker login to the page, so it serves loopback only ` +
+      "(put an HTTPS reverse proxy with authentication in front to serve it further)");
+  }
+  const headers = securityHeaders(config.wsUrl);
+  const files = loadPage(options.dir ?? dashboardDir());
+  const configBody = JSON.stringify(config);
+  let hosts = new Set<string>();
+  let origin = "";
+
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { ...headers, "content-type": type, ...extra });
+    res.end(res.req.method === "HEAD" ? undefined : body);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (!hosts.has((req.headers.host ?? "").toLowerCase())) {
+      return send(res, 421, "text/plain; charset=utf-8", "misdirected request: this server answers only to its own address\n");
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { allow: "GET, HEAD" });
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/config.json") {
-      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-      return res.end(JSON.stringify(config));
+      const site = req.headers["sec-fetch-site"];
+      const from = req.headers.origin;
+      if (site !== "same-origin" || (from !== undefined && from !== origin)) {
+        return send(res, 403, "text/plain; charset=utf-8", "config.json is for the dashboard page itself (same-origin fetch only)\n",
+          { "cache-control": "no-store" });
+      }
+      return send(res, 200, "application/json; charset=utf-8", configBody, { "cache-control": "no-store", vary: "Sec-Fetch-Site, Origin" });
     }
-    const file = path === "/" ? "index.html" : path.slice(1);
-    if (!/^[a-z0-9.-]+$/i.test(file)) { res.writeHead(404); return res.end(); }
-    try {
-      const body = readFileSync(join(dir, file));
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
-      res.end(body);
-    } catch {
-      res.writeHead(404);
-      res.end("not found");
-    }
-  });
+    const name = path === "/" ? "index.html" : path.slice(1);
+    const body = files.get(name);
+    if (!body) return send(res, 404, "text/plain; charset=utf-8", "not found\n");
+    send(res, 200, TYPES[extname(name)], body, { "cache-control": "no-cache" });
+  };
+
+  const server = createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject); // e.g. the port is taken: the caller may try another
     server.listen(port, host, () => { server.off("error", reject); resolve(); });
   });
-  const addr = server.address() as { port: number };
-  return { url: `http://${host}:${addr.port}/`, server, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  const bound = (server.address() as { port: number }).port;
+  const name = host.includes(":") ? `[${host}]` : host;
+  origin = `http://${name}:${bound}`;
+  hosts = new Set([`${name}:${bound}`, `localhost:${bound}`]);
+  return { url: `${origin}/`, server, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }

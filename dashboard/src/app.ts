@@ -1,7 +1,12 @@
-// The fleet dashboard in the browser: MQTT over WebSockets into FleetState, and a view that
-// renders only the rows in sight, at most four times a second, however fast messages arrive.
+// The fleet dashboard in the browser: MQTT over WebSockets (ws:// or wss://, as config.json says)
+// into FleetState, and a view that renders only the rows in sight, in one animation frame at most
+// four times a second, however fast messages arrive.
+//
+// Every string here may come from a device: it reaches the page through textContent only (the
+// helpers in dom.ts), never as markup, and FleetState has already bounded its size and count.
 import mqtt from "mqtt";
-import { FleetState, type RouterRow } from "./fleet-state";
+import { FleetState, type FleetLimits, type RouterRow } from "./fleet-state";
+import { el, text } from "./dom";
 
 interface PageConfig {
   wsUrl: string;
@@ -9,16 +14,21 @@ interface PageConfig {
   password?: string;
   /** Heartbeats missing this long raise an alert. */
   silentMs: number;
+  /** Overrides of the bounds on what one device can make the page keep (tests, large fleets). */
+  limits?: Partial<FleetLimits>;
 }
 
 const ROW_HEIGHT = 28;
 const RENDER_EVERY_MS = 250;
 const OVERSCAN = 8;
+const ALERTS_SHOWN = 100;
+const STATUSES = new Set(["online", "offline", "unknown"]);
+const LINK_STATES = new Set(["unknown", "up", "degraded", "down"]);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 class FleetView {
-  readonly state = new FleetState();
+  readonly state: FleetState;
   #order: string[] = [];
   #orderStale = true;
   #pool: HTMLDivElement[] = [];
@@ -27,16 +37,23 @@ class FleetView {
   #lastRender = 0;
   #rateCount = 0;
   #rate = 0;
+  #invalidShown = -1;
+  #detailShown = "";
   /** Main-thread time spent ingesting and rendering, for the bench. */
   busyMs = 0;
+  /** Renders done, and the longest one (ms): what one frame costs. */
+  renders = 0;
+  renderMaxMs = 0;
+  renderLastMs = 0;
 
   constructor(private readonly cfg: PageConfig) {
+    this.state = new FleetState(cfg.limits ?? {});
     $("viewport").addEventListener("scroll", () => this.schedule());
     $("filter").addEventListener("input", () => { this.#orderStale = true; this.schedule(); });
     $("view").addEventListener("change", () => { this.#orderStale = true; this.schedule(); });
     $("rows").addEventListener("click", (ev) => {
-      const el = (ev.target as HTMLElement).closest<HTMLElement>(".row");
-      if (el?.dataset.id) { this.#selected = el.dataset.id; this.schedule(); }
+      const row = (ev.target as HTMLElement).closest<HTMLElement>(".row");
+      if (row?.dataset.id !== undefined) { this.#selected = row.dataset.id; this.schedule(); }
     });
     // Heartbeat ages and alerts move with time even when nothing arrives.
     setInterval(() => {
@@ -47,7 +64,7 @@ class FleetView {
     }, 1000);
   }
 
-  ingest(topic: string, payload: string): void {
+  ingest(topic: string, payload: string | Uint8Array): void {
     const t = performance.now();
     const known = this.state.rows.size;
     this.state.ingest(topic, payload, Date.now());
@@ -66,7 +83,11 @@ class FleetView {
       this.#lastRender = performance.now();
       const t = performance.now();
       this.render();
-      this.busyMs += performance.now() - t;
+      const ms = performance.now() - t;
+      this.busyMs += ms;
+      this.renders++;
+      this.renderLastMs = ms;
+      this.renderMaxMs = Math.max(this.renderMaxMs, ms);
     }), wait);
   }
 
@@ -105,40 +126,51 @@ class FleetView {
     const rows = $("rows");
     rows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
     while (this.#pool.length < count) {
-      const el = document.createElement("div");
-      el.className = "row";
-      el.innerHTML = '<span class="c-id"></span><span class="c-status"></span><span class="c-active"></span><span class="c-links"></span><span class="c-age"></span><span class="c-gaps"></span><span class="c-invalid"></span>';
-      rows.appendChild(el);
-      this.#pool.push(el);
+      const row = el("div", "row", ...["c-id", "c-status", "c-active", "c-links", "c-age", "c-gaps", "c-invalid"].map((c) => el("span", c)));
+      rows.appendChild(row);
+      this.#pool.push(row as HTMLDivElement);
     }
     for (let i = 0; i < this.#pool.length; i++) {
-      const el = this.#pool[i];
-      if (i >= count) { el.style.display = "none"; continue; }
-      el.style.display = "";
-      this.#fill(el, this.state.rows.get(this.#order[first + i]) as RouterRow, now);
+      const row = this.#pool[i];
+      if (i >= count) { row.style.display = "none"; continue; }
+      row.style.display = "";
+      this.#fill(row, this.state.rows.get(this.#order[first + i]) as RouterRow, now);
     }
     this.#renderStats(now);
     this.#renderSide(now);
   }
 
-  #fill(el: HTMLDivElement, r: RouterRow, now: number): void {
-    el.dataset.id = r.id;
-    el.classList.toggle("selected", r.id === this.#selected);
-    const c = el.children as HTMLCollectionOf<HTMLElement>;
-    c[0].textContent = r.id;
+  #fill(row: HTMLDivElement, r: RouterRow, now: number): void {
+    const c = row.children as HTMLCollectionOf<HTMLElement>;
     const status = r.online === null ? "unknown" : r.online ? "online" : "offline";
     const silent = this.#isSilent(r, now);
-    c[1].innerHTML = `<span class="badge ${status}">${status}</span>${silent ? '<span class="badge silent">silent</span>' : ""}`;
-    c[1].dataset.status = status;
-    c[1].dataset.silent = String(silent);
-    c[2].textContent = r.active ?? "–";
-    c[2].className = "c-active" + (this.#onBackup(r) ? " backup" : "");
-    c[2].dataset.active = r.active ?? "";
-    c[3].innerHTML = r.links.map((l) => `<span class="link ${l.state}">${l.name} ${l.state} · ${l.rttMs} ms · ${l.lossPct}%</span>`).join("");
-    c[4].textContent = r.lastHeartbeatAt === null ? "never" : `${Math.round((now - r.lastHeartbeatAt) / 1000)} s ago`;
-    c[5].textContent = String(r.gaps);
-    c[5].className = "c-gaps" + (r.gaps > 0 ? " gaps-bad" : "");
-    c[6].textContent = String(r.invalid);
+    // What changes with time alone is redone every render; the rest only when the row changed.
+    const key = `${r.version}|${status}|${silent}|${r.id === this.#selected}`;
+    if (row.dataset.id !== r.id || row.dataset.key !== key) {
+      row.dataset.id = r.id;
+      row.dataset.key = key;
+      row.classList.toggle("selected", r.id === this.#selected);
+      text(c[0], r.id);
+      c[1].replaceChildren(el("span", "badge " + (STATUSES.has(status) ? status : "unknown"), status),
+        ...(silent ? [el("span", "badge silent", "silent")] : []));
+      c[1].dataset.status = status;
+      c[1].dataset.silent = String(silent);
+      text(c[2], r.active ?? "–");
+      c[2].className = "c-active" + (this.#onBackup(r) ? " backup" : "");
+      c[2].dataset.active = r.active ?? "";
+      c[3].replaceChildren(...r.links.map((l) => el("span", "link " + linkClass(l.state), `${l.name} ${l.state} · ${l.rttMs} ms · ${l.lossPct}%`)),
+        ...this.#more(r));
+      c[5].className = "c-gaps" + (r.gaps > 0 ? " gaps-bad" : "");
+      text(c[5], String(r.gaps));
+      text(c[6], String(r.invalid));
+    }
+    text(c[4], r.lastHeartbeatAt === null ? "never" : `${Math.round((now - r.lastHeartbeatAt) / 1000)} s ago`);
+  }
+
+  /** "+N more" when the router sent more links than are kept. */
+  #more(r: RouterRow): HTMLElement[] {
+    const hidden = r.linkCount - r.links.length;
+    return hidden > 0 ? [el("span", "more", `+${hidden} more (showing ${r.links.length})`)] : [];
   }
 
   #renderStats(now: number): void {
@@ -149,42 +181,63 @@ class FleetView {
       if (this.#isSilent(r, now)) silent++;
       if (this.#onBackup(r)) backup++;
     }
-    $("n-total").textContent = String(this.state.rows.size);
-    $("n-online").textContent = String(online);
-    $("n-offline").textContent = String(offline);
-    $("n-silent").textContent = String(silent);
-    $("n-backup").textContent = String(backup);
-    $("n-invalid").textContent = String(this.state.invalid.length);
-    $("rate").textContent = String(this.#rate);
+    text($("n-total"), String(this.state.rows.size));
+    text($("n-online"), String(online));
+    text($("n-offline"), String(offline));
+    text($("n-silent"), String(silent));
+    text($("n-backup"), String(backup));
+    text($("n-invalid"), String(this.state.invalidTotal));
+    text($("rate"), String(this.#rate));
   }
 
   #renderSide(now: number): void {
-    const alerts: string[] = [];
+    const alerts: HTMLElement[] = [];
     for (const r of this.state.rows.values()) {
-      if (r.online === false) alerts.push(`<li data-alert="offline" data-id="${r.id}">${r.id}: offline</li>`);
-      else if (this.#isSilent(r, now)) alerts.push(`<li data-alert="silent" data-id="${r.id}">${r.id}: no heartbeat for ${Math.round((now - (r.lastHeartbeatAt ?? now)) / 1000)} s</li>`);
-      if (alerts.length >= 100) break;
+      let li: HTMLElement | null = null;
+      if (r.online === false) li = el("li", "", `${r.id}: offline`);
+      else if (this.#isSilent(r, now)) li = el("li", "", `${r.id}: no heartbeat for ${Math.round((now - (r.lastHeartbeatAt ?? now)) / 1000)} s`);
+      if (!li) continue;
+      li.dataset.alert = r.online === false ? "offline" : "silent";
+      li.dataset.id = r.id;
+      alerts.push(li);
+      if (alerts.length >= ALERTS_SHOWN) break;
     }
-    $("alerts").innerHTML = alerts.join("") || "<li>none</li>";
-    const inv = this.state.invalid.slice(-20).reverse();
-    $("invalid").innerHTML = inv.map((m) => `<li><b>${esc(m.topic)}</b>: ${esc(m.error)}<br><code>${esc(m.payload)}</code></li>`).join("") || "<li>none</li>";
-    const sel = this.#selected ? this.state.rows.get(this.#selected) : undefined;
+    $("alerts").replaceChildren(...(alerts.length ? alerts : [el("li", "", "none")]));
+    if (this.#invalidShown !== this.state.invalidVersion) this.#renderInvalid();
+    const sel = this.#selected !== null ? this.state.rows.get(this.#selected) : undefined;
     if (!sel) return;
-    $("detail-title").textContent = sel.id;
-    $("detail").innerHTML =
-      `<p>epoch ${sel.epoch ?? "–"}, config v${sel.configVersion ?? "–"}, event gaps ${sel.gaps}</p>` +
-      `<table>${sel.links.map((l) => `<tr><td>${l.name}</td><td>${l.state}</td><td>${l.rttMs} ms</td><td>${l.lossPct}%</td><td>±${l.jitterMs} ms</td></tr>`).join("")}</table>` +
-      `<h2>Timeline</h2><ol class="timeline">${sel.timeline.slice().reverse().map((t) =>
-        `<li>${new Date(t.at).toLocaleTimeString()} ${esc(t.text)}</li>`).join("")}</ol>`;
+    const key = `${sel.id}|${sel.version}`;
+    if (key === this.#detailShown) return;
+    this.#detailShown = key;
+    text($("detail-title"), sel.id);
+    const table = el("table", "", ...sel.links.map((l) => el("tr", "", el("td", "", l.name), el("td", "", l.state),
+      el("td", "", `${l.rttMs} ms`), el("td", "", `${l.lossPct}%`), el("td", "", `±${l.jitterMs} ms`))));
+    const hidden = sel.linkCount - sel.links.length;
+    if (hidden > 0) table.append(el("tr", "more", el("td", "", `+${hidden} more links (showing the first ${sel.links.length})`)));
+    $("detail").replaceChildren(
+      el("p", "", `epoch ${sel.epoch ?? "–"}, config v${sel.configVersion ?? "–"}, event gaps ${sel.gaps}`),
+      table,
+      el("h2", "", "Timeline"),
+      el("ol", "timeline", ...sel.timeline.slice().reverse().map((t) => el("li", "", `${new Date(t.at).toLocaleTimeString()} ${t.text}`))));
+  }
+
+  #renderInvalid(): void {
+    const s = this.state;
+    this.#invalidShown = s.invalidVersion;
+    const items = s.invalid.slice().reverse().map((m) => el("li", "", el("b", "", m.topic), `: ${m.error}`, el("br", ""), el("code", "", m.payload)));
+    $("invalid").replaceChildren(...(items.length ? items : [el("li", "", "none")]));
+    const d = s.dropped;
+    text($("invalid-summary"), s.invalidTotal === 0 ? "" :
+      `the last ${s.invalid.length} of ${s.invalidTotal}; dropped unparsed: ${d.tooLarge} too large, ${d.notUtf8} not UTF-8, ${d.badTopic} bad topic`);
   }
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
+function linkClass(state: string): string {
+  return LINK_STATES.has(state) ? state : "unknown";
 }
 
 async function main(): Promise<void> {
-  const cfg = (await (await fetch("config.json")).json()) as PageConfig;
+  const cfg = (await (await fetch("config.json", { credentials: "same-origin" })).json()) as PageConfig;
   const view = new FleetView(cfg);
   (window as unknown as { dashboard: FleetView }).dashboard = view;
   // Several people may watch with the same read-only login: each page its own client id.
@@ -192,13 +245,13 @@ async function main(): Promise<void> {
   const client = mqtt.connect(cfg.wsUrl, { username: cfg.username, password: cfg.password, clientId, reconnectPeriod: 1000 });
   const conn = $("conn");
   client.on("connect", () => {
-    conn.textContent = "connected";
+    text(conn, "connected");
     conn.className = "conn up";
     client.subscribe(["routers/+/state", "routers/+/birth", "routers/+/heartbeat", "routers/+/event", "routers/+/reply"], { qos: 1 });
   });
-  client.on("close", () => { conn.textContent = "disconnected"; conn.className = "conn down"; });
-  const decoder = new TextDecoder();
-  client.on("message", (topic, payload) => view.ingest(topic, decoder.decode(payload)));
+  client.on("close", () => { text(conn, "disconnected"); conn.className = "conn down"; });
+  // Bytes, not text: FleetState measures a message before it decodes it.
+  client.on("message", (topic, payload) => view.ingest(topic, payload));
 }
 
 void main();

@@ -5,6 +5,7 @@ import type { TrafficSpec } from "../world/sim-traffic";
 import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
 import { CHROMIUM, launchChromium } from "../browser/chromium";
+import { waitInPage } from "../browser/wait";
 import { connect } from "../broker/connect";
 import { serveDashboard } from "../../dashboard/server";
 import { spawn } from "node:child_process";
@@ -194,14 +195,14 @@ async function dashboardCost(): Promise<void> {
   try {
     const tab = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     await tab.goto(page.url);
-    await tab.waitForFunction("document.getElementById('conn').textContent === 'connected'", null, { timeout: 15000 });
+    await waitInPage(tab, "document.getElementById('conn').textContent === 'connected'", 15000);
     const beat = (i: number, seq: number) => JSON.stringify({ seq, epoch: 1, uptimeMs: seq * 10000, active: "wan0", configVersion: 1,
       links: [{ name: "wan0", state: "up", rttMs: 12 + (i % 7), lossPct: 0, jitterMs: 2 }, { name: "lte0", state: "up", rttMs: 61, lossPct: 1, jitterMs: 9 },
         { name: "wlan0", state: "up", rttMs: 27, lossPct: 2, jitterMs: 5 }], queued: 0, dropped: 0, heap: 0, rejected: 0, safeMode: 0 });
     const id = (i: number) => `router-${String(i).padStart(5, "0")}`;
     // Every router once, then the steady rate: 10,000 routers every 10 s.
     for (let i = 0; i < N; i++) pub.publish(`routers/${id(i)}/heartbeat`, beat(i, 1), { qos: 0 });
-    await tab.waitForFunction(`document.getElementById('n-total').textContent === '${N}'`, null, { timeout: 60000 });
+    await waitInPage(tab, `document.getElementById('n-total').textContent === '${N}'`, 60000);
     const cdp = await tab.context().newCDPSession(tab);
     await cdp.send("Performance.enable");
     const task = async () => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? 0) * 1000;

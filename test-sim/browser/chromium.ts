@@ -8,7 +8,8 @@ export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync"];
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: e.g. a host-resolver rule or a trusted server key for one test. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!CHROMIUM) throw new Error("chromium is not installed (apt-get install chromium)");
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs] });
 }
