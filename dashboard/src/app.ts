@@ -5,7 +5,7 @@
 // Every string here may come from a device: it reaches the page through textContent only (the
 // helpers in dom.ts), never as markup, and FleetState has already bounded its size and count.
 import mqtt from "mqtt";
-import { FleetState, type FleetLimits, type RouterRow } from "./fleet-state";
+import { FleetState, type FleetLimits, type LinkView, type RouterRow } from "./fleet-state";
 import { el, text } from "./dom";
 
 interface PageConfig {
@@ -211,7 +211,8 @@ class FleetView {
     this.#detailShown = key;
     text($("detail-title"), sel.id);
     const table = el("table", "", ...sel.links.map((l) => el("tr", "", el("td", "", l.name), el("td", "", l.state),
-      el("td", "", `${l.rttMs} ms`), el("td", "", `${l.lossPct}%`), el("td", "", `±${l.jitterMs} ms`))));
+      el("td", "", `${l.rttMs} ms`), el("td", "", `${l.lossPct}%`), el("td", "", `±${l.jitterMs} ms`),
+      el("td", "", l.rxPps !== undefined ? `${l.rxPps} pkt/s` : ""), el("td", budgetClass(l), budgetText(l)))));
     const hidden = sel.linkCount - sel.links.length;
     if (hidden > 0) table.append(el("tr", "more", el("td", "", `+${hidden} more links (showing the first ${sel.links.length})`)));
     $("detail").replaceChildren(
@@ -255,3 +256,16 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** The router's own spending on a link this period, against its data budget when it has one. */
+function budgetText(l: LinkView): string {
+  if (l.usedBytes === undefined) return "";
+  const mb = (b: number) => (b / 1e6).toFixed(b < 1e7 ? 2 : 0) + " MB";
+  return l.budgetBytes ? `${mb(l.usedBytes)} of ${mb(l.budgetBytes)} (${Math.round((100 * l.usedBytes) / l.budgetBytes)} %)` : `${mb(l.usedBytes)} used`;
+}
+
+function budgetClass(l: LinkView): string {
+  if (!l.budgetBytes || l.usedBytes === undefined) return "";
+  const pct = (100 * l.usedBytes) / l.budgetBytes;
+  return pct >= 100 ? "budget over" : pct >= 80 ? "budget near" : "budget";
+}

@@ -8,7 +8,11 @@
 // no single device can make this state, or the page that renders it, large.
 import { judgeMessage, type MessageKind } from "./message-schemas";
 
-export interface LinkView { name: string; state: string; rttMs: number; lossPct: number; jitterMs: number }
+export interface LinkView {
+  name: string; state: string; rttMs: number; lossPct: number; jitterMs: number;
+  /** Users' packets/s, and the router's own spending on the link this billing period (and its budget). */
+  rxPps?: number; usedBytes?: number; budgetBytes?: number;
+}
 
 export interface TimelineEntry { at: number; type: string; text: string }
 
@@ -191,7 +195,7 @@ export class FleetState {
     const links = m.links as LinkView[];
     r.linkCount = links.length;
     r.links = links.slice(0, L.links).map((l) => ({ name: clip(l.name, L.nameChars), state: l.state, rttMs: l.rttMs,
-      lossPct: l.lossPct, jitterMs: l.jitterMs }));
+      lossPct: l.lossPct, jitterMs: l.jitterMs, rxPps: l.rxPps, usedBytes: l.usedBytes, budgetBytes: l.budgetBytes }));
     r.configVersion = m.configVersion as number;
     // A heartbeat proves the router is connected, whatever a stale retained state said.
     r.online = true;

@@ -26,8 +26,10 @@ test("dashboard: a blackholed primary shows the backup within 2 s; a stopped rou
   const ids = ["edge-1", "edge-2", "edge-3"];
   const { broker, creds } = await brokerFor(ids);
   recordBrokerKind(broker);
+  // edge-2's LTE backup is metered: the page shows what the router spent on it against its budget.
   const fleet = new LiveFleet(ids.map((deviceId, i) => ({ deviceId, seed: i + 11, links: DEFAULT_LINKS,
-    config: { telemetry: { heartbeatMs: 2000, keepAliveS: 5 } } })), broker.url, (id) => creds.devices.get(id));
+    config: { telemetry: { heartbeatMs: 2000, keepAliveS: 5 },
+      ...(deviceId === "edge-2" ? { links: { lte0: { budget: { bytes: 50000000 } } } } : {}) } })), broker.url, (id) => creds.devices.get(id));
   const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 8000 });
   const browser = await launchChromium();
   recordBrowser(`chromium ${browser.version()}`);
@@ -58,6 +60,7 @@ test("dashboard: a blackholed primary shows the backup within 2 s; a stopped rou
     assert.ok(shownAt - failoverAt <= 2000, `row switched ${shownAt - failoverAt} ms after the failover event`);
     await tab.click('.row[data-id="edge-2"]');
     await waitInPage(tab, `/failover wan0 → lte0/.test(document.getElementById("detail")?.textContent ?? "")`, 5000);
+    await waitInPage(tab, `/MB of 50 MB \\(\\d+ %\\)/.test(document.getElementById("detail")?.textContent ?? "")`, 5000);
 
     // A message that breaks the schema is shown, not hidden.
     const operator = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
