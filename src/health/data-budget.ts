@@ -125,10 +125,40 @@ export class DataBudget {
       this.#end = this.#start + DAY;
       return;
     }
-    const d = new Date(t);
     const day = (s as BudgetSettings).billingDay;
-    const m = d.getUTCDate() < day ? d.getUTCMonth() - 1 : d.getUTCMonth();
-    this.#start = Date.UTC(d.getUTCFullYear(), m, day);
-    this.#end = Date.UTC(d.getUTCFullYear(), m + 1, day);
+    const c = civil(Math.floor(t / DAY));
+    let y = c.y, m = c.m;
+    if (c.d < day) {
+      m--;
+      if (m < 1) { m = 12; y--; }
+    }
+    this.#start = daysFromCivil(y, m, day) * DAY;
+    this.#end = daysFromCivil(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1, day) * DAY;
   }
+}
+
+// Calendar arithmetic on days since 1970-01-01 (proleptic Gregorian, UTC), after Howard Hinnant's
+// days_from_civil: time reaches the firmware only through the Clock port, so no Date here.
+
+/** Days since 1970-01-01 of year `y`, month `m` (1-12), day `d`. */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** Year, month (1-12) and day of days since 1970-01-01. */
+export function civil(days: number): { y: number; m: number; d: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: era * 400 + yoe + (m <= 2 ? 1 : 0), m, d };
 }

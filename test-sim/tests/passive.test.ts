@@ -8,6 +8,7 @@ import { runScenario } from "../scenario/run-scenario";
 import { SimWorld } from "../world/world";
 import { run, ofType } from "./helpers";
 import type { TrafficCounters } from "../../src/ports";
+import { DataBudget, civil, daysFromCivil } from "../../src/health/data-budget";
 
 const LINKS = [
   { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 2, loss: 0 },
@@ -118,4 +119,20 @@ test("the simulated users: a blackhole stops their packets, a slow path delays t
   w.traffic.read("wan0", c);
   assert.ok(late < 30100 && c.lastRxAt > 39000, `a 3 s path: a 1.5 s pause, then packets arrive late (${late}, ${c.lastRxAt})`);
   assert.equal(w.link("lte0").probes, 0);
+});
+
+test("billing periods: calendar arithmetic without Date agrees with Date over 200 years; months start on the billing day", () => {
+  for (let days = -30000; days < 50000; days += 7) {
+    const d = new Date(days * 86400000);
+    const c = civil(days);
+    assert.deepEqual(c, { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate() });
+    assert.equal(daysFromCivil(c.y, c.m, c.d), days);
+  }
+  const b = new DataBudget({ bytes: 1e9, period: "month", billingDay: 15, warnPct: 80 });
+  b.add(1, 0, Date.UTC(2026, 0, 3, 10)); // 3 January: the period began on 15 December
+  assert.equal(b.periodStart, Date.UTC(2025, 11, 15));
+  assert.equal(b.endsAt, Date.UTC(2026, 0, 15));
+  b.add(1, 1, Date.UTC(2026, 0, 15, 0, 0, 1)); // a new period: spending starts over
+  assert.equal(b.periodStart, Date.UTC(2026, 0, 15));
+  assert.equal(b.used, 1);
 });
