@@ -3,7 +3,7 @@
 // stay in the store-and-forward queue until the broker acknowledges them. After a failover the
 // session is rebuilt over the new link at once instead of waiting for keepalive to notice the old
 // path is dead. Reconnects back off exponentially with full jitter.
-import type { Clock, MqttMessage, MqttSession, Random, Store } from "../ports";
+import type { Clock, InboundMessage, MqttMessage, MqttSession, Random, Store } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { EventLog, RouterEvent } from "./events";
 import { topicsFor, type Topics } from "./topics";
@@ -41,7 +41,7 @@ export interface TelemetryDeps {
   /** Extra heartbeat fields (heap, rejected counts...). */
   extra: () => Record<string, number>;
   onConnected: () => void;
-  onMessage: (topic: string, payload: string) => void;
+  onMessage: (message: InboundMessage) => void;
 }
 
 export class Telemetry {
@@ -58,6 +58,8 @@ export class Telemetry {
   #hbSeq = 0;
   #birthSeq = 0;
   #outbox: MqttMessage[] = [];
+  /** A broker session of this boot exists: later connects resume it (clean session off). */
+  #resumable = false;
   connects = 0;
 
   constructor(d: TelemetryDeps) {
@@ -68,7 +70,7 @@ export class Telemetry {
     this.queue.restore();
     d.mqtt.onConnected(() => this.#onConnected());
     d.mqtt.onDisconnected(() => this.#onDisconnected());
-    d.mqtt.onMessage((topic, payload) => d.onMessage(topic, payload));
+    d.mqtt.onMessage((m) => d.onMessage(m));
     d.events.on((e) => this.#enqueue(e));
   }
 
@@ -134,6 +136,10 @@ export class Telemetry {
       clientId: this.#d.deviceId,
       keepAliveS: this.#cfg.telemetry.keepAliveS,
       link: this.#link,
+      // The first connect of a boot starts clean: whatever was queued for an earlier boot is
+      // dropped. Later ones resume it, so a command sent while the session is rebuilt after a
+      // failover waits at the broker instead of being lost.
+      cleanSession: !this.#resumable,
       will: { topic: this.topics.state, payload: JSON.stringify({ online: false }), qos: 1, retain: true },
     });
   }
@@ -141,6 +147,7 @@ export class Telemetry {
   #onConnected(): void {
     this.#connected = true;
     this.#connecting = false;
+    this.#resumable = true;
     this.#attempt = 0;
     this.connects++;
     const d = this.#d;

@@ -28,7 +28,7 @@ class XsBoot implements FirmwareInstance {
     ports.uplinks.onCarrier((link, up) => this.call({ cmd: "carrier", link, up }));
     ports.mqtt.onConnected(() => this.call({ cmd: "connected" }));
     ports.mqtt.onDisconnected((reason) => this.call({ cmd: "disconnected", reason }));
-    ports.mqtt.onMessage((topic, payload) => this.call({ cmd: "message", topic, payload }));
+    ports.mqtt.onMessage((message) => this.call({ cmd: "message", message }));
   }
 
   call(c: CommandBody): unknown {
