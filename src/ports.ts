@@ -90,8 +90,8 @@ export interface MqttConnectOptions {
 export interface InboundMessage {
   topic: string;
   /**
-   * The payload as text; null when it was larger than MAX_INBOUND_BYTES (src/telemetry/limits.ts):
-   * the port drops such a payload unread instead of buffering it.
+   * The payload as text; null when it was larger than MAX_INBOUND_BYTES (src/telemetry/limits.ts),
+   * which the port drops unread instead of buffering it, or was not valid UTF-8.
    */
   payload: string | null;
   /** The payload's size in bytes as it arrived. */

@@ -82,6 +82,17 @@ async function bundle() {
     target: "es2022",
     logLevel: "warning",
   });
+  // The firmware's pure pieces for calling one by one on XS (hostile-input tests).
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ["test-sim/xs/units-guest.ts"],
+    outfile: "dist/units-xs.js",
+    bundle: true,
+    platform: "neutral",
+    format: "iife",
+    target: "es2022",
+    logLevel: "warning",
+  });
 }
 
 generateValidators();

@@ -99,7 +99,8 @@ export class Inbound {
     // router on every connect), never a request made now.
     if (m.retained) return this.#reject(what, undefined, "retained message ignored: publish commands with retain off");
     const payload = m.payload;
-    if (payload === null || m.bytes > MAX_INBOUND_BYTES) return this.#tooBig(what, m.bytes);
+    if (m.bytes > MAX_INBOUND_BYTES) return this.#tooBig(what, m.bytes);
+    if (payload === null) return this.#reject(what, undefined, `payload is not UTF-8 text (${m.bytes} bytes)`);
     // Trust the port's byte count only as far as the text agrees with it.
     if (payload.length > MAX_INBOUND_BYTES) return this.#tooBig(what, payload.length);
     const bytes = utf8Length(payload);

@@ -8,6 +8,7 @@
 // up to some point, the scan tracked the same strings and brackets up to that point, so nothing
 // JSON.parse would build can be deeper or bigger than what the scan allowed.
 import { MAX_DEPTH, MAX_VALUES, quote } from "./limits";
+import { walkable } from "./utf8";
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
 const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;
@@ -16,7 +17,8 @@ const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;
 interface Level { keys: Set<string> | null; expectKey: boolean }
 
 /** null when the text is within bounds, else what is wrong and where. */
-export function checkJsonShape(text: string, maxDepth = MAX_DEPTH, maxValues = MAX_VALUES): string | null {
+export function checkJsonShape(json: string, maxDepth = MAX_DEPTH, maxValues = MAX_VALUES): string | null {
+  const text = walkable(json);
   const stack: Level[] = [];
   let values = 0;
   for (let i = 0; i < text.length; i++) {

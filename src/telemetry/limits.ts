@@ -1,6 +1,7 @@
 // What the router accepts from the fleet and what it says back, in numbers. Every inbound message
 // is hostile until proven otherwise: these bounds are checked before anything is parsed, and every
 // reply or event built from a rejected message stays within them whatever the message held.
+import { walkable } from "./utf8";
 
 /**
  * Largest inbound payload in bytes. The biggest storable config (CONFIG_MAX_BYTES) plus the
@@ -41,12 +42,13 @@ export function validId(v: unknown): v is string {
  * Sender-supplied text made safe to quote: printable ASCII only (anything else becomes "?"), cut
  * to `max` characters with an ellipsis. Never echoes more than a few dozen bytes.
  */
-export function quote(s: string, max = MAX_QUOTE_CHARS): string {
+export function quote(text: string, max = MAX_QUOTE_CHARS): string {
+  const s = walkable(text);
   const cut = s.length > max;
   let out = "";
   for (let i = 0; i < s.length && i < max; i++) {
     const c = s.charCodeAt(i);
-    out += c >= 0x20 && c <= 0x7e ? s[i] : "?";
+    out += c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : "?";
   }
   return cut ? out + "..." : out;
 }

@@ -87,6 +87,7 @@ export interface FleetMessage {
   topic: string;
   payload?: unknown;
   raw?: string;
+  retain?: boolean;
 }
 
 export interface Scenario {
