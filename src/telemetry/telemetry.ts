@@ -58,8 +58,6 @@ export class Telemetry {
   #hbSeq = 0;
   #birthSeq = 0;
   #outbox: MqttMessage[] = [];
-  /** A broker session of this boot exists: later connects resume it (clean session off). */
-  #resumable = false;
   connects = 0;
 
   constructor(d: TelemetryDeps) {
@@ -136,10 +134,11 @@ export class Telemetry {
       clientId: this.#d.deviceId,
       keepAliveS: this.#cfg.telemetry.keepAliveS,
       link: this.#link,
-      // The first connect of a boot starts clean: whatever was queued for an earlier boot is
-      // dropped. Later ones resume it, so a command sent while the session is rebuilt after a
-      // failover waits at the broker instead of being lost.
-      cleanSession: !this.#resumable,
+      // A persistent session: a command sent while the session is rebuilt after a failover (or
+      // while the router reboots) waits at the broker instead of being lost; a request that must
+      // not run late says so (epoch, expiresAtMs). Safe mode starts clean: if a queued message is
+      // what crashed the last boots, it must not come back.
+      cleanSession: this.#d.safeMode,
       will: { topic: this.topics.state, payload: JSON.stringify({ online: false }), qos: 1, retain: true },
     });
   }
@@ -147,7 +146,6 @@ export class Telemetry {
   #onConnected(): void {
     this.#connected = true;
     this.#connecting = false;
-    this.#resumable = true;
     this.#attempt = 0;
     this.connects++;
     const d = this.#d;
