@@ -11,6 +11,7 @@ import { store } from "./ports/store";
 import { watchdog } from "./ports/watchdog";
 import { createUplinks } from "./ports/uplinks";
 import { createProber } from "./ports/prober";
+import { createTraffic } from "./ports/traffic";
 import { createMqttSession, type BrokerSettings } from "./ports/mqtt-session";
 import { unprovisionedSession } from "./ports/no-session";
 import { PROVISIONED } from "./boards/esp32-router/board";
@@ -51,6 +52,7 @@ export default function main(): void {
   const ports: Ports = {
     clock, random, log, store, watchdog, uplinks,
     prober: createProber(uplinks),
+    traffic: createTraffic(uplinks),
     mqtt: settings ? createMqttSession(settings) : unprovisionedSession(),
   };
   new Router(ports, { deviceId: setting(PROVISIONED.deviceId, "router-unprovisioned") }).start();

@@ -12,6 +12,8 @@ export interface Clock {
   /** Call `fn` every `ms` until cancelled. */
   every(ms: number, fn: () => void): TimerHandle;
   cancel(handle: TimerHandle): void;
+  /** Calendar time in ms since 1970 once the device knows it (SNTP), else 0. Billing periods only. */
+  wallMs(): number;
 }
 
 export interface Random {
@@ -64,6 +66,24 @@ export interface Uplinks {
   setDefault(link: string): void;
   /** Power-cycle or re-attach the link (modem reset, DHCP renew). */
   reset(link: string): void;
+}
+
+/**
+ * What an uplink's interface has carried, all traffic included (users', probes', MQTT's): the
+ * counters an lwIP netif keeps. Filled in place so a poll allocates nothing.
+ */
+export interface TrafficCounters {
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+  /** Clock.now() of the last packet received, or -1 if none yet. */
+  lastRxAt: number;
+}
+
+export interface Traffic {
+  /** Read `link`'s counters into `into`; false if the platform has none for it. */
+  read(link: string, into: TrafficCounters): boolean;
 }
 
 export interface MqttMessage {
@@ -141,4 +161,5 @@ export interface Ports {
   store: Store;
   watchdog: HardwareWatchdog;
   log: Log;
+  traffic: Traffic;
 }

@@ -11,6 +11,8 @@ import { utf8Length } from "./telemetry/utf8";
 import { countBoot, markDeliberateReboot, markStable, nextEpoch, takeDeliberateMark } from "./watchdog/boot-guard";
 import { LinkMonitor } from "./health/link-monitor";
 import { SocketBudget } from "./health/socket-budget";
+import { DataBudget, type BudgetNotice } from "./health/data-budget";
+import { countedSession } from "./telemetry/wire-bytes";
 import { FailoverController } from "./failover/controller";
 import { Supervisor } from "./watchdog/supervisor";
 import { EventLog, type RouterEvent } from "./telemetry/events";
@@ -18,6 +20,9 @@ import { Telemetry, type LinkReport } from "./telemetry/telemetry";
 import { Inbound, type CommandTarget } from "./telemetry/inbound";
 
 export const FIRMWARE_VERSION = "0.2.0";
+
+/** Least time between saves of the budgets' spending (flash wear). */
+const SPEND_SAVE_MS = 600000;
 
 export interface RouterOptions {
   deviceId: string;
@@ -53,6 +58,9 @@ export class Router implements CommandTarget {
   #rebooting = false;
   /** Ladder reboots in a row before this boot: the next one backs off. */
   #ladderReboots: number;
+  /** Bytes the router spent per link this billing period; outlives config changes. */
+  #spent = new Map<string, DataBudget>();
+  #savedAt = 0;
 
   constructor(ports: Ports, options: RouterOptions) {
     this.#ports = ports;
@@ -69,15 +77,22 @@ export class Router implements CommandTarget {
     this.#configRejected = bc.rejected;
     this.#configSource = bc.source;
     this.#plane = this.#build(bc.cfg, null);
+    this.#restoreSpending();
+    const mqtt = countedSession(ports.mqtt, (bytes) => { const a = this.controller.active; if (a !== null) this.#spend(a, bytes); });
     this.telemetry = new Telemetry({
       deviceId: options.deviceId, firmware: FIRMWARE_VERSION, cfg: bc.cfg, clock, random: ports.random,
-      mqtt: ports.mqtt, store, events: this.events, safeMode: this.safeMode, boots: this.boots, epoch: this.epoch,
+      mqtt, store, events: this.events, safeMode: this.safeMode, boots: this.boots, epoch: this.epoch,
       links: () => this.linkReports(), active: () => this.controller.active,
       extra: () => ({ heap: ports.watchdog.heapUsed(), rejected: this.inbound.rejected, safeMode: this.safeMode ? 1 : 0 }),
+      pace: () => {
+        const a = this.controller.active;
+        const b = a === null ? undefined : this.#spent.get(a);
+        return b && b.settings ? b.pace(clock.now(), clock.wallMs()) : 1;
+      },
       onConnected: () => this.inbound.subscribe(),
       onMessage: (m) => this.inbound.handle(m),
     });
-    this.inbound = new Inbound({ topics: this.telemetry.topics, mqtt: ports.mqtt, events: this.events, target: this,
+    this.inbound = new Inbound({ topics: this.telemetry.topics, mqtt, events: this.events, target: this,
       send: (m) => this.telemetry.send(m), now: () => clock.now(), epoch: this.epoch });
     ports.uplinks.onCarrier((link, up) => this.#plane.monitors.find((m) => m.link === link)?.setCarrier(up));
   }
@@ -111,9 +126,57 @@ export class Router implements CommandTarget {
   }
 
   linkReports(): LinkReport[] {
-    return this.monitors.map((m) => ({
-      name: m.link, state: m.state, rttMs: Math.round(m.srttMs), lossPct: Math.round(m.lossPct), jitterMs: Math.round(m.jitterMs),
-    }));
+    return this.monitors.map((m) => {
+      const b = this.#spent.get(m.link) as DataBudget;
+      const r: LinkReport = {
+        name: m.link, state: m.state, rttMs: Math.round(m.srttMs), lossPct: Math.round(m.lossPct), jitterMs: Math.round(m.jitterMs),
+        rxPps: Math.round(m.rxPps), usedBytes: b.used,
+      };
+      if (b.settings) r.budgetBytes = b.settings.bytes;
+      return r;
+    });
+  }
+
+  // ---- data budgets ----
+
+  #spend(link: string, bytes: number): void {
+    const b = this.#spent.get(link);
+    if (!b) return;
+    const { clock } = this.#ports;
+    // Calendar time only where a budget needs it (a device asks SNTP's clock; a link without a
+    // budget counts its spending per day since boot).
+    const notice: BudgetNotice = b.add(bytes, clock.now(), b.settings ? clock.wallMs() : 0);
+    if (b.settings) this.#saveSpending();
+    if (notice === null) return;
+    const s = b.settings as NonNullable<DataBudget["settings"]>;
+    this.events.emit({ type: "budget", link, action: notice,
+      detail: `${b.used} of ${s.bytes} bytes used this ${s.period}; probing paced to last the period` });
+  }
+
+  /** Spending survives a reboot within the same calendar period (saved at most every SAVE_MS: flash wear). */
+  #saveSpending(): void {
+    const { clock, store } = this.#ports;
+    const now = clock.now();
+    if (now - this.#savedAt < SPEND_SAVE_MS && this.#savedAt > 0) return;
+    this.#savedAt = now;
+    let out = "";
+    for (const [link, b] of this.#spent) {
+      if (!b.settings || !b.calendar) continue;
+      out += (out ? ";" : "") + link + "," + b.periodStart + "," + b.used;
+    }
+    if (out) store.set("spent", out);
+  }
+
+  #restoreSpending(): void {
+    const { clock, store } = this.#ports;
+    const saved = store.get("spent");
+    if (!saved) return;
+    for (const rec of saved.split(";")) {
+      const [link, start, used] = rec.split(",");
+      const b = this.#spent.get(link);
+      const s = Number(start), u = Number(used);
+      if (b && Number.isFinite(s) && Number.isFinite(u) && u >= 0) b.restore(s, u, clock.now(), clock.wallMs());
+    }
   }
 
   // ---- CommandTarget: what the fleet may ask ----
@@ -171,8 +234,14 @@ export class Router implements CommandTarget {
     const budget = new SocketBudget(cfg.probe.maxInFlight);
     const monitors = uplinks.list().map((l) => {
       const old = from?.monitors.find((m) => m.link === l.name);
+      const spent = new DataBudget(cfg.links[l.name]?.budget ?? null);
+      const before = this.#spent.get(l.name);
+      if (before) spent.used = before.used;
+      this.#spent.set(l.name, spent);
       return new LinkMonitor({
-        link: l.name, cfg, clock, prober: this.#ports.prober, budget, carrier: uplinks.carrier(l.name),
+        pace: () => (spent.settings ? spent.pace(clock.now(), clock.wallMs()) : 1),
+        onBytes: (bytes) => this.#spend(l.name, bytes),
+        link: l.name, cfg, clock, prober: this.#ports.prober, budget, traffic: this.#ports.traffic, carrier: uplinks.carrier(l.name),
         seed: old ? { state: old.state, since: old.since, gaps: old.gaps } : undefined,
         onStep: (m, prev, step) => {
           this.events.emit({ type: "link-state", link: m.link, from: prev, to: step.to, reason: step.transition });

@@ -33,7 +33,7 @@ export interface InvalidMessage { at: number; topic: string; error: string; payl
 const TIMELINE_MAX = 50;
 const INVALID_MAX = 200;
 const TIMELINE_TYPES = new Set(["failover", "failback", "initial", "watchdog", "no-uplink", "boot", "config-applied",
-  "config-rejected", "config-rolled-back", "cmd-rejected", "pinned", "dampened"]);
+  "config-rejected", "config-rolled-back", "cmd-rejected", "pinned", "dampened", "budget"]);
 
 interface AnyEvent { epoch: number; seq: number; type: string; from?: string | null; to?: string; reason?: string;
   action?: string; detail?: string; link?: string | null; error?: string; version?: number }

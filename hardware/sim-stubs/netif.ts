@@ -10,6 +10,8 @@ let nextId = 1;
 const Netif = {
   setDefault(_ifkey: string): boolean { return true; },
   isUp(_ifkey: string): boolean { return true; },
+  /** No per-uplink counters on the desktop: the monitors judge by probes alone. */
+  counters(_ifkey: string, _into: object): boolean { return false; },
   ping(_ifkey: string, address: string, timeoutMs: number, callback: (rttMs: number) => void): void {
     const started = Time.ticks;
     let done = false;

@@ -17,6 +17,12 @@ declare module "netif" {
     isUp(ifkey: string): boolean;
     /** One ICMP echo bound to the interface (esp_ping with .interface); callback gets RTT ms or -1. */
     ping(ifkey: string, address: string, timeoutMs: number, callback: (rttMs: number) => void): void;
+    /**
+     * Packets and bytes the interface received and sent, and when it last received (ms on the
+     * Time.ticks clock, -1 if never), counted by hooks on its lwIP netif's input and output
+     * (installed on the first call). False if the interface does not exist.
+     */
+    counters(ifkey: string, into: { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; lastRxAt: number }): boolean;
   };
   export default Netif;
 }

@@ -2,19 +2,22 @@
 // and the one way in: validate + fill defaults with the build-time generated validator.
 import { describeErrors, validators } from "./validator";
 import type { ProbeTarget } from "../ports";
+import type { BudgetSettings } from "../health/data-budget";
 import { checkJsonShape } from "../telemetry/json-guard";
 
-export interface LinkSettings { priority: number; enabled: boolean }
+export interface LinkSettings { priority: number; enabled: boolean; budget?: BudgetSettings }
 
 export interface DeviceConfig {
   version: number;
   links: Record<string, LinkSettings>;
   targets: ProbeTarget[];
   probe: {
-    intervalMs: number; standbyIntervalMs: number; downIntervalMs: number; fastIntervalMs: number;
+    intervalMs: number; standbyIntervalMs: number; busyIntervalMs: number; serviceIntervalMs: number; dnsRecheckMs: number;
+    downIntervalMs: number; fastIntervalMs: number;
     minTimeoutMs: number; maxTimeoutMs: number; confirmProbes: number; upSuccesses: number;
     maxInFlight: number; deadTargetMisses: number; deadTargetRetryMs: number;
   };
+  passive: { pollMs: number; busyRxPps: number; quietPackets: number };
   health: {
     silenceMinMs: number; silenceMaxMs: number; gapMemoryMs: number;
     lossWindow: number; lossDegradedPct: number; lossRecoveredPct: number;

@@ -113,14 +113,21 @@ export class FailoverController {
     const from = this.#active;
     this.#active = d.to;
     this.#lastSwitchAt = now;
-    for (const m of this.monitors) m.setRole(m.link === d.to ? "active" : "standby");
+    // A standby the router would rather use (a failback candidate) is watched as closely as the
+    // active link: a gap it hides until traffic moves back to it would cost a switch there.
+    const activePriority = linkPriority(this.cfg, d.to);
+    for (const m of this.monitors) {
+      m.setRole(m.link === d.to ? "active" : linkPriority(this.cfg, m.link) < activePriority ? "preferred" : "standby");
+    }
     this.uplinks.setDefault(d.to);
     this.events.emit({ type: d.kind, from, to: d.to, reason: d.reason });
   }
 
   /** Before leaving a link whose DNS broke, the others must show theirs works now, not minutes ago. */
   #askForDnsProof(): void {
-    const cur = this.#candidates.find((x) => x.name === this.#active);
+    let cur: Candidate | null = null;
+    const cs = this.#candidates;
+    for (let i = 0; i < cs.length; i++) if (cs[i].name === this.#active) cur = cs[i];
     if (!cur || cur.state !== "degraded" || cur.transition !== "quality-dns" || this.#dnsAskedFor === cur.since) return;
     this.#dnsAskedFor = cur.since;
     for (const m of this.monitors) if (m.link !== cur.name) m.verifyDns();
@@ -139,8 +146,9 @@ export class FailoverController {
 
   /** True while the router has a link it can use. */
   healthy(): boolean {
-    const c = this.#candidates.find((x) => x.name === this.#active);
-    return c !== undefined && carriesTraffic(c.state);
+    const cs = this.#candidates;
+    for (let i = 0; i < cs.length; i++) if (cs[i].name === this.#active) return carriesTraffic(cs[i].state);
+    return false;
   }
 
   #reportNoUplink(): void {

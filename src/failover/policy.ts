@@ -99,7 +99,9 @@ function initial(now: number, bootAt: number, cs: readonly Candidate[], r: Polic
 
 export function decide(now: number, active: string | null, lastSwitchAt: number,
   cs: readonly Candidate[], r: PolicyRules, q: QualityBar, bootAt = 0): Decision | null {
-  const cur = active === null ? null : cs.find((c) => c.name === active) ?? null;
+  // Runs on every watchdog tick: plain loops, no closures allocated on the common path.
+  let cur: Candidate | null = null;
+  for (let i = 0; i < cs.length; i++) if (cs[i].name === active) cur = cs[i];
   if (cur === null) return initial(now, bootAt, cs, r);
   if (!usable(cur)) {
     const b = bestUsable(cs, cur.name);
@@ -107,11 +109,15 @@ export function decide(now: number, active: string | null, lastSwitchAt: number,
   }
   if (now - lastSwitchAt < r.minDwellMs) return null;
   if (cur.state === "degraded" && r.onDegraded === "failover") {
-    const b = best(cs, (c) => c !== cur && c.enabled && c.state === "up" && !c.suppressed && freeOf(cur, c, q));
+    const from = cur;
+    const b = best(cs, (c) => c !== from && c.enabled && c.state === "up" && !c.suppressed && freeOf(from, c, q));
     if (b) return { to: b.name, kind: "failover", reason: cur.transition };
   }
-  const b = best(cs, (c) => c.enabled && c.state === "up" && !c.suppressed && c.priority < cur.priority &&
-    now - c.since >= r.failbackHoldMs);
-  if (b) return { to: b.name, kind: "failback", reason: "preferred-stable" };
-  return null;
+  let back: Candidate | null = null;
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i];
+    if (!c.enabled || c.state !== "up" || c.suppressed || c.priority >= cur.priority || now - c.since < r.failbackHoldMs) continue;
+    if (back === null || rank(c, back) < 0) back = c;
+  }
+  return back ? { to: back.name, kind: "failback", reason: "preferred-stable" } : null;
 }

@@ -14,6 +14,7 @@ export class PathEstimator {
   #next = 0;
   #filled = 0;
   #lost = 0;
+  #longLoss = 0;
 
   constructor(window: number) {
     this.#outcomes = new Uint8Array(window);
@@ -65,6 +66,13 @@ export class PathEstimator {
     if (rttMs > this.#peak) this.#peak = rttMs;
   }
 
+  /**
+   * Loss over a long memory (an average over about LONG_LOSS_N baseline probes), 0..1: a window of
+   * 100 probes on a 10 % path reads 2 % about once a day by chance, and the evidence a silence
+   * needs must not drop with it.
+   */
+  get longLoss(): number { return this.#longLoss; }
+
   miss(): void {
     this.#record(1);
   }
@@ -82,7 +90,9 @@ export class PathEstimator {
     this.#outcomes[this.#next] = lost;
     this.#lost += lost;
     this.#next = (this.#next + 1) % w;
+    this.#longLoss += (lost - this.#longLoss) / LONG_LOSS_N;
   }
 }
 
 const PEAK_DECAY = 0.98;
+const LONG_LOSS_N = 500;

@@ -8,16 +8,28 @@
 // from, see gap-tolerance.ts) and several probes to more than one target are overdue. The first
 // unanswered probe keeps listening until that moment, so a reply that is merely late still counts.
 //
+// The link's own traffic (interface counters, see traffic-watch.ts) is evidence too: packets that
+// arrive prove the path like a reply does; users' packets going out with nothing back for longer
+// than their usual spacing makes the link suspect at once, with the silence dated from the last
+// arrival. While users' traffic keeps proving the link, baseline probing slows to busyIntervalMs.
+//
+// Baseline probes go to the cheapest live target kind (liveness); every other target is asked once
+// per serviceIntervalMs (every few seconds while a resolver is failing), so a link's probe bytes
+// are mostly minimal ICMP echoes.
+//
 // Quality is judged by windowed statistics and never makes a link down: loss over the last baseline
 // probes, RTT only when it stays high for `rttSustainMs`, DNS when every resolver keeps failing.
-import type { Clock, Prober, ProbeResult, ProbeTarget } from "../ports";
+import type { Clock, Prober, ProbeResult, ProbeTarget, Traffic } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import { PathEstimator } from "./estimator";
 import { GapTolerance } from "./gap-tolerance";
 import { nextLinkState, type LinkFacts, type LinkState, type LinkStateLimits, type QualityIssue, type Step } from "./link-state";
 import type { SocketBudget } from "./socket-budget";
+import { TrafficWatch } from "./traffic-watch";
+import { PROBE_BYTES_OUT, PROBE_COST } from "./probe-cost";
 
-export type LinkRole = "active" | "standby";
+/** Carries the traffic; a standby the router would rather use (failback candidate); any other standby. */
+export type LinkRole = "active" | "preferred" | "standby";
 
 interface TargetStatus {
   target: ProbeTarget;
@@ -43,11 +55,22 @@ export interface LinkMonitorOptions {
   clock: Clock;
   prober: Prober;
   budget: SocketBudget;
+  traffic: Traffic;
   carrier: boolean;
+  /** Stretch factor (>= 1) for baseline intervals: the link's data budget keeping pace. */
+  pace?: () => number;
+  /** Bytes this monitor put on the link (probes and their replies), for the data budget. */
+  onBytes?: (bytes: number) => void;
   /** What an earlier monitor of this link knew (a config change rebuilds the monitors). */
   seed?: { state: LinkState; since: number; gaps: GapTolerance };
   onStep: (monitor: LinkMonitor, from: LinkState, step: Step) => void;
 }
+
+/**
+ * Baseline replies before traffic may slow probing: the RTO (and with it the gap tolerance of a long
+ * path) rests on the RTT variance, which takes a few samples to settle from its first guess.
+ */
+const BUSY_MIN_SAMPLES = 16;
 
 /** A silence longer than this that ends is an outage that ended, not a gap to tolerate next time. */
 const GAP_LEARN_MAX_FACTOR = 4;
@@ -70,6 +93,11 @@ export class LinkMonitor {
   #watchTimer: unknown = null;
   #rr = 0;
   #fastRr = 0;
+  #serviceRr = 0;
+  #serviceAt = 0;
+  #watchTraffic: TrafficWatch;
+  #pollTimer: unknown = null;
+  #ownReplies = 0;
   #pending = 0;
   /** Send time of the first probe unanswered since the last reply (null: nothing outstanding). */
   #silentSince: number | null = null;
@@ -100,6 +128,7 @@ export class LinkMonitor {
     this.#est = new PathEstimator(h.lossWindow);
     this.gaps = o.seed?.gaps ?? new GapTolerance({ floorMs: h.silenceMinMs, capMs: h.silenceMaxMs, memoryMs: h.gapMemoryMs });
     this.#targets = o.cfg.targets.map((target, i) => ({ target, bit: 1 << i, misses: 0, dead: false, retryAt: 0 }));
+    this.#watchTraffic = new TrafficWatch(o.traffic, o.link);
     for (let i = 0; i < o.cfg.probe.maxInFlight; i++) {
       this.#slots.push({ busy: false, token: 0, sentAt: 0, timeoutMs: 0, target: null, baseline: true });
     }
@@ -124,6 +153,12 @@ export class LinkMonitor {
   get dnsOkAt(): number { return this.#dnsOkAt; }
   /** When a DNS probe last failed on this link. */
   get dnsFailAt(): number { return this.#dnsFailAt; }
+  /** Users' packets per second arriving over this link (0 unless it carries their traffic). */
+  get rxPps(): number { return this.#watchTraffic.rxPps; }
+  /** Users' traffic proves the link: probing has slowed down (once the path's RTT is known well). */
+  get busy(): boolean {
+    return this.#role === "active" && this.#watchTraffic.rxPps >= this.#o.cfg.passive.busyRxPps && this.#est.samples >= BUSY_MIN_SAMPLES;
+  }
   get deadTargets(): number {
     let n = 0;
     for (const t of this.#targets) if (t.dead) n++;
@@ -146,6 +181,7 @@ export class LinkMonitor {
   stop(): void {
     this.#stopped = true;
     this.#cancelTimer();
+    this.#stopPoll();
     this.#stopFast();
     this.#cancelWatch();
     this.#abandonAll();
@@ -154,6 +190,10 @@ export class LinkMonitor {
   setRole(role: LinkRole): void {
     if (role === this.#role) return;
     this.#role = role;
+    if (role !== "active") {
+      this.#stopPoll();
+      this.#watchTraffic.idle();
+    }
     // Becoming active must not wait out a long standby interval.
     const due = this.#o.clock.now() + this.#interval();
     if (this.#timer !== null && this.#nextAt > due) this.#schedule(this.#interval());
@@ -165,6 +205,8 @@ export class LinkMonitor {
     this.#okStreak = 0;
     if (!up) {
       this.#cancelTimer();
+      this.#stopPoll();
+      this.#watchTraffic.idle();
       this.#stopFast();
       this.#abandonAll();
       this.#clearSilence();
@@ -199,7 +241,9 @@ export class LinkMonitor {
   /** Abandon probes the platform never answered; returns how many. */
   abandonStuck(now: number, graceMs: number): number {
     let n = 0;
-    for (const s of this.#slots) {
+    const slots = this.#slots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
       if (s.busy && now - s.sentAt > s.timeoutMs + graceMs) {
         n++;
         this.#finish(s, s.token, STUCK);
@@ -213,7 +257,12 @@ export class LinkMonitor {
   #interval(): number {
     const p = this.#o.cfg.probe;
     if (this.#state === "down") return p.downIntervalMs;
-    return this.#role === "active" ? p.intervalMs : p.standbyIntervalMs;
+    let ms = this.#role === "standby" ? p.standbyIntervalMs
+      : this.busy && !this.#suspect ? (p.busyIntervalMs > p.intervalMs ? p.busyIntervalMs : p.intervalMs)
+      : p.intervalMs;
+    const pace = this.#o.pace ? this.#o.pace() : 1;
+    if (pace > 1) ms *= pace;
+    return ms;
   }
 
   #schedule(delay: number): void {
@@ -232,6 +281,7 @@ export class LinkMonitor {
 
   #tick(): void {
     if (!this.#carrier || this.#stopped) return;
+    if (this.#role === "active") this.#poll();
     this.#schedule(this.#interval());
     // Fast probing already says more than a baseline probe would; a probe still queued for a
     // socket or every slot busy (a dead link's probes wait long) means this one would only queue.
@@ -243,16 +293,111 @@ export class LinkMonitor {
 
   #pickBaselineTarget(): TargetStatus {
     const now = this.#o.clock.now();
+    const p = this.#o.cfg.probe;
     const ts = this.#targets;
     for (const t of ts) {
       if (t.dead && t.retryAt <= now) {
-        t.retryAt = now + this.#o.cfg.probe.deadTargetRetryMs;
+        t.retryAt = now + p.deadTargetRetryMs;
         return t;
       }
+    }
+    const cheap = this.#cheapestLiveCost();
+    // Resolvers that fail are asked again soon, only they: DNS health must not wait a service round.
+    const dnsOnly = this.#dnsFails > 0 && !this.#dnsBroken();
+    if (now >= this.#serviceAt) {
+      let services = 0;
+      for (const t of ts) if (!t.dead && (dnsOnly ? t.target.kind === "dns" : PROBE_COST[t.target.kind] > cheap)) services++;
+      for (let i = 0; i < ts.length && services > 0; i++) {
+        const t = ts[(this.#serviceRr + i) % ts.length];
+        if (t.dead || (dnsOnly ? t.target.kind !== "dns" : PROBE_COST[t.target.kind] <= cheap)) continue;
+        this.#serviceRr = (ts.indexOf(t) + 1) % ts.length;
+        this.#serviceAt = now + (dnsOnly ? p.dnsRecheckMs : p.serviceIntervalMs / services);
+        return t;
+      }
+    }
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[(this.#rr + i) % ts.length];
+      if (t.dead || PROBE_COST[t.target.kind] > cheap) continue;
+      this.#rr = (this.#rr + i + 1) % ts.length;
+      return t;
     }
     const t = this.#nextLive(this.#rr);
     this.#rr = (ts.indexOf(t) + 1) % ts.length;
     return t;
+  }
+
+  /** Bytes of the cheapest probe a live target takes. */
+  #cheapestLiveCost(): number {
+    let min = Infinity;
+    for (const t of this.#targets) {
+      const c = PROBE_COST[t.target.kind];
+      if (!t.dead && c < min) min = c;
+    }
+    return min;
+  }
+
+  // ---- traffic ----
+
+  /** Read the counters: arrivals prove the path; users waiting on nothing make the link suspect. */
+  #poll(): void {
+    const now = this.#o.clock.now();
+    const w = this.#watchTraffic;
+    const replies = this.#ownReplies;
+    this.#ownReplies = 0;
+    if (!w.poll(now, replies)) return;
+    const busy = this.busy;
+    if (busy && this.#pollTimer === null) {
+      this.#pollTimer = this.#o.clock.every(this.#o.cfg.passive.pollMs, () => this.#poll());
+      // Proven by traffic: the next baseline probe may wait the longer interval.
+      this.#schedule(this.#interval());
+    } else if (!busy && this.#pollTimer !== null && this.#silentSince === null) {
+      this.#stopPoll();
+      // Users went quiet: probes are the evidence again, at the full rate.
+      if (this.#nextAt > now + this.#interval()) this.#schedule(this.#interval());
+    }
+    if (this.#state === "down" || !this.#carrier || this.#stopped) return;
+    if (w.received && this.#silentSince !== null && w.lastRxAt >= this.#silentSince) {
+      this.#trafficArrived(now, w.lastRxAt);
+    } else if (busy && w.waitingMs(now) >= w.quietMs(this.#o.cfg.passive.quietPackets, this.#est.rtoMs)) {
+      // Users' packets go unanswered: the link is silent since the last arrival (earlier than any
+      // unanswered probe says), and worth a closer look now.
+      const from = w.lastRxAt >= 0 ? w.lastRxAt : now - w.waitingMs(now);
+      const earlier = this.#silentSince === null || from < this.#silentSince;
+      if (this.#silentSince === null) {
+        this.#silentExpired = 0;
+        this.#silentTargets = 0;
+      }
+      if (earlier) this.#silentSince = from;
+      if (!this.#suspect) {
+        this.#suspect = true;
+        this.#startFast();
+      } else if (!earlier) return;
+      this.#armWatch();
+    }
+  }
+
+  #stopPoll(): void {
+    if (this.#pollTimer !== null) this.#o.clock.cancel(this.#pollTimer);
+    this.#pollTimer = null;
+  }
+
+  /** Packets arrived at `at`, after the silence began: it ended then. */
+  #trafficArrived(now: number, at: number): void {
+    if (this.#suspect) this.gaps.recovered(now, at - (this.#silentSince as number));
+    this.#clearSilence();
+    this.#restartSilenceAfter(at);
+    if (this.#suspect) {
+      this.#suspect = false;
+      this.#setAsideDeadTargets();
+    }
+    if (this.#silentSince !== null) this.#armWatch();
+  }
+
+  /** Probes sent after `at` and still out start the next silence. */
+  #restartSilenceAfter(at: number): void {
+    for (const s of this.#slots) {
+      if (s.busy && s.sentAt > at && (this.#silentSince === null || s.sentAt < this.#silentSince)) this.#silentSince = s.sentAt;
+    }
   }
 
   #nextLive(from: number): TargetStatus {
@@ -320,6 +465,7 @@ export class LinkMonitor {
       this.#armWatch();
     }
     const token = slot.token;
+    this.#o.onBytes?.(PROBE_BYTES_OUT[t.target.kind]);
     this.#o.prober.probe(this.link, t.target, slot.timeoutMs, (r) => this.#finish(slot, token, r));
   }
 
@@ -329,6 +475,10 @@ export class LinkMonitor {
     this.#o.budget.release();
     if (r !== STUCK) this.completed++;
     const t = slot.target as TargetStatus;
+    if (r.ok) {
+      this.#ownReplies++;
+      this.#o.onBytes?.(PROBE_COST[t.target.kind] - PROBE_BYTES_OUT[t.target.kind]);
+    }
     if (r.ok) this.#replied(slot, t, r.rttMs);
     else this.#expired(slot, t);
     this.#evaluate();
@@ -362,9 +512,7 @@ export class LinkMonitor {
       // The silence ended: remember how long it lasted, then start over from what is still out.
       if (this.#suspect) this.gaps.recovered(now, now - this.#silentSince);
       this.#clearSilence();
-      for (const s of this.#slots) {
-        if (s.busy && s.sentAt > slot.sentAt && (this.#silentSince === null || s.sentAt < this.#silentSince)) this.#silentSince = s.sentAt;
-      }
+      this.#restartSilenceAfter(slot.sentAt);
     }
     // The link answers: no longer suspect (fast probing stops); probes still out are judged anew.
     if (this.#suspect) {
@@ -383,6 +531,9 @@ export class LinkMonitor {
     if (t.target.kind === "dns" && this.#state !== "down") {
       this.#dnsFails++;
       this.#dnsFailAt = this.#o.clock.now();
+      // Ask the resolvers again soon rather than a service round later, until DNS is judged.
+      const soon = this.#dnsFailAt + this.#o.cfg.probe.dnsRecheckMs;
+      if (this.#serviceAt > soon && !this.#dnsBroken()) this.#serviceAt = soon;
     }
     if (this.#confirming) this.#confirming = false;
     if (this.#silentSince !== null && slot.sentAt >= this.#silentSince) {
@@ -470,7 +621,8 @@ export class LinkMonitor {
 
   /** Misses in a row that random loss alone gives with probability below `p`. */
   #unlikelyRun(p: number): number {
-    const loss = this.#est.samples >= 10 ? this.#est.lossPct / 100 + 0.03 : 0;
+    const windowed = this.#est.lossPct / 100, long = this.#est.longLoss;
+    const loss = this.#est.samples >= 10 ? (windowed > long ? windowed : long) + 0.03 : 0;
     if (loss <= 0.05) return 0;
     return Math.ceil(Math.log(p) / Math.log(loss >= 0.95 ? 0.95 : loss));
   }
@@ -550,6 +702,8 @@ export class LinkMonitor {
   }
 
   #enterDown(): void {
+    this.#stopPoll();
+    this.#watchTraffic.idle();
     this.#est.resetLoss();
     this.#dnsFails = 0;
     this.#silent = false;

@@ -14,7 +14,8 @@ export type EventBody =
   | { type: "config-applied"; version: number }
   | { type: "config-rolled-back"; version: number; restored: number; reason: string }
   | { type: "cmd-rejected"; cmd: string; error: string }
-  | { type: "pinned"; link: string; holdMs: number };
+  | { type: "pinned"; link: string; holdMs: number }
+  | { type: "budget"; link: string; action: "near" | "exhausted"; detail: string };
 
 export type WatchdogAction = "reprobe" | "reset-link" | "reboot" | "stuck-probe" | "loop-stall" | "starve" | "safe-mode" | "no-reboot";
 

@@ -21,6 +21,9 @@ export interface LinkReport {
   rttMs: number;
   lossPct: number;
   jitterMs: number;
+  rxPps?: number;
+  usedBytes?: number;
+  budgetBytes?: number;
 }
 
 export interface TelemetryDeps {
@@ -40,6 +43,8 @@ export interface TelemetryDeps {
   active: () => string | null;
   /** Extra heartbeat fields (heap, rejected counts...). */
   extra: () => Record<string, number>;
+  /** Stretch (>= 1) of the heartbeat period: the active link's data budget keeping pace. */
+  pace?: () => number;
   onConnected: () => void;
   onMessage: (message: InboundMessage) => void;
 }
@@ -56,6 +61,7 @@ export class Telemetry {
   #retryTimer: unknown = null;
   #hbTimer: unknown = null;
   #hbSeq = 0;
+  #hbAt = -Infinity;
   #birthSeq = 0;
   #outbox: MqttMessage[] = [];
   connects = 0;
@@ -200,6 +206,11 @@ export class Telemetry {
   #heartbeat(): void {
     if (!this.#connected) return;
     const d = this.#d;
+    // A metered link spending ahead of its budget hears from the router less often.
+    const pace = d.pace ? d.pace() : 1;
+    const now = d.clock.now();
+    if (pace > 1 && now - this.#hbAt < this.#cfg.telemetry.heartbeatMs * pace) return;
+    this.#hbAt = now;
     this.#hbSeq = (this.#hbSeq + 1) & 0xffff;
     d.mqtt.publish({ topic: this.topics.heartbeat, qos: 0, retain: false, payload: JSON.stringify(Object.assign({
       seq: this.#hbSeq, epoch: d.epoch, uptimeMs: d.clock.now(), active: d.active(), configVersion: this.#cfg.version,

@@ -104,7 +104,10 @@ export class Supervisor {
 
   #checkProbes(now: number): void {
     let abandoned = 0, completed = 0;
-    for (const m of this.#d.monitors) {
+    // Every tick: indexed loops (for-of costs XS an iterator per loop).
+    const ms = this.#d.monitors;
+    for (let i = 0; i < ms.length; i++) {
+      const m = ms[i];
       abandoned += m.abandonStuck(now, this.#d.cfg.watchdog.stuckProbeGraceMs);
       completed += m.completed;
     }
@@ -137,7 +140,7 @@ export class Supervisor {
       this.#stuckInOutage = 0;
       this.#carrierSeen = false;
     }
-    for (const m of monitors) if (m.carrier) this.#carrierSeen = true;
+    for (let i = 0; i < monitors.length; i++) if (monitors[i].carrier) this.#carrierSeen = true;
     const rung = rungAfter(now - this.#unhealthySince, this.#times());
     const after = `after ${now - this.#unhealthySince} ms without a working uplink`;
     while (this.#rungDone < rung) {
@@ -185,7 +188,9 @@ export class Supervisor {
    */
   #resetDeadLinks(now: number, healthy: boolean): void {
     const w = this.#d.cfg.watchdog;
-    for (const m of this.#d.monitors) {
+    const ms = this.#d.monitors;
+    for (let i = 0; i < ms.length; i++) {
+      const m = ms[i];
       if (carriesTraffic(m.state)) {
         this.#plans.delete(m.link);
         continue;

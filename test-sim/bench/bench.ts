@@ -1,6 +1,7 @@
 // npm run bench: the figures of shared/design.md, measured on the simulator, for this firmware and,
 // in the same run and on the same scenarios and seeds, for models of the documented default
 // policies of OpenWrt mwan3 (models/mwan3.ts) and pfSense's dpinger (models/dpinger.ts).
+import type { TrafficSpec } from "../world/sim-traffic";
 import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
 import { CHROMIUM, launchChromium } from "../browser/chromium";
@@ -17,6 +18,7 @@ import { runModel, type TrackerModel } from "./models/model";
 import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
 import { printScorecard } from "./scorecard";
+import { printPassive } from "./passive";
 import type { XsHost } from "../xs/xs-host";
 import type { Meter } from "../xs/xs-worker";
 import { fuzzFirmware, type FuzzReport } from "../fuzz/fuzz-firmware";
@@ -114,6 +116,8 @@ function xsMeter(): void {
       heap.push(["firmware code evaluated, before boot", host.loaded]);
       world.clock.at(60000, () => heap.push(["after 1 simulated minute", host.heapAfterGc()]));
       world.clock.at(3600000, () => heap.push(["after 1 simulated hour", host.heapAfterGc()]));
+      world.clock.at(6 * 3600000, () => heap.push(["after 6 simulated hours", host.heapAfterGc()]));
+      world.clock.at(12 * 3600000, () => heap.push(["after 12 simulated hours", host.heapAfterGc()]));
     },
     inspect: (world) => {
       const host = world.host as XsHost;
@@ -265,7 +269,14 @@ if (argv.includes("--fuzz")) {
 if (argv.includes("--realistic")) {
   const i = argv.indexOf("--class");
   const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;
-  printScorecard(i >= 0 ? argv[i + 1] : undefined, seeds);
+  const t = argv.indexOf("--traffic");
+  const traffic = t >= 0 ? { profile: argv[t + 1] as TrafficSpec["profile"] } : undefined;
+  printScorecard(i >= 0 ? argv[i + 1] : undefined, seeds, traffic);
+  process.exit(0);
+}
+
+if (argv.includes("--passive")) {
+  printPassive(SEEDS);
   process.exit(0);
 }
 

@@ -12,6 +12,7 @@ import { dpinger } from "./models/dpinger";
 import { observe, type Observation, type Observer } from "./observe";
 import { CLASSES, type ScenarioClass } from "./classes";
 import type { LoggedEvent, SimWorld } from "../world/world";
+import type { TrafficSpec } from "../world/sim-traffic";
 
 export interface FirmwareRun {
   obs: Observation;
@@ -21,21 +22,22 @@ export interface FirmwareRun {
 const preferredOf = (s: Scenario) => [...s.links].sort((a, b) => a.priority - b.priority)[0].name;
 
 /** Runs one class and seed with `run`, which hands the world to `prepare` before it boots. */
-function observed<T>(c: ScenarioClass, seed: number, run: (s: Scenario, prepare: (w: SimWorld) => void) => T): { obs: Observation; out: T } {
+function observed<T>(c: ScenarioClass, seed: number, run: (s: Scenario, prepare: (w: SimWorld) => void) => T, traffic?: TrafficSpec): { obs: Observation; out: T } {
   const s = c.make(seed);
+  if (traffic) s.traffic = traffic;
   let o: Observer | null = null;
   const out = run(s, (w) => { o = observe(w, preferredOf(s), c.nuisanceMs); });
   return { obs: (o as unknown as Observer).result(), out };
 }
 
 /** One class, one seed, the firmware: what the operator sees plus the router's own log. */
-export function runFirmware(c: ScenarioClass, seed: number, xs = false): FirmwareRun {
-  const { obs, out } = observed(c, seed, (s, prepare) => runScenario(s, { xs, prepare }));
+export function runFirmware(c: ScenarioClass, seed: number, xs = false, traffic?: TrafficSpec): FirmwareRun {
+  const { obs, out } = observed(c, seed, (s, prepare) => runScenario(s, { xs, prepare }), traffic);
   return { obs, events: out.result.events };
 }
 
-function runBaseline(c: ScenarioClass, seed: number, model: typeof mwan3): Observation {
-  return observed(c, seed, (s, prepare) => runModel(s, model, prepare)).obs;
+function runBaseline(c: ScenarioClass, seed: number, model: typeof mwan3, traffic?: TrafficSpec): Observation {
+  return observed(c, seed, (s, prepare) => runModel(s, model, prepare), traffic).obs;
 }
 
 interface Row {
@@ -86,23 +88,24 @@ function summarize(who: string, runs: Array<{ obs: Observation; events?: LoggedE
 const ms = (x: number) => Number.isNaN(x) ? "-" : x >= 10000 ? (x / 1000).toFixed(1) + " s" : Math.round(x) + " ms";
 const kb = (b: number) => (b / 1e6).toFixed(2);
 
-export function scoreClass(c: ScenarioClass, seeds = c.seeds): Row[] {
+export function scoreClass(c: ScenarioClass, seeds = c.seeds, traffic?: TrafficSpec): Row[] {
   const fw: FirmwareRun[] = [];
-  for (let seed = 1; seed <= seeds; seed++) fw.push(runFirmware(c, seed));
+  for (let seed = 1; seed <= seeds; seed++) fw.push(runFirmware(c, seed, false, traffic));
   const rows = [summarize("this firmware", fw)];
   if (c.who === "all") {
     for (const m of [mwan3, dpinger]) {
       const runs: Array<{ obs: Observation }> = [];
-      for (let seed = 1; seed <= seeds; seed++) runs.push({ obs: runBaseline(c, seed, m) });
+      for (let seed = 1; seed <= seeds; seed++) runs.push({ obs: runBaseline(c, seed, m, traffic) });
       rows.push(summarize(m.name, runs));
     }
   }
   return rows;
 }
 
-export function printScorecard(filter?: string, seedCap?: number): void {
+export function printScorecard(filter?: string, seedCap?: number, traffic?: TrafficSpec): void {
   const t0 = performance.now();
-  console.log("operator scorecard: primary wan0 + clean backup lte0 unless the class says otherwise; virtual time");
+  console.log("operator scorecard: primary wan0 + clean backup lte0 unless the class says otherwise; virtual time; " +
+    `users' traffic: ${traffic ? traffic.profile + (traffic.rxPps ? ` ${traffic.rxPps} pkt/s` : "") : "none"}`);
   console.log("unwanted switches: E(E') = begun after the cut had ended (E': by more than 100 ms + the link's RTT, the soonest a probe could tell), F = while the link left still forwarded, S = for a cut shorter than the nuisance limit (3 s; 3.5 s for the 1.5-3 s gaps)");
   const head = ["", "switch/h", "E(E')/F/S", "off pref", "outage s/h", "detect med", "worst", "undet", "reboots", "wan0 down", "probe MB/day wan0/lte0"];
   const w = [28, 9, 13, 9, 11, 11, 9, 6, 8, 10, 22];
@@ -110,7 +113,7 @@ export function printScorecard(filter?: string, seedCap?: number): void {
     if (filter && !c.id.includes(filter)) continue;
     const seeds = Math.min(c.seeds, seedCap ?? c.seeds);
     const t = performance.now();
-    const rows = scoreClass(c, seeds);
+    const rows = scoreClass(c, seeds, traffic);
     console.log(`\n[${c.id}] ${c.title}; ${seeds} seeds (wall ${((performance.now() - t) / 1000).toFixed(1)} s)`);
     console.log(`  target: ${c.target}`);
     console.log("  " + head.map((h, i) => i === 0 ? h.padEnd(w[i]) : h.padStart(w[i])).join(" "));

@@ -1,5 +1,6 @@
 // Reading a scenario file: JSON syntax, then the schema, then the rules a schema cannot say.
 // Every rejection names the file and the JSON pointer of the bad field.
+import type { TrafficSpec } from "../world/sim-traffic";
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import Ajv from "ajv";
@@ -99,6 +100,8 @@ export interface Scenario {
   links: LinkSpec[];
   faults: Fault[];
   messages: FleetMessage[];
+  /** The users behind the router (none when absent). */
+  traffic?: TrafficSpec;
   /** The full device config the router boots with (defaults + overrides + link priorities). */
   config: DeviceConfig;
   /** The overrides as written, stored on the simulated device. */
@@ -114,7 +117,7 @@ const validate = ajv.compile(scenarioSchema);
 interface RawLink { name: string; kind: LinkKind; priority: number; rttMs?: number; jitterMs?: number; loss?: number }
 interface Raw { name: string; description?: string; seed?: number; durationMs: number; deviceId?: string;
   config?: Record<string, unknown> & { links?: Record<string, unknown> }; links: RawLink[]; faults?: Fault[];
-  messages?: FleetMessage[] }
+  messages?: FleetMessage[]; traffic?: TrafficSpec }
 
 /**
  * Parse a scenario. `baseDir` is where a trace fault's relative `file` is looked for (default: the
@@ -195,6 +198,7 @@ export function parseScenario(text: string, source = "scenario", baseDir = dirna
       rttMs: l.rttMs ?? 20, jitterMs: l.jitterMs ?? 2, loss: l.loss ?? 0 })),
     faults: [...faults].sort((a, b) => a.atMs - b.atMs),
     messages: [...(r.messages ?? [])].sort((a, b) => a.atMs - b.atMs),
+    ...(r.traffic ? { traffic: r.traffic } : {}),
     config: parsed.value,
     configJson,
   };

@@ -45,7 +45,7 @@ export interface RunOptions {
 export function runScenario(sc: Scenario, options: RunOptions = {}): { result: ScenarioResult; world: SimWorld } {
   let now = (): number => 0;
   const host = options.xs ? new XsHost(sc.config.watchdog.tickMs, () => now()) : undefined;
-  const world: SimWorld = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId, host });
+  const world: SimWorld = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId, host, traffic: sc.traffic });
   now = () => world.clock.now();
   world.store.set("cfg0", sc.configJson);
   const scorer = new Scorer(sc, world);

@@ -27,6 +27,8 @@ export function describeEvent(e: LoggedEvent): string {
       return `${t}  command ${e.cmd} rejected: ${e.error}`;
     case "pinned":
       return `${t}  pinned to ${e.link} for ${(e.holdMs / 1000).toFixed(0)} s`;
+    case "budget":
+      return `${t}  data budget ${e.action} on ${e.link}: ${e.detail}`;
   }
 }
 

@@ -264,6 +264,36 @@ function maxBytes(schema: Record<string, unknown>, defs: Record<string, Record<s
   return total;
 }
 
+/** Most values (containers and scalars) and deepest nesting a schema admits: what the JSON guard counts. */
+function maxShape(schema: Record<string, unknown>, defs: Record<string, Record<string, unknown>>): { values: number; depth: number } {
+  const s = typeof schema.$ref === "string" ? defs[schema.$ref] : schema;
+  if (s.type === "array") {
+    const item = maxShape(s.items as Record<string, unknown>, defs);
+    return { values: 1 + (s.maxItems as number) * item.values, depth: 1 + item.depth };
+  }
+  if (s.type !== "object") return { values: 1, depth: 0 };
+  let values = 1, depth = 0;
+  for (const v of Object.values((s.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+    const c = maxShape(v, defs);
+    values += c.values;
+    depth = Math.max(depth, c.depth);
+  }
+  if (s.additionalProperties && typeof s.additionalProperties === "object") {
+    const c = maxShape(s.additionalProperties as Record<string, unknown>, defs);
+    values += (s.maxProperties as number) * c.values;
+    depth = Math.max(depth, c.depth);
+  }
+  return { values, depth: depth + 1 };
+}
+
+test("11/13: the largest valid request passes the pre-parse limits (a schema that grows past them fails here)", () => {
+  const defs = { "device-config": deviceConfigSchema as Record<string, unknown> };
+  for (const schema of [configSetSchema, cmdFailover, cmdReboot, cmdProbeNow]) {
+    const m = maxShape(schema as Record<string, unknown>, defs);
+    assert.ok(m.values <= MAX_VALUES && m.depth <= MAX_DEPTH, `${(schema as { $id: string }).$id}: ${JSON.stringify(m)}`);
+  }
+});
+
 test("11: every number, string, array and map in the inbound schemas is bounded (the schema bounds total size)", () => {
   const defs = { "device-config": deviceConfigSchema as Record<string, unknown> };
   const sizes = [configSetSchema, cmdFailover, cmdReboot, cmdProbeNow].map((s) => maxBytes(s as Record<string, unknown>, defs));

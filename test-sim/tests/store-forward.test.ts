@@ -78,7 +78,7 @@ function utf8Bytes(s: string): number { return Buffer.byteLength(s, "utf8"); }
 
 /** A clock that only fires when told to: the queue's flush timer is driven by hand. */
 function manualClock(): Clock {
-  return { now: () => 0, once: () => ({}), every: () => ({}), cancel: () => {} };
+  return { now: () => 0, once: () => ({}), every: () => ({}), cancel: () => {}, wallMs: () => 0 };
 }
 
 function storedQueueBytes(store: SimStore): number[] {

@@ -186,12 +186,12 @@ test("boot config: stored, known-good in safe mode, defaults when both are broke
 
 test("config: {} fills every default; bad values are named by path; input is not mutated", () => {
   const d = defaultConfig();
-  assert.equal(d.probe.intervalMs, 1000);
+  assert.equal(d.probe.intervalMs, 1100);
   assert.equal(d.failover.dampening.halfLifeMs, 900000, "RFC 2439's 15-minute half-life");
   assert.ok(d.targets.length >= 3);
   const input = { probe: { intervalMs: 2000 } };
   const p = parseConfig(input);
-  assert.ok(p.ok && p.value.probe.intervalMs === 2000 && p.value.probe.standbyIntervalMs === 10000);
+  assert.ok(p.ok && p.value.probe.intervalMs === 2000 && p.value.probe.standbyIntervalMs === 60000);
   assert.deepEqual(input, { probe: { intervalMs: 2000 } });
   const cases: Array<[unknown, RegExp]> = [
     [{ probe: { intervalMs: 500 } }, /\/probe\/intervalMs must be >= 1000/],

@@ -49,8 +49,11 @@ test("escalation: re-probe, then reset the modem, which brings the backup back",
   const reprobe = wd.find((e) => e.action === "reprobe"), reset = wd.find((e) => e.action === "reset-link" && e.detail.startsWith("lte0"));
   assert.ok(reprobe && reset, JSON.stringify(wd));
   assert.ok(reprobe.atMs < reset.atMs);
-  const fo = ofType(result.events, "failover").find((e) => e.to === "lte0");
-  assert.ok(fo && fo.atMs > reset.atMs, "after the reset the LTE link works again and carries traffic");
+  // The wedge may not be seen before wan0 fails (a standby is probed once a minute): the router may
+  // move to lte0 first and find it dead there. Either way, after the reset lte0 works and carries traffic.
+  assert.ok(ofType(result.events, "link-state").some((e) => e.link === "lte0" && e.to === "up" && e.atMs > reset.atMs),
+    "after the reset the LTE link works again");
+  assert.equal(result.finalActive, "lte0", "and carries traffic");
   assert.equal(result.reboots.length, 0);
 });
 

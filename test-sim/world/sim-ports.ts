@@ -4,12 +4,12 @@ import type {
 } from "../../src/ports";
 import type { BootContext } from "./boot-context";
 import { SimMqttSession } from "./sim-mqtt";
-import type { SimWorld } from "./world";
+import { WALL_START_MS, type SimWorld } from "./world";
 import type { Rng } from "./random";
 
 /** Bytes on the wire per probe: [request, reply] (IPv4; TCP and HTTP include handshake and close). */
 export const PROBE_BYTES: Record<ProbeTarget["kind"], [number, number]> = {
-  icmp: [84, 84],
+  icmp: [28, 28], // an echo without payload: the firmware asks for none
   tcp: [60, 152],
   dns: [57, 73],
   http: [240, 480],
@@ -23,6 +23,7 @@ function clockFor(ctx: BootContext): Clock {
     // A hung loop misses periodic ticks instead of running them all late.
     every: (ms, fn) => c.after(ms, () => { if (ctx.alive && !ctx.frozen) fn(); }, ms),
     cancel: (h) => c.cancel(h as ReturnType<typeof c.after>),
+    wallMs: () => WALL_START_MS + c.now(),
   };
 }
 
@@ -52,6 +53,7 @@ export function proberFor(ctx: BootContext, world: SimWorld): Prober {
         return;
       }
       link.probeBytes += reqBytes;
+      world.traffic.sent(linkName, reqBytes);
       let lost = !link.forwards() || lossDraw < link.lossNow() || link.targetDead(target.host)
         || (target.kind === "dns" && link.dnsBlocked(target.host));
       if (target.kind === "icmp" && !lost) {
@@ -67,6 +69,7 @@ export function proberFor(ctx: BootContext, world: SimWorld): Prober {
       c.after(rtt, () => {
         if (!link.forwards()) return void c.after(timeoutMs - rtt, timeout);
         link.probeBytes += replyBytes;
+        world.traffic.received(linkName, replyBytes);
         answer({ ok: true, rttMs: rtt });
       });
     },
@@ -121,5 +124,6 @@ export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (leve
     store: world.store,
     watchdog,
     log: logPort,
+    traffic: { read: (link, into) => world.traffic.read(link, into) },
   };
 }

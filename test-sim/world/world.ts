@@ -8,6 +8,7 @@ import { SimBroker } from "./sim-broker";
 import { SimLink, type LinkSpec } from "./sim-link";
 import { SimStore, portsFor } from "./sim-ports";
 import { VirtualClock } from "./virtual-clock";
+import { SimTraffic, type TrafficSpec } from "./sim-traffic";
 import { nodeHost, type FirmwareHost, type FirmwareInstance } from "./firmware-host";
 import type { FirmwareView } from "../xs/protocol";
 
@@ -17,6 +18,8 @@ export const CARRIER_EVENT_MS = 5;
 export const LINK_RESET_MS = 3000;
 /** Reboot to running firmware. */
 export const BOOT_MS = 2000;
+/** Calendar time at the start of every run (UTC noon, a weekday): billing periods and daily profiles count from it. */
+export const WALL_START_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 /** The lwIP socket budget left for probes (4 sockets, one kept by MQTT). */
 export const PROBE_SOCKETS = 3;
 
@@ -30,6 +33,8 @@ export interface WorldOptions {
   host?: FirmwareHost;
   /** The MQTT session each boot gets (default: the in-process simulated broker on the virtual clock). */
   mqtt?: (ctx: BootContext, world: SimWorld) => MqttSession;
+  /** The users behind the router (default: none, only the firmware's own packets). */
+  traffic?: TrafficSpec;
 }
 
 export type LoggedEvent = RouterEvent & { boot: number };
@@ -43,6 +48,7 @@ export class SimWorld {
   readonly events: LoggedEvent[] = [];
   readonly reboots: Array<{ atMs: number; reason: string }> = [];
   readonly host: FirmwareHost;
+  readonly traffic: SimTraffic;
   firmware: FirmwareInstance | null = null;
   defaultRoute: string | null = null;
   boots = 0;
@@ -62,6 +68,11 @@ export class SimWorld {
     for (const l of this.links) l.now = () => this.clock.now();
     this.broker = new SimBroker(() => this.clock.now());
     this.host = options.host ?? nodeHost;
+    this.traffic = new SimTraffic({
+      spec: options.traffic, rng: this.rng.fork("traffic"), now: () => this.clock.now(),
+      after: (ms, fn) => { this.clock.after(ms, fn); },
+      route: () => (this.defaultRoute === null ? null : this.maybeLink(this.defaultRoute) ?? null),
+    });
     // The hardware watchdog is outside the firmware: it keeps counting while the loop is hung.
     this.clock.after(100, () => this.#hwCheck(), 100);
   }

@@ -1,6 +1,6 @@
 // Runs inside XS: the real firmware (src/router) with ports that forward to the simulator.
 // Bundled by test-sim/build.mjs into dist/firmware-xs.js and evaluated in an xsnap worker.
-import type { InboundMessage, LinkInfo, Ports, ProbeResult } from "../../src/ports";
+import type { InboundMessage, LinkInfo, Ports, ProbeResult, TrafficCounters } from "../../src/ports";
 import { Router } from "../../src/router";
 import type { Command, FirmwareView, Op, Query } from "./protocol";
 
@@ -40,6 +40,7 @@ function makePorts(links: LinkInfo[]): Ports {
       once: (ms, fn) => { const id = register(fn, true); out.push({ op: "once", id, ms }); return id; },
       every: (ms, fn) => { const id = register(fn, false); out.push({ op: "every", id, ms }); return id; },
       cancel: (h) => { callbacks.delete(h as number); oneShot.delete(h as number); out.push({ op: "cancel", id: h as number }); },
+      wallMs: () => ask({ q: "wall" }) as number,
     },
     random: { next: () => ask({ q: "random" }) as number },
     prober: {
@@ -75,6 +76,15 @@ function makePorts(links: LinkInfo[]): Ports {
       heapUsed: () => 0, // as the Node host reports: the simulator does not model device heap
     },
     log: { log: (level, message) => { out.push({ op: "log", level, message }); } },
+    traffic: {
+      read: (link, into) => {
+        const c = ask({ q: "traffic", link }) as TrafficCounters | null;
+        if (!c) return false;
+        into.rxPackets = c.rxPackets; into.rxBytes = c.rxBytes; into.txPackets = c.txPackets;
+        into.txBytes = c.txBytes; into.lastRxAt = c.lastRxAt;
+        return true;
+      },
+    },
   };
 }
 

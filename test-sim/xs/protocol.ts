@@ -29,7 +29,9 @@ export type Op =
 export type Query =
   | { q: "carrier"; link: string }
   | { q: "storeGet"; key: string }
-  | { q: "random" };
+  | { q: "random" }
+  | { q: "traffic"; link: string }
+  | { q: "wall" };
 
 export interface QueryMessage { ops: Op[]; query: Query }
 

@@ -24,7 +24,7 @@ function nvsStore(): Store & { map: Map<string, string> } {
   };
 }
 
-const idle: Clock = { now: () => 0, once: () => ({}), every: () => ({}), cancel: () => {} };
+const idle: Clock = { now: () => 0, wallMs: () => 0, once: () => ({}), every: () => ({}), cancel: () => {} };
 
 declare const gc: () => void;
 

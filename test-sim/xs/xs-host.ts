@@ -73,6 +73,11 @@ class XsBoot implements FirmwareInstance {
     const q = m.query;
     if (q.q === "carrier") return this.ports.uplinks.carrier(q.link);
     if (q.q === "storeGet") return this.ports.store.get(q.key) ?? null;
+    if (q.q === "wall") return this.ports.clock.wallMs();
+    if (q.q === "traffic") {
+      const c = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, lastRxAt: -1 };
+      return this.ports.traffic.read(q.link, c) ? c : null;
+    }
     return this.ports.random.next();
   }
 }

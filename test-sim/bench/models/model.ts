@@ -30,7 +30,7 @@ export interface ModelResult {
 
 /** A policy as simple as theirs: the best-priority link whose tracker says up carries traffic. */
 export function runModel(sc: Scenario, model: TrackerModel, prepare?: (world: SimWorld) => void): ModelResult {
-  const world = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId });
+  const world = new SimWorld({ seed: sc.seed, links: sc.links, deviceId: sc.deviceId, traffic: sc.traffic });
   prepare?.(world);
   const ctx = new BootContext(world.clock, 1);
   const prober: Prober = proberFor(ctx, world);

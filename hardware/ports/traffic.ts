@@ -1,0 +1,9 @@
+// Traffic port on the netif native module's per-interface counters (hooks on lwIP's netif input
+// and output; see hardware/native/netif/netif.c for why not lwIP's own statistics).
+import Netif from "netif";
+import type { Traffic } from "../../src/ports";
+import type { BoardUplinks } from "./uplinks";
+
+export function createTraffic(uplinks: BoardUplinks): Traffic {
+  return { read: (link, into) => Netif.counters(uplinks.wiring(link).ifkey, into) };
+}

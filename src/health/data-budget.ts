@@ -1,0 +1,134 @@
+// A link's data budget: the bytes the router itself puts on it (probes and telemetry; users'
+// traffic is theirs) per billing period, for metered uplinks such as an LTE backup plan.
+//
+// Spending is paced, not cut off: once a minute the rate the router spent at is compared with the
+// rate the rest of the allowance affords over the rest of the period, and baseline probing (and the
+// heartbeat on the active link) slow by that ratio, so the allowance lasts the period. A link that
+// spends within its budget is never slowed. Periods follow the calendar (UTC) once the device
+// knows the time, else run from boot.
+
+export interface BudgetSettings {
+  bytes: number;
+  period: "day" | "month";
+  /** Day of the month a monthly period starts (1-28). */
+  billingDay: number;
+  /** Share of the budget at which the fleet is told the link nears it. */
+  warnPct: number;
+}
+
+export type BudgetNotice = "near" | "exhausted" | null;
+
+const DAY = 86400000;
+/** How often the pace is set, and the time constant of the spending rate it is set from. */
+const PACE_EVERY_MS = 60000;
+const RATE_TAU_MS = 600000;
+/** Most the pace slows probing (a minute standby interval becomes at most 100 minutes). */
+const MAX_STRETCH = 100;
+
+export class DataBudget {
+  readonly settings: BudgetSettings | null;
+  /** Bytes spent this period. */
+  used = 0;
+  #start = 0;
+  #end = 0;
+  #calendar = false;
+  #told = 0;
+  #stretch = 1;
+  #windowAt = -1;
+  #windowBytes = 0;
+  #rate = -1;
+
+  constructor(settings: BudgetSettings | null) {
+    this.settings = settings;
+  }
+
+  /** When the current period ends (calendar ms if known, else monotonic ms). */
+  get endsAt(): number { return this.#end; }
+  get calendar(): boolean { return this.#calendar; }
+
+  /** Count `bytes` spent; says when the spending first crosses the warning or the whole budget. */
+  add(bytes: number, now: number, wall: number): BudgetNotice {
+    this.#roll(now, wall);
+    this.used += bytes;
+    this.#windowBytes += bytes;
+    const s = this.settings;
+    if (!s) return null;
+    if (this.#told < 2 && this.used >= s.bytes) {
+      this.#told = 2;
+      return "exhausted";
+    }
+    if (this.#told < 1 && this.used * 100 >= s.bytes * s.warnPct) {
+      this.#told = 1;
+      return "near";
+    }
+    return null;
+  }
+
+  /** Stretch (>= 1) for baseline probe intervals and heartbeats: spending rate over affordable rate. */
+  pace(now: number, wall: number): number {
+    const s = this.settings;
+    if (!s) return 1;
+    this.#roll(now, wall);
+    if (this.#windowAt < 0) this.#windowAt = now;
+    const dt = now - this.#windowAt;
+    if (dt < PACE_EVERY_MS) return this.#stretch;
+    const rate = this.#windowBytes / dt;
+    this.#rate = this.#rate < 0 ? rate : this.#rate + (rate - this.#rate) * (dt / (RATE_TAU_MS + dt));
+    this.#windowAt = now;
+    this.#windowBytes = 0;
+    // What the router would spend unpaced, against what the rest of the allowance affords.
+    const t = this.#calendar ? wall : now;
+    const left = s.bytes - this.used, timeLeft = this.#end - t;
+    const affordable = left > 0 && timeLeft > 0 ? left / timeLeft : 0;
+    const unpaced = this.#rate * this.#stretch;
+    const want = affordable > 0 ? unpaced / affordable : MAX_STRETCH;
+    this.#stretch = want < 1 ? 1 : want > MAX_STRETCH ? MAX_STRETCH : want;
+    return this.#stretch;
+  }
+
+  /** Carry spending over a reboot: only into the same calendar period. */
+  restore(periodStart: number, used: number, now: number, wall: number): void {
+    this.#roll(now, wall);
+    if (this.#calendar && periodStart === this.#start && used > this.used) this.used = used;
+  }
+
+  get periodStart(): number { return this.#start; }
+
+  #roll(now: number, wall: number): void {
+    const calendar = wall > 0;
+    const t = calendar ? wall : now;
+    if (calendar === this.#calendar && t >= this.#start && t < this.#end) return;
+    if (calendar !== this.#calendar && this.#end !== 0) {
+      // The clock just became known: the spending so far belongs to the calendar period now.
+      this.#calendar = calendar;
+      this.#bounds(t);
+      return;
+    }
+    this.#calendar = calendar;
+    this.#bounds(t);
+    this.used = 0;
+    this.#told = 0;
+    this.#stretch = 1;
+  }
+
+  #bounds(t: number): void {
+    const s = this.settings;
+    const monthly = s !== null && s.period === "month";
+    if (!this.#calendar) {
+      const len = monthly ? 30 * DAY : DAY;
+      this.#start = t - (t % len);
+      this.#end = this.#start + len;
+      return;
+    }
+    if (!monthly) {
+      this.#start = t - (t % DAY);
+      this.#end = this.#start + DAY;
+      return;
+    }
+    const d = new Date(t);
+    const day = (s as BudgetSettings).billingDay;
+    const m = d.getUTCDate() < day ? d.getUTCMonth() - 1 : d.getUTCMonth();
+    this.#start = Date.UTC(d.getUTCFullYear(), m, day);
+    this.#end = Date.UTC(d.getUTCFullYear(), m + 1, day);
+  }
+}
