@@ -23,6 +23,10 @@ import { Inbound } from "../../src/telemetry/inbound";
 import { EventLog } from "../../src/telemetry/events";
 import { topicsFor } from "../../src/telemetry/topics";
 import type { MqttSession } from "../../src/ports";
+import { brokerFor, until, sleep, FleetWatcher } from "./helpers-broker";
+import { recordBrokerKind } from "./helpers-env";
+import { LiveFleet, DEFAULT_LINKS } from "../live/fleet";
+import { MAX_PACKET_BYTES } from "../live/mqttjs-session";
 import configSetSchema from "../../src/config/config-set.schema.json";
 import deviceConfigSchema from "../../src/config/device-config.schema.json";
 import cmdFailover from "../../src/config/cmd-failover.schema.json";
@@ -432,6 +436,41 @@ test("device port: what a port reports as unreadable (not UTF-8, or over the cap
   assert.deepEqual(sent.map((p) => JSON.parse(p).error), [
     "payload is not UTF-8 text (12 bytes)", "payload is 5000 bytes (max 4096)", "payload is 5002 bytes (max 4096)", "payload is 4200 bytes (max 4096)"]);
   assert.equal(inbound.rejected, 4);
+});
+
+test("13/9 on Mosquitto: told the cap in CONNECT (MQTT 5), the broker never sends a bigger packet; a retained command is not run", async (t) => {
+  const { broker, creds } = await brokerFor(["delta"]);
+  if (broker.kind !== "mosquitto") {
+    await broker.stop();
+    return t.skip("no mosquitto (the embedded broker speaks MQTT 3.1.1 only); apt-get install mosquitto");
+  }
+  recordBrokerKind(broker);
+  const watcher = await FleetWatcher.start(broker.url, creds.fleet, ["routers/+/reply", "routers/+/birth"]);
+  // Retained before the router connects: the broker replays it, flagged, on the router's SUBSCRIBE.
+  await watcher.client.publishAsync("routers/delta/cmd/reboot", JSON.stringify({ id: "stale", delayMs: 0 }), { qos: 1, retain: true });
+  const fleet = new LiveFleet([{ deviceId: "delta", seed: 4, links: DEFAULT_LINKS.slice(0, 2) }], broker.url, (id) => creds.devices.get(id), { protocolVersion: 5 });
+  try {
+    fleet.start(60000);
+    assert.ok(await until(() => watcher.births.length > 0, 10000), "router connected over MQTT 5");
+    await sleep(500);
+    const over = JSON.stringify({ id: "big", pad: "x".repeat(MAX_PACKET_BYTES) });
+    watcher.client.publish("routers/delta/cmd/probe-now", over, { qos: 1 });
+    watcher.client.publish("routers/delta/cmd/probe-now", JSON.stringify({ id: "small" }), { qos: 1 });
+    assert.ok(await until(() => watcher.replies.some((r) => r.reply.id === "small"), 10000));
+    await sleep(500);
+    const errors = watcher.replies.map((r) => String(r.reply.error ?? ""));
+    // Over MQTT 3.1.1 the router gets it and answers "payload is N bytes (max 4096)"; told, the broker drops it.
+    assert.ok(!errors.some((e) => /payload is \d+ bytes/.test(e)), `the oversized packet never reached the router: ${errors}`);
+    assert.ok(errors.some((e) => /retained message ignored/.test(e)), `the RETAIN flag reached the firmware: ${errors}`);
+    assert.ok(watcher.replies.every((r) => r.reply.id !== "stale"), "the retained reboot was not taken as a request");
+    assert.equal(fleet.world("delta").reboots.length, 0, "and not run");
+  } finally {
+    fleet.close();
+    // Clear the retained command so it does not outlive the test in a reused broker.
+    await watcher.client.publishAsync("routers/delta/cmd/reboot", "", { qos: 1, retain: true }).catch(() => {});
+    watcher.client.end(true);
+    await broker.stop();
+  }
 });
 
 // ---- low ----
