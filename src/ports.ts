@@ -99,6 +99,25 @@ export interface MqttConnectOptions {
   will: MqttMessage;
   /** Uplink the session must travel over. */
   link: string;
+  /**
+   * MQTT clean session. false: the broker keeps the subscriptions and queues QoS 1 messages while
+   * the session is being rebuilt (after a failover), and delivers them on the next connect.
+   */
+  cleanSession: boolean;
+}
+
+/** One message from the broker, as the port received it. */
+export interface InboundMessage {
+  topic: string;
+  /**
+   * The payload as text; null when it was larger than MAX_INBOUND_BYTES (src/telemetry/limits.ts),
+   * which the port drops unread instead of buffering it, or was not valid UTF-8.
+   */
+  payload: string | null;
+  /** The payload's size in bytes as it arrived. */
+  bytes: number;
+  /** The broker sent it from its retained store (the RETAIN flag on delivery). */
+  retained: boolean;
 }
 
 export interface MqttSession {
@@ -109,7 +128,7 @@ export interface MqttSession {
   subscribe(topicFilter: string): void;
   onConnected(fn: () => void): void;
   onDisconnected(fn: (reason: string) => void): void;
-  onMessage(fn: (topic: string, payload: string) => void): void;
+  onMessage(fn: (message: InboundMessage) => void): void;
 }
 
 export interface Store {

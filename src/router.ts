@@ -6,7 +6,8 @@
 import type { Ports } from "./ports";
 import type { DeviceConfig } from "./config/config";
 import { loadBootConfig, peekBootLoopCount } from "./config/boot-config";
-import { pointTo, switchTo } from "./config/config-slots";
+import { CONFIG_MAX_BYTES, pointTo, switchTo } from "./config/config-slots";
+import { utf8Length } from "./telemetry/utf8";
 import { countBoot, markDeliberateReboot, markStable, nextEpoch, takeDeliberateMark } from "./watchdog/boot-guard";
 import { LinkMonitor } from "./health/link-monitor";
 import { SocketBudget } from "./health/socket-budget";
@@ -89,9 +90,10 @@ export class Router implements CommandTarget {
         return b && b.settings ? b.pace(clock.now(), clock.wallMs()) : 1;
       },
       onConnected: () => this.inbound.subscribe(),
-      onMessage: (topic, payload) => this.inbound.handle(topic, payload),
+      onMessage: (m) => this.inbound.handle(m),
     });
-    this.inbound = new Inbound(this.telemetry.topics, mqtt, this.events, this, (m) => this.telemetry.send(m));
+    this.inbound = new Inbound({ topics: this.telemetry.topics, mqtt, events: this.events, target: this,
+      send: (m) => this.telemetry.send(m), now: () => clock.now(), epoch: this.epoch });
     ports.uplinks.onCarrier((link, up) => this.#plane.monitors.find((m) => m.link === link)?.setCarrier(up));
   }
 
@@ -179,10 +181,17 @@ export class Router implements CommandTarget {
 
   // ---- CommandTarget: what the fleet may ask ----
 
+  runningConfigJson(): string | null {
+    return this.#configJson;
+  }
+
   applyConfig(cfg: DeviceConfig, json: string): string | null {
     if (this.safeMode) return "safe mode: running the known-good config until the next stable boot";
     const unknown = Object.keys(cfg.links).filter((l) => !this.monitors.some((m) => m.link === l));
-    if (unknown.length > 0) return `/config/links: no uplink named ${unknown.join(", ")}`;
+    if (unknown.length > 0) return `/config/links: no uplink named ${unknown.slice(0, 3).join(", ")}${unknown.length > 3 ? " ..." : ""}`;
+    // What the store cannot hold is refused here, before anything is written.
+    const bytes = utf8Length(json);
+    if (bytes > CONFIG_MAX_BYTES) return `/config is ${bytes} bytes as stored, the store holds ${CONFIG_MAX_BYTES}: use fewer or shorter targets`;
     const store = this.#ports.store;
     const previous = { cfg: this.cfg, json: this.#configJson, slot: switchTo(store, json) };
     if (this.#trial) this.#ports.clock.cancel(this.#trial.timer);

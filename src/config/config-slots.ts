@@ -4,6 +4,11 @@
 import type { Store } from "../ports";
 
 export const KEY_SLOT = "cfgSlot";
+/**
+ * Largest config text a slot takes, in UTF-8 bytes: NVS holds 4000 per value, counting the
+ * string's terminating NUL, and the known-good copy must fit as well. Checked before any write.
+ */
+export const CONFIG_MAX_BYTES = 3800;
 export const SLOT_KEYS = ["cfg0", "cfg1"] as const;
 
 export function activeSlot(store: Store): 0 | 1 {

@@ -3,6 +3,7 @@
 import { describeErrors, validators } from "./validator";
 import type { ProbeTarget } from "../ports";
 import type { BudgetSettings } from "../health/data-budget";
+import { checkJsonShape } from "../telemetry/json-guard";
 
 export interface LinkSettings { priority: number; enabled: boolean; budget?: BudgetSettings }
 
@@ -35,6 +36,9 @@ export interface DeviceConfig {
   telemetry: { heartbeatMs: number; keepAliveS: number; queueMax: number; queueFlushMs: number; configGraceMs: number };
 }
 
+/** The longest flap dampening may keep a link unused (RFC 2439's max-suppress; ours is a day). */
+export const MAX_SUPPRESS_MS = 86400000;
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export { describeErrors } from "./validator";
@@ -42,6 +46,9 @@ export { describeErrors } from "./validator";
 /** Validate a config (JSON text or a parsed value, never mutated) and fill in every default. */
 export function parseConfig(input: string | unknown): Parsed<DeviceConfig> {
   let value: unknown;
+  // Stored text could be damaged: bound it before JSON.parse as inbound messages are.
+  const shape = typeof input === "string" ? checkJsonShape(input) : null;
+  if (shape !== null) return { ok: false, error: `/ ${shape}` };
   try {
     value = JSON.parse(typeof input === "string" ? input : JSON.stringify(input ?? {}));
   } catch {
@@ -57,6 +64,11 @@ export function parseConfig(input: string | unknown): Parsed<DeviceConfig> {
   if (h.silenceMaxMs < h.silenceMinMs) return { ok: false, error: "/health/silenceMaxMs must be >= silenceMinMs" };
   if (h.rttRecoveredMs >= h.rttDegradedMs) return { ok: false, error: "/health/rttRecoveredMs must be < rttDegradedMs" };
   if (d.reuse >= d.suppress || d.suppress > d.max) return { ok: false, error: "/failover/dampening needs reuse < suppress <= max" };
+  // The longest a link can be held off: max decaying to reuse. Past a day it is a link lost for good.
+  const heldOffMs = d.halfLifeMs * Math.log2(d.max / d.reuse);
+  if (heldOffMs > MAX_SUPPRESS_MS) {
+    return { ok: false, error: `/failover/dampening would hold a link off for up to ${Math.round(heldOffMs / 3600000)} h (halfLifeMs x log2(max / reuse)); at most 24 h` };
+  }
   return { ok: true, value: cfg };
 }
 

@@ -1,104 +1,203 @@
-// Messages from the fleet: config/set and cmd/<name>. Each payload is checked against its JSON
-// Schema by the validators generated at build time (no eval on the device). Anything that fails
-// is answered on .../reply with what and where, counted, and changes nothing.
-import type { MqttMessage, MqttSession } from "../ports";
+// Messages from the fleet: config/set and cmd/<name>. Each one is hostile until it has passed, in
+// this order: not a retained replay, at most MAX_INBOUND_BYTES, a command that exists (looked up
+// in a Map: "__proto__" or "constructor" name nothing), nesting and value count within bounds and
+// no key twice (a flat scan, before JSON.parse), its JSON Schema (validators generated at build
+// time, no eval on the device), then for this boot and not expired. Anything that fails is
+// answered on .../reply with what and where, in a reply of bounded size that quotes nothing the
+// sender could make long; it is counted and changes nothing.
+import type { InboundMessage, MqttMessage, MqttSession } from "../ports";
 import { parseConfig, type DeviceConfig } from "../config/config";
 import { describeErrors, validators, type Validator } from "../config/validator";
+import { RateLimit } from "../config/rate-limit";
 import type { EventLog } from "./events";
 import type { Topics } from "./topics";
+import { checkJsonShape } from "./json-guard";
+import { MAX_INBOUND_BYTES, boundError, quote, validId } from "./limits";
+import { utf8Length } from "./utf8";
 
 export interface CommandTarget {
   /** Returns an error message, or null when the config now runs. */
   applyConfig(cfg: DeviceConfig, json: string): string | null;
+  /** The stored text of the running config (null: the built-in defaults). */
+  runningConfigJson(): string | null;
   pin(link: string, holdMs: number): string | null;
   reboot(reason: string, delayMs: number): void;
   probeNow(link: string | null): string | null;
 }
 
-const COMMANDS: Record<string, Validator> = {
-  "failover": validators.validateCmdFailover,
-  "reboot": validators.validateCmdReboot,
-  "probe-now": validators.validateCmdProbeNow,
-};
+export interface InboundDeps {
+  topics: Topics;
+  mqtt: MqttSession;
+  events: EventLog;
+  target: CommandTarget;
+  /** Publishes a reply, holding it over a session rebuild. */
+  send: (message: MqttMessage) => void;
+  /** The monotonic clock the heartbeat reports as uptimeMs (what expiresAtMs is judged by). */
+  now: () => number;
+  /** This boot's epoch: a command that names another boot is stale. */
+  epoch: number;
+}
 
-interface Request { id?: string; [k: string]: unknown }
+/** Config writes: 4 at once, then one a minute (each is two NVS writes; flash wears). */
+const CONFIG_WRITES_BURST = 4;
+const CONFIG_WRITE_EVERY_MS = 60000;
+/** Rejection events: 10 at once, then one per 6 s; beyond that only the heartbeat's count grows. */
+const REJECT_EVENTS_BURST = 10;
+const REJECT_EVENT_EVERY_MS = 6000;
+/** Answers remembered by request id: a redelivered request gets the same answer, not a second run. */
+const ANSWERS_KEPT = 16;
+
+interface Request {
+  id?: string;
+  epoch?: number;
+  expiresAtMs?: number;
+  [k: string]: unknown;
+}
+
+type Apply = (req: Request) => string | null;
 
 export class Inbound {
-  /** Rejected messages since boot (malformed, invalid or refused). */
+  /** Rejected messages since boot (malformed, invalid, refused or retained). */
   rejected = 0;
+  #d: InboundDeps;
+  #commands: Map<string, { validate: Validator; apply: Apply; after?: (req: Request) => void }>;
+  #writes: RateLimit;
+  #rejectEvents: RateLimit;
+  #answers: Array<{ key: string; payload: string }> = [];
+  /** The request being answered, once it has passed its schema: its answer is remembered. */
+  #key: string | null = null;
 
-  constructor(
-    private readonly topics: Topics,
-    private readonly mqtt: MqttSession,
-    private readonly events: EventLog,
-    private readonly target: CommandTarget,
-    /** Publishes a reply, holding it over a session rebuild. */
-    private readonly send: (message: MqttMessage) => void,
-  ) {}
+  constructor(d: InboundDeps) {
+    this.#d = d;
+    const t = d.target;
+    this.#commands = new Map([
+      ["failover", { validate: validators.validateCmdFailover, apply: (r: Request) => t.pin(r.link as string, r.holdMs as number) }],
+      ["probe-now", { validate: validators.validateCmdProbeNow, apply: (r: Request) => t.probeNow((r.link as string | undefined) ?? null) }],
+      // The reply goes out before the reboot is scheduled.
+      ["reboot", { validate: validators.validateCmdReboot, apply: () => null, after: (r: Request) => t.reboot(r.reason as string, r.delayMs as number) }],
+    ]);
+    this.#writes = new RateLimit(CONFIG_WRITES_BURST, CONFIG_WRITE_EVERY_MS, d.now());
+    this.#rejectEvents = new RateLimit(REJECT_EVENTS_BURST, REJECT_EVENT_EVERY_MS, d.now());
+  }
 
   subscribe(): void {
-    this.mqtt.subscribe(this.topics.configSet);
-    this.mqtt.subscribe(this.topics.cmd + "+");
+    this.#d.mqtt.subscribe(this.#d.topics.configSet);
+    this.#d.mqtt.subscribe(this.#d.topics.cmd + "+");
   }
 
-  handle(topic: string, payload: string): void {
-    if (topic === this.topics.configSet) return this.#config(payload);
-    if (topic.startsWith(this.topics.cmd)) return this.#command(topic.slice(this.topics.cmd.length), payload);
-  }
+  handle(m: InboundMessage): void {
+    const t = this.#d.topics;
+    this.#key = null;
+    let what: string, name: string | null = null;
+    if (m.topic === t.configSet) what = "config/set";
+    else if (m.topic.startsWith(t.cmd)) {
+      name = m.topic.slice(t.cmd.length);
+      what = "cmd/" + quote(name);
+    } else return;
 
-  #config(payload: string): void {
-    const req = this.#parse("config/set", payload, validators.validateConfigSet);
+    // A retained message is a replay of something old (a retained cmd/reboot would reboot the
+    // router on every connect), never a request made now.
+    if (m.retained) return this.#reject(what, undefined, "retained message ignored: publish commands with retain off");
+    const payload = m.payload;
+    if (m.bytes > MAX_INBOUND_BYTES) return this.#tooBig(what, m.bytes);
+    if (payload === null) return this.#reject(what, undefined, `payload is not UTF-8 text (${m.bytes} bytes)`);
+    // Trust the port's byte count only as far as the text agrees with it.
+    if (payload.length > MAX_INBOUND_BYTES) return this.#tooBig(what, payload.length);
+    const bytes = utf8Length(payload);
+    if (bytes > MAX_INBOUND_BYTES) return this.#tooBig(what, bytes);
+
+    const command = name === null ? null : this.#commands.get(name);
+    if (name !== null && !command) {
+      return this.#reject(what, undefined, `unknown command '${quote(name)}' (known: ${[...this.#commands.keys()].join(", ")})`);
+    }
+    const req = this.#parse(what, payload, command ? command.validate : validators.validateConfigSet);
     if (!req) return;
+    const key = req.id === undefined ? null : what + " " + req.id;
+    if (key !== null) {
+      const earlier = this.#answers.find((a) => a.key === key);
+      // Redelivered (QoS 1 after a session rebuild) or sent twice: same answer, applied once.
+      if (earlier) return this.#d.send({ topic: t.reply, qos: 1, retain: false, payload: earlier.payload });
+    }
+    this.#key = key;
+    if (req.epoch !== undefined && req.epoch !== this.#d.epoch) {
+      return this.#reject(what, req.id, `stale: sent for boot ${req.epoch}, this is boot ${this.#d.epoch}`);
+    }
+    if (req.expiresAtMs !== undefined && this.#d.now() > req.expiresAtMs) {
+      return this.#reject(what, req.id, `expired at uptime ${req.expiresAtMs} ms (now ${this.#d.now()} ms)`);
+    }
+    if (!command) return this.#config(req);
+    const error = command.apply(req);
+    if (error) return this.#reject(what, req.id, error);
+    this.#reply(what, req.id, true, null);
+    command.after?.(req);
+  }
+
+  #config(req: Request): void {
     const json = JSON.stringify(req.config);
     // Cross-field rules live in parseConfig; it also proves the stored text reads back.
     const parsed = parseConfig(json);
     if (!parsed.ok) return this.#reject("config/set", req.id, "/config" + parsed.error);
-    const error = this.target.applyConfig(parsed.value, json);
+    // The running config sent again: nothing to write.
+    if (json === this.#d.target.runningConfigJson()) return this.#reply("config/set", req.id, true, null);
+    const now = this.#d.now();
+    const wait = this.#writes.waitMs(now);
+    if (wait > 0) {
+      return this.#reject("config/set", req.id, `rate limited: at most ${CONFIG_WRITES_BURST} config writes, then one per ${CONFIG_WRITE_EVERY_MS / 1000} s; retry in ${Math.ceil(wait / 1000)} s`, wait);
+    }
+    const error = this.#d.target.applyConfig(parsed.value, json);
     if (error) return this.#reject("config/set", req.id, error);
+    this.#writes.take(now);
     this.#reply("config/set", req.id, true, null);
   }
 
-  #command(name: string, payload: string): void {
-    const validate = COMMANDS[name];
-    if (!validate) return this.#reject("cmd/" + name, undefined, `unknown command '${name}' (known: ${Object.keys(COMMANDS).join(", ")})`);
-    const req = this.#parse("cmd/" + name, payload, validate);
-    if (!req) return;
-    let error: string | null = null;
-    if (name === "failover") error = this.target.pin(req.link as string, req.holdMs as number);
-    else if (name === "probe-now") error = this.target.probeNow((req.link as string | undefined) ?? null);
-    if (error) return this.#reject("cmd/" + name, req.id, error);
-    this.#reply("cmd/" + name, req.id, true, null);
-    if (name === "reboot") this.target.reboot(req.reason as string, req.delayMs as number);
-  }
-
   #parse(what: string, payload: string, validate: Validator): Request | null {
+    const shape = checkJsonShape(payload);
+    if (shape !== null) {
+      this.#reject(what, undefined, `payload refused before parsing: ${shape}`);
+      return null;
+    }
     let value: unknown;
     try {
       value = JSON.parse(payload);
     } catch {
       // The engine's own parse message differs between XS and V8; say what we know for sure.
-      this.#reject(what, undefined, `payload is not JSON (${payload.length} bytes)`);
+      this.#reject(what, undefined, `payload is not JSON (${payload.length} characters)`);
       return null;
     }
     if (!validate(value)) {
-      const id = value && typeof value === "object" && typeof (value as Request).id === "string" ? (value as Request).id : undefined;
+      const id = value !== null && typeof value === "object" && validId((value as Request).id) ? (value as Request).id : undefined;
       this.#reject(what, id, describeErrors(validate.errors));
       return null;
     }
     return value as Request;
   }
 
-  #reject(what: string, id: string | undefined, error: string): void {
-    this.rejected++;
-    if (what === "config/set") this.events.emit({ type: "config-rejected", source: "mqtt", error });
-    else this.events.emit({ type: "cmd-rejected", cmd: what, error });
-    this.#reply(what, id, false, error);
+  #tooBig(what: string, bytes: number): void {
+    this.#reject(what, undefined, `payload is ${bytes} bytes (max ${MAX_INBOUND_BYTES})`);
   }
 
-  #reply(what: string, id: string | undefined, ok: boolean, error: string | null): void {
+  #reject(what: string, id: string | undefined, error: string, retryInMs?: number): void {
+    this.rejected++;
+    const text = boundError(error);
+    if (this.#rejectEvents.take(this.#d.now())) {
+      if (what === "config/set") this.#d.events.emit({ type: "config-rejected", source: "mqtt", error: text });
+      else this.#d.events.emit({ type: "cmd-rejected", cmd: what, error: text });
+    }
+    this.#reply(what, id, false, text, retryInMs);
+  }
+
+  #reply(what: string, id: string | undefined, ok: boolean, error: string | null, retryInMs?: number): void {
     const body: Record<string, unknown> = { cmd: what, ok };
     if (id !== undefined) body.id = id;
     if (error !== null) body.error = error;
-    this.send({ topic: this.topics.reply, qos: 1, retain: false, payload: JSON.stringify(body) });
+    if (retryInMs !== undefined) body.retryInMs = Math.ceil(retryInMs);
+    const payload = JSON.stringify(body);
+    // Only answers to well-formed requests are kept (a fixed request may reuse its id), and not
+    // "retry later" ones: the same request sent again then is a new try.
+    if (this.#key !== null && retryInMs === undefined) {
+      this.#answers.push({ key: this.#key, payload });
+      if (this.#answers.length > ANSWERS_KEPT) this.#answers.shift();
+    }
+    this.#d.send({ topic: this.#d.topics.reply, qos: 1, retain: false, payload });
   }
 }

@@ -3,7 +3,7 @@
 // stay in the store-and-forward queue until the broker acknowledges them. After a failover the
 // session is rebuilt over the new link at once instead of waiting for keepalive to notice the old
 // path is dead. Reconnects back off exponentially with full jitter.
-import type { Clock, MqttMessage, MqttSession, Random, Store } from "../ports";
+import type { Clock, InboundMessage, MqttMessage, MqttSession, Random, Store } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { EventLog, RouterEvent } from "./events";
 import { topicsFor, type Topics } from "./topics";
@@ -46,7 +46,7 @@ export interface TelemetryDeps {
   /** Stretch (>= 1) of the heartbeat period: the active link's data budget keeping pace. */
   pace?: () => number;
   onConnected: () => void;
-  onMessage: (topic: string, payload: string) => void;
+  onMessage: (message: InboundMessage) => void;
 }
 
 export class Telemetry {
@@ -74,7 +74,7 @@ export class Telemetry {
     this.queue.restore();
     d.mqtt.onConnected(() => this.#onConnected());
     d.mqtt.onDisconnected(() => this.#onDisconnected());
-    d.mqtt.onMessage((topic, payload) => d.onMessage(topic, payload));
+    d.mqtt.onMessage((m) => d.onMessage(m));
     d.events.on((e) => this.#enqueue(e));
   }
 
@@ -140,6 +140,11 @@ export class Telemetry {
       clientId: this.#d.deviceId,
       keepAliveS: this.#cfg.telemetry.keepAliveS,
       link: this.#link,
+      // A persistent session: a command sent while the session is rebuilt after a failover (or
+      // while the router reboots) waits at the broker instead of being lost; a request that must
+      // not run late says so (epoch, expiresAtMs). Safe mode starts clean: if a queued message is
+      // what crashed the last boots, it must not come back.
+      cleanSession: this.#d.safeMode,
       will: { topic: this.topics.state, payload: JSON.stringify({ online: false }), qos: 1, retain: true },
     });
   }

@@ -23,6 +23,7 @@ export function countedSession(inner: MqttSession, spend: (bytes: number) => voi
     subscribe: (f) => { spend(wireBytes(f, "", 1)); inner.subscribe(f); },
     onConnected: (fn) => inner.onConnected(fn),
     onDisconnected: (fn) => inner.onDisconnected(fn),
-    onMessage: (fn) => inner.onMessage((topic, payload) => { spend(wireBytes(topic, payload, 1)); fn(topic, payload); }),
+    // The port's byte count: a payload over the cap arrives as its size only.
+    onMessage: (fn) => inner.onMessage((m) => { spend(wireBytes(m.topic, "", 1) + m.bytes); fn(m); }),
   };
 }

@@ -52,10 +52,14 @@ export function markStable(store: Store, configJson: string | null): void {
   if (configJson !== null) store.set(KEY_GOOD_CONFIG, configJson);
 }
 
+/** Largest epoch (the message schemas say the same): a damaged store cannot make one absurd. */
+export const EPOCH_MAX = 2147483647;
+
 /** A number no earlier boot of this device used: events are named by (epoch, seq). */
 export function nextEpoch(store: Store): number {
   const prev = Number.parseInt(store.get(KEY_EPOCH) ?? "0", 10);
-  const epoch = (Number.isFinite(prev) && prev > 0 ? prev : 0) + 1;
+  // After 2^31 - 1 boots (or a damaged record) it starts again at 1 rather than reporting 1e308.
+  const epoch = (Number.isFinite(prev) && prev > 0 && prev < EPOCH_MAX ? prev : 0) + 1;
   store.set(KEY_EPOCH, String(epoch));
   return epoch;
 }

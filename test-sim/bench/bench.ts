@@ -22,6 +22,7 @@ import { printScorecard } from "./scorecard";
 import { printPassive } from "./passive";
 import type { XsHost } from "../xs/xs-host";
 import type { Meter } from "../xs/xs-worker";
+import { fuzzFirmware, type FuzzReport } from "../fuzz/fuzz-firmware";
 
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 100);
 const DAY_SEEDS = Number(process.env.BENCH_DAY_SEEDS ?? 3);
@@ -230,7 +231,42 @@ async function dashboardCost(): Promise<void> {
   }
 }
 
+/**
+ * npm run bench -- --fuzz: hostile messages per inbound topic against the firmware (seeded), in
+ * Node (FUZZ_PER_TOPIC, default 100,000) and on XS (FUZZ_XS_PER_TOPIC, default 2,000).
+ */
+function fuzzBench(): void {
+  const perTopic = Number(process.env.FUZZ_PER_TOPIC ?? 100000);
+  const xsPerTopic = Number(process.env.FUZZ_XS_PER_TOPIC ?? 2000);
+  const seed = Number(process.env.FUZZ_SEED ?? 1);
+  const w = [16, 5, 9, 8, 8, 9, 11, 9, 8, 10, 9, 10];
+  console.log(`firmware fuzz: hostile inbound messages, seed ${seed}; each must be refused with one bounded reply and change nothing`);
+  console.log(row(["topic", "host", "sent", "refused", "crashes", "accepted", "unanswered", "unbounded", "changed", "max reply B", "msgs/s", "heap/msg"], w));
+  const print = (r: FuzzReport) => {
+    console.log(row([r.topic, r.host, String(r.sent), String(r.refused), String(r.crashes), String(r.accepted), String(r.unanswered), String(r.overBound),
+      String(r.stateChanged), String(r.maxReplyBytes), String(Math.round(r.sent / (r.wallMs / 1000))), r.host === "xs" ? String(r.maxHeapDelta) : "-"], w));
+    for (const f of r.failures) console.log("    " + f);
+  };
+  let failed = 0, total = 0;
+  const t0 = performance.now();
+  for (const [xs, n] of [[false, perTopic], [true, xsPerTopic]] as const) {
+    if (n <= 0 || (xs && process.env.BENCH_XS === "0")) continue;
+    for (const r of fuzzFirmware({ perTopic: n, seed, xs })) {
+      print(r);
+      total += r.sent;
+      failed += r.sent - r.refused;
+    }
+  }
+  console.log(`${total} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s wall; ${failed} not refused cleanly` +
+    " (heap/msg: most XS heap slots one message cost, garbage included; the device has 4,928)");
+  if (failed > 0) process.exitCode = 1;
+}
+
 const argv = process.argv.slice(2);
+if (argv.includes("--fuzz")) {
+  fuzzBench();
+  process.exit();
+}
 if (argv.includes("--realistic")) {
   const i = argv.indexOf("--class");
   const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;

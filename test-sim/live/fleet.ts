@@ -29,10 +29,11 @@ export class LiveFleet {
   #sessions = new Set<MqttJsSession>();
   #run: LiveRun | null = null;
 
-  constructor(specs: readonly LiveRouterSpec[], brokerUrl: string, identity: (deviceId: string) => Identity | undefined) {
+  constructor(specs: readonly LiveRouterSpec[], brokerUrl: string, identity: (deviceId: string) => Identity | undefined,
+    options: { protocolVersion?: 4 | 5 } = {}) {
     for (const s of specs) {
       const id = identity(s.deviceId);
-      const endpoint: BrokerEndpoint = { url: brokerUrl, username: id?.username, password: id?.password };
+      const endpoint: BrokerEndpoint = { url: brokerUrl, username: id?.username, password: id?.password, protocolVersion: options.protocolVersion };
       const world = new SimWorld({
         seed: s.seed, links: s.links, deviceId: s.deviceId,
         mqtt: (ctx, w) => {

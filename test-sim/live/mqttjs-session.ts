@@ -3,8 +3,15 @@
 // when it stops, publishes vanish and the socket is cut after 1.5 keepalives, so the broker sees
 // what it would see from a dead path (and publishes the will). A simulated broker outage cuts the
 // socket at once, as a crashed broker's reset would.
+//
+// What reaches the firmware is bounded as on the device: a payload over MAX_INBOUND_BYTES is handed
+// on as its size only, and each message carries its RETAIN flag. With protocolVersion 5 the cap
+// is also told to the broker in CONNECT (Maximum Packet Size), so it never sends a bigger packet;
+// MQTT 3.1.1 (the default: the device's client and the embedded aedes broker speak only that)
+// has no such field, and the broker's own max_packet_size has to say it.
 import mqtt, { type MqttClient } from "mqtt";
-import type { MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
+import type { InboundMessage, MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
+import { MAX_INBOUND_BYTES } from "../../src/telemetry/limits";
 import type { BootContext } from "../world/boot-context";
 import type { SimWorld } from "../world/world";
 
@@ -12,7 +19,12 @@ export interface BrokerEndpoint {
   url: string;
   username?: string;
   password?: string;
+  /** MQTT protocol level: 4 (3.1.1, default) or 5 (tells the broker the inbound cap). */
+  protocolVersion?: 4 | 5;
 }
+
+/** The largest packet the router accepts: payload cap plus room for the topic and headers. */
+export const MAX_PACKET_BYTES = MAX_INBOUND_BYTES + 512;
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -20,7 +32,7 @@ export class MqttJsSession implements MqttSession {
   #client: MqttClient | null = null;
   #connected: Array<() => void> = [];
   #disconnected: Array<(reason: string) => void> = [];
-  #message: Array<(topic: string, payload: string) => void> = [];
+  #message: Array<(m: InboundMessage) => void> = [];
   #link: string | null = null;
   #watch: ReturnType<typeof setInterval> | null = null;
   #gen = 0;
@@ -43,7 +55,9 @@ export class MqttJsSession implements MqttSession {
     }
     const client = mqtt.connect(this.broker.url, {
       clientId: o.clientId, username: this.broker.username, password: this.broker.password,
-      keepalive: o.keepAliveS, clean: true, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS, protocolVersion: 4,
+      keepalive: o.keepAliveS, clean: o.cleanSession, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS,
+      protocolVersion: this.broker.protocolVersion ?? 4,
+      ...(this.broker.protocolVersion === 5 ? { properties: { maximumPacketSize: MAX_PACKET_BYTES } } : {}),
       will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: o.will.qos, retain: o.will.retain },
     });
     this.#client = client;
@@ -52,10 +66,11 @@ export class MqttJsSession implements MqttSession {
       this.ctx.deliver(() => { for (const fn of this.#connected) fn(); });
       this.#watchPath(gen, o.keepAliveS);
     });
-    client.on("message", (topic, payload) => {
+    client.on("message", (topic, payload, packet) => {
       if (gen !== this.#gen || !this.#pathOk()) return;
-      const text = payload.toString("utf8");
-      this.ctx.deliver(() => { for (const fn of this.#message) fn(topic, text); });
+      const bytes = payload.length;
+      const m: InboundMessage = { topic, payload: bytes > MAX_INBOUND_BYTES ? null : payload.toString("utf8"), bytes, retained: packet.retain };
+      this.ctx.deliver(() => { for (const fn of this.#message) fn(m); });
     });
     client.on("close", () => this.#lost(gen, "connection closed"));
     client.on("error", () => this.#lost(gen, "connection error"));
@@ -118,7 +133,7 @@ export class MqttJsSession implements MqttSession {
 
   onConnected(fn: () => void): void { this.#connected.push(fn); }
   onDisconnected(fn: (reason: string) => void): void { this.#disconnected.push(fn); }
-  onMessage(fn: (topic: string, payload: string) => void): void { this.#message.push(fn); }
+  onMessage(fn: (m: InboundMessage) => void): void { this.#message.push(fn); }
 
   /** The process is done with this router: close without a will (used when a test ends). */
   close(): void {

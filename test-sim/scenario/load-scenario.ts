@@ -88,6 +88,7 @@ export interface FleetMessage {
   topic: string;
   payload?: unknown;
   raw?: string;
+  retain?: boolean;
 }
 
 export interface Scenario {

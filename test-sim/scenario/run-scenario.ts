@@ -50,7 +50,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): { result: S
   world.store.set("cfg0", sc.configJson);
   const scorer = new Scorer(sc, world);
   for (const m of sc.messages) {
-    world.clock.at(m.atMs, () => world.broker.publish(`routers/${sc.deviceId}/${m.topic}`, m.raw ?? JSON.stringify(m.payload)));
+    world.clock.at(m.atMs, () => world.broker.publish(`routers/${sc.deviceId}/${m.topic}`, m.raw ?? JSON.stringify(m.payload), m.retain ?? false));
   }
   options.prepare?.(world);
   let view: FirmwareView | null = null;

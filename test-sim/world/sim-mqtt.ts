@@ -1,7 +1,10 @@
 // MqttSession on the simulated world: the TCP session rides one uplink; it opens only if that
 // path and the broker work, dies silently when the path breaks (the client learns by keepalive,
 // the broker publishes the will after 1.5 keepalives), and is reset at once if the broker dies.
-import type { MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
+// Like the device's port it caps what it hands the firmware: a payload over MAX_INBOUND_BYTES is
+// dropped unread and reported by size; the RETAIN flag of each delivery is passed on.
+import type { InboundMessage, MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
+import { MAX_INBOUND_BYTES } from "../../src/telemetry/limits";
 import type { BootContext } from "./boot-context";
 import type { SimBroker, BrokerSession } from "./sim-broker";
 import type { SimLink } from "./sim-link";
@@ -12,7 +15,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 export class SimMqttSession implements MqttSession {
   #connected: Array<() => void> = [];
   #disconnected: Array<(reason: string) => void> = [];
-  #message: Array<(topic: string, payload: string) => void> = [];
+  #message: Array<(m: InboundMessage) => void> = [];
   #session: BrokerSession | null = null;
   #link: SimLink | null = null;
   #keepalive: Timer | null = null;
@@ -47,14 +50,19 @@ export class SimMqttSession implements MqttSession {
       if (!ok || !this.#pathOk()) return this.#fail(gen, "connect failed");
       const s: BrokerSession = {
         clientId: o.clientId,
+        clean: o.cleanSession,
         will: { topic: o.will.topic, payload: o.will.payload, retain: o.will.retain },
         kill: () => this.#fail(gen, "connection reset"),
         filters: [],
-        send: (topic, payload) => {
+        send: (d, ack) => {
           const l = this.#link;
           if (!l) return;
           this.clock.after(l.sampleRtt() / 2, () => {
-            if (gen === this.#gen && this.#pathOk()) this.ctx.deliver(() => { for (const fn of this.#message) fn(topic, payload); });
+            if (gen !== this.#gen || !this.#pathOk()) return; // lost on the way: the broker keeps it in flight
+            ack();
+            const bytes = Buffer.byteLength(d.payload, "utf8");
+            const m: InboundMessage = { topic: d.topic, payload: bytes > MAX_INBOUND_BYTES ? null : d.payload, bytes, retained: d.retained };
+            this.ctx.deliver(() => { for (const fn of this.#message) fn(m); });
           });
         },
       };
@@ -115,10 +123,10 @@ export class SimMqttSession implements MqttSession {
   }
 
   subscribe(filter: string): void {
-    if (this.#session && this.#pathOk()) this.#session.filters.push(filter);
+    if (this.#session && this.#pathOk()) this.broker.subscribe(this.#session, filter);
   }
 
   onConnected(fn: () => void): void { this.#connected.push(fn); }
   onDisconnected(fn: (reason: string) => void): void { this.#disconnected.push(fn); }
-  onMessage(fn: (topic: string, payload: string) => void): void { this.#message.push(fn); }
+  onMessage(fn: (m: InboundMessage) => void): void { this.#message.push(fn); }
 }

@@ -1,6 +1,6 @@
 // Runs inside XS: the real firmware (src/router) with ports that forward to the simulator.
 // Bundled by test-sim/build.mjs into dist/firmware-xs.js and evaluated in an xsnap worker.
-import type { LinkInfo, Ports, ProbeResult, TrafficCounters } from "../../src/ports";
+import type { InboundMessage, LinkInfo, Ports, ProbeResult, TrafficCounters } from "../../src/ports";
 import { Router } from "../../src/router";
 import type { Command, FirmwareView, Op, Query } from "./protocol";
 
@@ -18,7 +18,7 @@ const oneShot = new Set<number>();
 let carrierFns: Array<(link: string, up: boolean) => void> = [];
 let connectedFns: Array<() => void> = [];
 let disconnectedFns: Array<(reason: string) => void> = [];
-let messageFns: Array<(topic: string, payload: string) => void> = [];
+let messageFns: Array<(m: InboundMessage) => void> = [];
 
 function ask(query: Query): unknown {
   const msg = JSON.stringify({ ops: out, query });
@@ -129,7 +129,7 @@ function handle(c: Command): unknown {
     case "carrier": for (const fn of carrierFns) fn(c.link, c.up); return null;
     case "connected": for (const fn of connectedFns) fn(); return null;
     case "disconnected": for (const fn of disconnectedFns) fn(c.reason); return null;
-    case "message": for (const fn of messageFns) fn(c.topic, c.payload); return null;
+    case "message": for (const fn of messageFns) fn(c.message); return null;
     case "view": return view();
     case "gc": gc(); return boot;
   }

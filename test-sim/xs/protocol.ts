@@ -1,7 +1,7 @@
 // Messages between the simulator (Node) and the firmware running in XS. Port calls the firmware
 // makes are queued as ops and returned in order at the end of each command (or before a query
 // that needs an answer), so the world sees them in exactly the order the Node host would.
-import type { LinkInfo, LogLevel, MqttConnectOptions, MqttMessage, ProbeResult, ProbeTarget } from "../../src/ports";
+import type { InboundMessage, LinkInfo, LogLevel, MqttConnectOptions, MqttMessage, ProbeResult, ProbeTarget } from "../../src/ports";
 import type { RouterEvent } from "../../src/telemetry/events";
 import type { LinkReport } from "../../src/telemetry/telemetry";
 
@@ -43,7 +43,7 @@ export type Command = { now: number } & (
   | { cmd: "carrier"; link: string; up: boolean }
   | { cmd: "connected" }
   | { cmd: "disconnected"; reason: string }
-  | { cmd: "message"; topic: string; payload: string }
+  | { cmd: "message"; message: InboundMessage }
   | { cmd: "acked"; id: number }
   | { cmd: "view" }
   | { cmd: "gc" });

@@ -28,7 +28,7 @@ class XsBoot implements FirmwareInstance {
     ports.uplinks.onCarrier((link, up) => this.call({ cmd: "carrier", link, up }));
     ports.mqtt.onConnected(() => this.call({ cmd: "connected" }));
     ports.mqtt.onDisconnected((reason) => this.call({ cmd: "disconnected", reason }));
-    ports.mqtt.onMessage((topic, payload) => this.call({ cmd: "message", topic, payload }));
+    ports.mqtt.onMessage((message) => this.call({ cmd: "message", message }));
   }
 
   call(c: CommandBody): unknown {
@@ -90,6 +90,8 @@ export class XsHost implements FirmwareHost {
   /** Heap after the firmware code was evaluated, before any boot, after gc. */
   readonly loaded: Meter;
   readonly tick: TickMeter = { ticks: 0, computeSum: 0, computeMax: 0 };
+  /** Per inbound MQTT message: heap slots allocated while the firmware handled it, and its compute. */
+  readonly messages: Array<{ topic: string; heapDelta: number; compute: number }> = [];
   #current: XsBoot | null = null;
 
   constructor(readonly tickMs: number, private readonly now: () => number) {
@@ -103,7 +105,9 @@ export class XsHost implements FirmwareHost {
     const prev = this.#current;
     this.#current = boot;
     try {
+      const heapBefore = this.worker.lastMeter.currentHeapCount;
       const { reply, meter } = this.worker.command(JSON.stringify({ ...c, now: this.now() }));
+      if (c.cmd === "message") this.messages.push({ topic: c.message.topic, heapDelta: meter.currentHeapCount - heapBefore, compute: meter.compute });
       if (boot.isTick(c)) {
         this.tick.ticks++;
         this.tick.computeSum += meter.compute;

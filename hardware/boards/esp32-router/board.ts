@@ -25,11 +25,21 @@ export const MODEM = {
   powerKey: 4,
 };
 
-/** Preference keys (domain "router") for what differs per device; set at provisioning. */
+/**
+ * Preference keys (domain "router", NVS: at most 15 characters) for what differs per device; set
+ * at provisioning. The TLS entries are DER bytes (ArrayBuffer values): the CA that signed the
+ * broker's certificate, this device's certificate and its private key. The NVS partition is
+ * encrypted (sdkconfig), so none of them sits in flash in the clear.
+ */
 export const PROVISIONED = {
   deviceId: "id",
   brokerHost: "mqttHost",
   brokerPort: "mqttPort",
+  tlsCa: "tlsCa",
+  tlsCert: "tlsCert",
+  tlsKey: "tlsKey",
+  /** Development only: "1" allows plain MQTT with the password login below when no TLS is provisioned. */
+  devPlain: "devPlain",
   brokerUser: "mqttUser",
   brokerPassword: "mqttPass",
   wifiSsid: "wifiSsid",
