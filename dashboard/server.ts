@@ -1,6 +1,6 @@
 // Serves the dashboard page (built into dist/dashboard) and its config.json: where the broker's
 // WebSocket listener is and which identity the page uses (a read-only one on a secured broker).
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,9 +14,11 @@ export function dashboardDir(): string {
   return fileURLToPath(new URL(here.includes("/dist/tests/") ? "../dashboard/" : "./dashboard/", here));
 }
 
-export async function serveDashboard(config: PageConfig, port = 0, host = "127.0.0.1"): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+export async function serveDashboard(config: PageConfig, port = 0, host = "127.0.0.1",
+  api?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const dir = dashboardDir();
   const server = createServer((req, res) => {
+    if (api?.(req, res)) return; // the fleet history API and /metrics (fleet/api/history-api.ts), same origin as the page
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/config.json") {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });

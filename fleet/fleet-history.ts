@@ -2,7 +2,10 @@
 // migrations, start a collector on the broker, keep the retention job running, and hand back the
 // HTTP handler for /api/history and /metrics. `npm start` calls this beside its broker; the
 // standalone collector (fleet/cli/collector.ts) calls it with a PostgreSQL URL.
-import { openDatabase, type Sql } from "./db/sql";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { isPostgresUrl, openDatabase, type Sql } from "./db/sql";
+import { REPO_ROOT } from "./paths";
 import { migrate } from "./db/migrate";
 import { DEFAULT_RETENTION, scheduleRetention, type Retention } from "./db/retention";
 import { Collector } from "./collector/collector";
@@ -56,12 +59,49 @@ export async function startFleetHistory(o: FleetHistoryOptions): Promise<FleetHi
       return renderMetrics([metrics, gauges]);
     },
   });
+  let stopping: Promise<void> | null = null;
   return {
     db, collector, handler,
-    async stop() {
+    stop: () => stopping ??= (async () => {
       stopRetention();
       await collector.stop();
       await db.close();
-    },
+    })(),
   };
+}
+
+/**
+ * `npm start`'s history: collector-1 on the demo broker, the embedded PGlite database in
+ * `.fleet-history/` (kept between runs; FLEET_HISTORY_DB=postgres://... to use PostgreSQL instead).
+ * A second `npm start` while one runs gets an in-memory database rather than sharing the directory.
+ */
+export async function startLocalHistory(broker: { url: string; kind: string }, login: { username: string; password: string },
+  log: (line: string) => void = (s) => console.error(s)): Promise<FleetHistory> {
+  let db = process.env.FLEET_HISTORY_DB ?? join(REPO_ROOT, ".fleet-history");
+  let release = () => {};
+  if (!isPostgresUrl(db)) {
+    const lock = takeDirLock(db);
+    if (lock) release = lock;
+    else {
+      log(`history: ${db} is in use by another run; this one keeps its history in memory`);
+      db = "memory:";
+    }
+  }
+  const h = await startFleetHistory({ brokerUrl: broker.url, username: login.username, password: login.password, db,
+    shareGroup: broker.kind === "mosquitto" ? "fleet-history" : null, log }).catch((e) => { release(); throw e; });
+  return { ...h, stop: () => h.stop().then(release) };
+}
+
+/** A pid file in `dir`; null when a live process holds it. */
+function takeDirLock(dir: string): (() => void) | null {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "fleet-history.pid");
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, "utf8"));
+    let alive = false;
+    try { alive = Number.isInteger(pid) && pid > 0 && pid !== process.pid && (process.kill(pid, 0), true); } catch { alive = false; }
+    if (alive) return null;
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
 }

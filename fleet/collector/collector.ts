@@ -50,7 +50,9 @@ export class Collector {
   #timer: ReturnType<typeof setInterval> | null = null;
   #flushing: Promise<void> | null = null;
   #inflightSince: number | null = null;
+  #inflight: Promise<void> | null = null;
   #stopped = false;
+  #stopping: Promise<void> | null = null;
 
   constructor(options: CollectorOptions) {
     this.#o = { flushMs: 1000, maxPendingKeys: 500000, now: Date.now, log: () => {}, ...options };
@@ -78,7 +80,10 @@ export class Collector {
     });
     this.#client = client;
     client.handleMessage = (packet, done) => {
-      this.#onPacket(packet).then(() => done(), (e: Error) => { o.log(`collector: ${e.message}`); done(); });
+      // The PUBACK goes out when `done` is called: only after the write committed.
+      const p = this.#onPacket(packet);
+      this.#inflight = p.catch(() => {});
+      p.then(() => done(), (e: Error) => { o.log(`collector: ${e.message}`); done(); });
     };
     client.on("connect", () => this.metrics.connected.set({}, 1));
     client.on("close", () => this.metrics.connected.set({}, 0));
@@ -98,16 +103,20 @@ export class Collector {
     return this.#flushing;
   }
 
-  /** Flush and leave; the session stays on the broker for the next start. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#flushing;
-    await this.flush();
-    await this.#client?.endAsync();
-    this.#client = null;
-    this.metrics.connected.set({}, 0);
+  /** Stop taking messages, finish the write in progress, flush, leave; the session stays on the broker for the next start. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#stopped = true;
+      if (this.#timer) clearInterval(this.#timer);
+      this.#timer = null;
+      await this.#client?.endAsync();
+      this.#client = null;
+      await this.#inflight;
+      await this.#flushing;
+      await this.flush();
+      this.metrics.connected.set({}, 0);
+    })();
+    return this.#stopping;
   }
 
   /** Age of the oldest message received and not yet committed, in ms. */
