@@ -2,47 +2,14 @@
 // page runs under a strict CSP; nothing is parsed as markup). Plain SVG rather than a chart
 // library: three chart shapes (lines over time, bars over time, event marks on a time axis) are a
 // few hundred lines, need no dependency in the page bundle, and style with the page's CSS.
+import { niceTicks, segments, timeTicks } from "./chart-scales";
+
 const NS = "http://www.w3.org/2000/svg";
 
 export interface Box { width: number; height: number; left: number; right: number; top: number; bottom: number }
 export const BOX: Box = { width: 340, height: 130, left: 34, right: 6, top: 8, bottom: 18 };
 
 export interface Series { name: string; points: Array<[number, number]> }
-
-/** Round tick values covering [0, max]: 1, 2 or 5 times a power of ten, at most `count` + 1 of them. */
-export function niceTicks(max: number, count = 4): number[] {
-  if (!(max > 0)) return [0, 1];
-  const raw = max / count;
-  const pow = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) as number;
-  const ticks: number[] = [];
-  for (let v = 0; v < max + step * 0.999; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
-}
-
-const TIME_STEPS = [60e3, 5 * 60e3, 10 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3];
-
-/** Tick times inside [from, to] on a round step (local time for whole days), at most about `count`. */
-export function timeTicks(from: number, to: number, count = 5): number[] {
-  const step = TIME_STEPS.find((s) => (to - from) / s <= count) ?? 86400e3;
-  const offset = new Date(from).getTimezoneOffset() * 60000;
-  const first = Math.ceil((from - offset) / step) * step + offset;
-  const out: number[] = [];
-  for (let t = first; t <= to; t += step) out.push(t);
-  return out;
-}
-
-/** Points split where consecutive ones are further apart than `maxGap` (no line across missing data). */
-export function segments(points: ReadonlyArray<[number, number]>, maxGap: number): Array<Array<[number, number]>> {
-  const out: Array<Array<[number, number]>> = [];
-  let cur: Array<[number, number]> = [];
-  for (const p of points) {
-    if (cur.length && p[0] - cur[cur.length - 1][0] > maxGap) { out.push(cur); cur = []; }
-    cur.push(p);
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
 
 function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
   const e = document.createElementNS(NS, name);
