@@ -24,6 +24,8 @@ export interface FleetHistoryOptions {
   shareGroup: string | null;
   retention?: Retention;
   flushMs?: number;
+  /** See CollectorOptions.rollupFlushMs. */
+  rollupFlushMs?: number;
   log?: (line: string) => void;
   mqtt?: IClientOptions;
 }
@@ -47,7 +49,7 @@ export async function startFleetHistory(o: FleetHistoryOptions): Promise<FleetHi
   }
   const metrics = new CollectorMetrics();
   const collector = new Collector({ url: o.brokerUrl, username: o.username, password: o.password, clientId: o.clientId,
-    shareGroup: o.shareGroup, db, metrics, log, flushMs: o.flushMs, mqtt: o.mqtt });
+    shareGroup: o.shareGroup, db, metrics, log, flushMs: o.flushMs, rollupFlushMs: o.rollupFlushMs, mqtt: o.mqtt });
   await collector.start();
   const stopRetention = scheduleRetention(db, o.retention ?? DEFAULT_RETENTION, log);
   const gauges = new FleetGauges(db);
@@ -88,7 +90,7 @@ export async function startLocalHistory(broker: { url: string; kind: string }, l
     }
   }
   const h = await startFleetHistory({ brokerUrl: broker.url, username: login.username, password: login.password, db,
-    shareGroup: broker.kind === "mosquitto" ? "fleet-history" : null, log }).catch((e) => { release(); throw e; });
+    shareGroup: broker.kind === "mosquitto" ? "fleet-history" : null, rollupFlushMs: 5000, log }).catch((e) => { release(); throw e; });
   return { ...h, stop: () => h.stop().then(release) };
 }
 

@@ -2,7 +2,7 @@
 // stored, so a page opened after the fact still shows what happened. For the selected router: what
 // it last reported, RTT and loss per link and its failover timeline over the last hour, day or
 // week; for the fleet: failovers per hour and the routers that switched most. The selection lives
-// in the URL (#router=<id>), so a reload shows the same router's history at once. Live updates stay
+// in the URL (#router=<id>&range=<hour|day|week>), so a reload shows the same history at once. Live updates stay
 // on MQTT (app.ts); this panel re-reads the API every 30 s. DOM by createElement/textContent only.
 import { barChart, eventStrip, lineChart, type Series } from "./charts";
 
@@ -66,6 +66,7 @@ export class HistoryPanel {
   readonly #fleetChart = h("div", { class: "chart-box", id: "chart-fleet" });
   readonly #fleetStatus = h("p", { class: "history-status" });
   readonly #top = h("ol", { id: "top-switchers" });
+  readonly #rangeSelect: HTMLSelectElement;
   /** When the last load finished (for the bench and tests). */
   loadedAt = 0;
   lastLoadMs = 0;
@@ -78,7 +79,8 @@ export class HistoryPanel {
       select.appendChild(o);
     }
     select.value = this.#range;
-    select.addEventListener("change", () => { this.#range = select.value as Range; void this.load(); });
+    select.addEventListener("change", () => { this.#range = select.value as Range; this.#remember(); void this.load(); });
+    this.#rangeSelect = select;
     this.el = h("section", { id: "history-box" },
       h("h2", {}, document.createTextNode("History: "), this.#title), select, this.#status, this.#summary,
       h("h3", { text: "RTT per link (ms)" }), this.#rtt, h("h3", { text: "Loss per link (%)" }), this.#loss, this.#legend,
@@ -95,11 +97,20 @@ export class HistoryPanel {
   get fleetEl(): HTMLElement { return this.#fleetEl; }
   get router(): string | null { return this.#router; }
 
-  select(id: string): void {
+  select(id: string, range?: Range): void {
     if (!ROUTER_ID.test(id)) return;
     this.#router = id;
-    history.replaceState(null, "", `#router=${encodeURIComponent(id)}`);
+    if (range) {
+      this.#range = range;
+      this.#rangeSelect.value = range;
+    }
+    this.#remember();
     void this.load();
+  }
+
+  /** The selection in the URL: a reload (or a shared link) opens the same history. */
+  #remember(): void {
+    if (this.#router) history.replaceState(null, "", `#router=${encodeURIComponent(this.#router)}&range=${this.#range}`);
   }
 
   /** The router and fleet history, fetched in parallel. */
@@ -188,9 +199,10 @@ export function mountHistory(): HistoryPanel {
     const id = (ev.target as HTMLElement).closest<HTMLElement>(".row")?.dataset.id;
     if (id && id !== panel.router) panel.select(id);
   });
-  const fromHash = /^#router=(.+)$/.exec(location.hash);
-  const id = fromHash ? decodeURIComponent(fromHash[1]) : null;
-  if (id && ROUTER_ID.test(id)) panel.select(id);
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const id = hash.get("router");
+  const range = hash.get("range");
+  if (id && ROUTER_ID.test(id)) panel.select(id, range === "hour" || range === "day" || range === "week" ? range : undefined);
   else void panel.load();
   setInterval(() => void panel.load(), REFRESH_MS);
   (window as unknown as { fleetHistory: HistoryPanel }).fleetHistory = panel;

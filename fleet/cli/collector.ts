@@ -11,16 +11,16 @@ import { DEFAULT_RETENTION } from "../db/retention";
 const USAGE = `usage: npm run collector -- --broker mqtt://host:port --db postgres://user@host:port/db
   [--username collector-1] [--password-file FILE | env COLLECTOR_PASSWORD] [--creds broker-creds.json]
   [--client-id ID] [--group fleet-history | --no-share] [--http-port 9464] [--http-host 127.0.0.1]
-  [--events-days ${DEFAULT_RETENTION.eventsDays}] [--minutes-days ${DEFAULT_RETENTION.minutesDays}] [--flush-ms 1000] [--ca FILE]`;
+  [--events-days ${DEFAULT_RETENTION.eventsDays}] [--minutes-days ${DEFAULT_RETENTION.minutesDays}] [--hours-days ${DEFAULT_RETENTION.hoursDays}] [--flush-ms 1000] [--rollup-flush-ms MS] [--ca FILE]`;
 
 interface Args {
   broker: string; db: string; username: string; password: string | null; clientId?: string; group: string | null;
-  httpPort: number; httpHost: string; eventsDays: number; minutesDays: number; flushMs: number; ca?: string; credsFile?: string;
+  httpPort: number; httpHost: string; eventsDays: number; minutesDays: number; hoursDays: number; flushMs: number; rollupFlushMs?: number; ca?: string; credsFile?: string;
 }
 
 function parse(argv: string[]): Args {
   const a: Args = { broker: "", db: "", username: "collector-1", password: process.env.COLLECTOR_PASSWORD ?? null, group: "fleet-history",
-    httpPort: 9464, httpHost: "127.0.0.1", eventsDays: DEFAULT_RETENTION.eventsDays, minutesDays: DEFAULT_RETENTION.minutesDays, flushMs: 1000 };
+    httpPort: 9464, httpHost: "127.0.0.1", eventsDays: DEFAULT_RETENTION.eventsDays, minutesDays: DEFAULT_RETENTION.minutesDays, hoursDays: DEFAULT_RETENTION.hoursDays, flushMs: 1000 };
   const num = (k: string, v: string, min: number, max: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${k} must be an integer from ${min} to ${max}\n${USAGE}`);
@@ -45,7 +45,9 @@ function parse(argv: string[]): Args {
     else if (k === "--http-host") a.httpHost = v();
     else if (k === "--events-days") a.eventsDays = num(k, v(), 1, 3650);
     else if (k === "--minutes-days") a.minutesDays = num(k, v(), 1, 3650);
+    else if (k === "--hours-days") a.hoursDays = num(k, v(), 1, 3650);
     else if (k === "--flush-ms") a.flushMs = num(k, v(), 50, 60000);
+    else if (k === "--rollup-flush-ms") a.rollupFlushMs = num(k, v(), 100, 600000);
     else if (k === "--ca") a.ca = v();
     else if (k === "--help" || k === "-h") { console.log(USAGE); process.exit(0); }
     else throw new Error(`unknown option ${k}\n${USAGE}`);
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   const a = parse(process.argv.slice(2));
   const history = await startFleetHistory({
     brokerUrl: a.broker, username: a.username, password: a.password as string, clientId: a.clientId, db: a.db, shareGroup: a.group,
-    retention: { eventsDays: a.eventsDays, minutesDays: a.minutesDays }, flushMs: a.flushMs,
+    retention: { eventsDays: a.eventsDays, minutesDays: a.minutesDays, hoursDays: a.hoursDays }, flushMs: a.flushMs, rollupFlushMs: a.rollupFlushMs,
     mqtt: a.ca ? { ca: readFileSync(a.ca) } : undefined,
     log: (s) => console.error(`${new Date().toISOString()} ${s}`),
   });

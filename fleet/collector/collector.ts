@@ -1,8 +1,10 @@
 // The fleet collector: one MQTT session (persistent, QoS 1) on a shared subscription, so that N
 // collectors split the stream and a restarted one gets what arrived while it was away. Events,
 // births and state reports are committed before their PUBACK goes out (the broker resends anything
-// not acknowledged, and the store keeps each event once); heartbeats are summed per router, link and
-// minute in memory and written in one statement per flush.
+// not acknowledged, and the store keeps each event once). Heartbeats (QoS 0: at most once by the
+// firmware's choice) are summed per router, link and minute in memory: each flush writes the
+// routers' rows (last heartbeat, active link), and a minute's rollup rows once the minute is over,
+// so a crash loses at most the last minute of this collector's share of heartbeat figures.
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { IPublishPacket } from "mqtt-packet";
 import { decode, type Accepted, type RejectedMessage } from "./decode";
@@ -23,6 +25,12 @@ export interface CollectorOptions {
   shareGroup: string | null;
   db: Sql;
   flushMs?: number;
+  /**
+   * Write the link rollups of open minutes (partial sums, added up in the database) this often.
+   * Unset: each minute is written once it is over (about one write per router-link-minute; charts
+   * lag up to a minute). Small values suit a demo or a test.
+   */
+  rollupFlushMs?: number;
   /** Unwritten rollup rows + routers kept at most; heartbeats beyond are dropped and counted. */
   maxPendingKeys?: number;
   metrics?: CollectorMetrics;
@@ -53,9 +61,10 @@ export class Collector {
   #inflight: Promise<void> | null = null;
   #stopped = false;
   #stopping: Promise<void> | null = null;
+  #lastFullFlush = 0;
 
   constructor(options: CollectorOptions) {
-    this.#o = { flushMs: 1000, maxPendingKeys: 500000, now: Date.now, log: () => {}, ...options };
+    this.#o = { flushMs: 1000, maxPendingKeys: 2000000, now: Date.now, log: () => {}, ...options };
     this.metrics = options.metrics ?? new CollectorMetrics();
   }
 
@@ -196,7 +205,12 @@ export class Collector {
   async #flush(): Promise<void> {
     if (this.#rollups.size === 0 && this.#rejected.size === 0) return;
     const oldest = this.#rollups.oldestAt;
-    const batch = this.#rollups.take();
+    const now = this.#o.now();
+    const every = this.#o.rollupFlushMs;
+    const all = this.#stopped || (every !== undefined && now - this.#lastFullFlush >= every);
+    if (all) this.#lastFullFlush = now;
+    const batch = this.#rollups.take(now, all);
+    if (!batch.minutes.length && !batch.routers.length && !this.#rejected.size) return;
     const rejected = [...this.#rejected.values()];
     this.#rejected.clear();
     const t = performance.now();

@@ -38,6 +38,7 @@ export type Accepted =
 export interface RejectedMessage { ok: false; router: string | null; kind: MessageKind | null; reason: RejectReason; error: string }
 export type Decoded = Accepted | RejectedMessage;
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
 const validators: Record<MessageKind, ValidateFunction> = {
   heartbeat: ajv.compile(MESSAGE_SCHEMAS.heartbeat), event: ajv.compile(MESSAGE_SCHEMAS.event),
@@ -60,7 +61,7 @@ export function decode(topic: string, payload: Uint8Array): Decoded {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) return reject("size", `payload of ${payload.byteLength} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit`);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload));
+    value = JSON.parse(UTF8.decode(payload));
   } catch (e) {
     return reject("json", e instanceof TypeError ? "payload is not UTF-8" : "payload is not JSON");
   }

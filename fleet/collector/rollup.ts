@@ -1,5 +1,8 @@
-// Heartbeats summed per router, link and minute in memory between flushes. Sums (not means), so a
-// flush adds to what another collector wrote for the same minute. Keys are bounded: the caller
+// Heartbeats summed per router, link and minute in memory. A minute's sums are handed out once the
+// minute is over (plus a grace for late arrivals), so each collector writes each router-link-minute
+// row about once instead of once per heartbeat; what the newest heartbeat of each router said is
+// handed out at every flush (the router's row: last heartbeat, active link). Sums (not means), so a
+// write adds to what another collector wrote for the same minute. Keys are bounded: the caller
 // stops adding when `size` reaches its limit and counts what it drops.
 import type { Heartbeat } from "./decode";
 
@@ -25,9 +28,13 @@ export interface RouterSeen {
 export class MinuteRollups {
   #minutes = new Map<string, LinkMinute>();
   #routers = new Map<string, RouterSeen>();
+  /** Heartbeats per minute not yet handed out, by minute start. */
+  #perMinute = new Map<number, number>();
   heartbeats = 0;
-  /** Receive time of the oldest heartbeat not yet taken (for the lag figure). */
+  /** Receive time of the oldest heartbeat whose router row is not yet taken (for the lag figure). */
   oldestAt: number | null = null;
+
+  constructor(private readonly graceMs = 5000) {}
 
   get size(): number { return this.#minutes.size + this.#routers.size; }
 
@@ -35,6 +42,7 @@ export class MinuteRollups {
     this.heartbeats++;
     if (this.oldestAt === null) this.oldestAt = receivedAt;
     const minute = receivedAt - (receivedAt % 60000);
+    this.#perMinute.set(minute, (this.#perMinute.get(minute) ?? 0) + 1);
     for (const l of hb.links) {
       const key = router + "\0" + l.name + "\0" + minute;
       let m = this.#minutes.get(key);
@@ -72,14 +80,26 @@ export class MinuteRollups {
     if (hb.epoch === r.epoch) r.clockZeroAt = Math.min(r.clockZeroAt, zero);
   }
 
-  /** Everything gathered so far, sorted (a fixed row order keeps concurrent flushes from deadlocking); empties the batch. */
-  take(): { minutes: LinkMinute[]; routers: RouterSeen[]; heartbeats: number } {
-    const minutes = [...this.#minutes.values()].sort((a, b) => cmp(a.router, b.router) || cmp(a.link, b.link) || a.minute - b.minute);
+  /**
+   * What is due at `now`: the minutes that ended at least `graceMs` ago (all of them with `all`,
+   * e.g. when stopping) and every router's newest report; sorted (a fixed row order keeps concurrent
+   * flushes from deadlocking). `heartbeats` counts the heartbeats whose minutes are in the batch.
+   */
+  take(now = Infinity, all = true): { minutes: LinkMinute[]; routers: RouterSeen[]; heartbeats: number } {
+    const due = all ? Infinity : now - this.graceMs - 60000;
+    const minutes: LinkMinute[] = [];
+    if (due === Infinity) {
+      for (const m of this.#minutes.values()) minutes.push(m); // (no spread: hundreds of thousands of rows)
+      this.#minutes = new Map();
+    } else {
+      for (const [k, m] of this.#minutes) if (m.minute <= due) { minutes.push(m); this.#minutes.delete(k); }
+    }
+    let heartbeats = 0;
+    for (const [minute, n] of this.#perMinute) if (minute <= due) { heartbeats += n; this.#perMinute.delete(minute); }
+    minutes.sort((a, b) => cmp(a.router, b.router) || cmp(a.link, b.link) || a.minute - b.minute);
     const routers = [...this.#routers.values()].sort((a, b) => cmp(a.router, b.router));
-    const heartbeats = this.heartbeats;
-    this.#minutes = new Map();
     this.#routers = new Map();
-    this.heartbeats = 0;
+    this.heartbeats -= heartbeats;
     this.oldestAt = null;
     return { minutes, routers, heartbeats };
   }
@@ -101,6 +121,12 @@ export class MinuteRollups {
       if (r.epoch === cur.epoch) cur.clockZeroAt = Math.min(cur.clockZeroAt, r.clockZeroAt);
     }
     this.heartbeats += batch.heartbeats;
+    if (batch.heartbeats) {
+      // Count them again under their (earliest) minute so the next take hands them out.
+      const first = batch.minutes.reduce((m, x) => Math.min(m, x.minute), Infinity);
+      const key = first === Infinity ? 0 : first;
+      this.#perMinute.set(key, (this.#perMinute.get(key) ?? 0) + batch.heartbeats);
+    }
     if (oldestAt !== null) this.oldestAt = this.oldestAt === null ? oldestAt : Math.min(this.oldestAt, oldestAt);
   }
 }

@@ -33,16 +33,32 @@ export async function timeline(q: Queryable, id: string, from: number, to: numbe
     ORDER BY at DESC, epoch DESC NULLS LAST, at_ms DESC NULLS LAST LIMIT $4`, [id, from, to, limit]);
 }
 
-/** RTT, loss and jitter per link of one router in buckets of `bucketS` seconds (means weighted by samples, maxima of the minute maxima). */
+const FIGURES = "samples, rtt_sum, rtt_max, loss_sum, loss_max, jitter_sum, down, degraded, active";
+
+/**
+ * RTT, loss and jitter per link of one router in buckets of `bucketS` seconds (means weighted by
+ * samples, maxima of the minute maxima). Buckets of whole hours read the hourly rollups up to where
+ * they are complete, and minutes after that; shorter buckets read minutes.
+ */
 export async function linkSeries(q: Queryable, id: string, from: number, to: number, bucketS: number, maxLinks: number, kindOf: (name: string) => string): Promise<LinkSeries[]> {
+  const source = bucketS % 3600 === 0 ? `(
+      SELECT link, hour AS ts, ${FIGURES} FROM link_hours WHERE router_id = $1 AND hour >= to_timestamp($2::float8 / 1000)
+        AND hour < least(to_timestamp($3::float8 / 1000), (SELECT coalesce(max(done_until), '-infinity') FROM rollup_progress WHERE name = 'link_hours'))
+      UNION ALL
+      SELECT link, minute, ${FIGURES} FROM link_minutes WHERE router_id = $1 AND minute < to_timestamp($3::float8 / 1000)
+        AND minute >= greatest(to_timestamp($2::float8 / 1000), (SELECT coalesce(max(done_until), '-infinity') FROM rollup_progress WHERE name = 'link_hours'))
+    ) x` : `(
+      SELECT link, minute AS ts, ${FIGURES} FROM link_minutes
+      WHERE router_id = $1 AND minute >= to_timestamp($2::float8 / 1000) AND minute < to_timestamp($3::float8 / 1000)
+    ) x`;
   const rows = await q.query<LinkPoint & { link: string }>(`
-    SELECT link, ${ms(BIN("minute", "$4"))} AS t, sum(samples)::int AS samples,
+    SELECT link, ${ms(BIN("ts", "$4"))} AS t, sum(samples)::int AS samples,
       (sum(rtt_sum) / sum(samples))::float8 AS "rttMs", max(rtt_max)::float8 AS "rttMaxMs",
       (sum(loss_sum) / sum(samples))::float8 AS "lossPct", max(loss_max)::float8 AS "lossMaxPct",
       (sum(jitter_sum) / sum(samples))::float8 AS "jitterMs",
       sum(down)::int AS down, sum(degraded)::int AS degraded, sum(active)::int AS active
-    FROM link_minutes WHERE router_id = $1 AND minute >= to_timestamp($2::float8 / 1000) AND minute < to_timestamp($3::float8 / 1000)
-    GROUP BY link, 2 ORDER BY link, 2`, [id, from, to, bucketS]);
+    FROM ${source}
+    GROUP BY link, 2 HAVING sum(samples) > 0 ORDER BY link, 2`, [id, from, to, bucketS]);
   const out = new Map<string, LinkSeries>();
   for (const r of rows) {
     let s = out.get(r.link);

@@ -1,7 +1,8 @@
 // A collector as its own process (dist/collector.js), so a test can kill it with SIGKILL.
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Identity } from "../../test-sim/broker/credentials";
+import { REPO_ROOT } from "../paths";
 
 export interface CollectorProcess {
   proc: ChildProcess;
@@ -13,7 +14,7 @@ export interface CollectorProcess {
   metric(name: string): Promise<number>;
 }
 
-const SCRIPT = fileURLToPath(new URL(import.meta.url.includes("/dist/tests/") ? "../collector.js" : "../../dist/collector.js", import.meta.url));
+const SCRIPT = join(REPO_ROOT, "dist/collector.js");
 
 export async function spawnCollector(broker: string, db: string, who: Identity, extra: string[] = []): Promise<CollectorProcess> {
   const proc = spawn(process.execPath, [SCRIPT, "--broker", broker, "--db", db, "--username", who.username, "--http-port", "0", ...extra],

@@ -30,7 +30,7 @@ test("history: a failover while no page is open is in the timeline after a reloa
   const broker = await startBroker(creds);
   recordBrokerKind(broker);
   const history = await startFleetHistory({ brokerUrl: broker.url, username: creds.collectors[0].username, password: creds.collectors[0].password,
-    db: await pg.createDatabase("page"), shareGroup: broker.kind === "mosquitto" ? "page" : null, flushMs: 250, log: (s) => t.diagnostic(s) });
+    db: await pg.createDatabase("page"), shareGroup: broker.kind === "mosquitto" ? "page" : null, flushMs: 250, rollupFlushMs: 500, log: (s) => t.diagnostic(s) });
   const fleet = new LiveFleet(ids.map((deviceId, i) => ({ deviceId, seed: i + 21, links: DEFAULT_LINKS,
     config: { telemetry: { heartbeatMs: 1000, keepAliveS: 5 } } })), broker.url, (id) => creds.devices.get(id));
   // The strict policy the dashboard is meant to run under, sent by its server: nothing but its own origin and the broker's
@@ -97,7 +97,7 @@ test("history: a failover while no page is open is in the timeline after a reloa
     await tab.locator("#history-router", { hasText: "edge-2" }).waitFor({ timeout: 5000 });
     await tab.locator("#history-status", { hasText: /\d+ events, / }).waitFor({ timeout: 10000 });
     assert.doesNotMatch(await tab.locator("#history-timeline").innerText(), /failover/);
-    assert.match(tab.url(), /#router=edge-2$/);
+    assert.match(tab.url(), /#router=edge-2&range=day$/);
     mkdirSync(REPO_ROOT + "/test-results", { recursive: true });
     await tab.locator('.row[data-id="edge-1"]').click();
     await failoverItem().waitFor({ timeout: 10000 });

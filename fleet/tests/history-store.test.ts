@@ -9,6 +9,8 @@ import { openDatabase, type Sql } from "../db/sql";
 import { migrate, migrationFiles } from "../db/migrate";
 import { writeBatch, writeBirth, writeRouterEvent, writeState } from "../db/writes";
 import { applyRetention } from "../db/retention";
+import { rollUpHours } from "../db/downsample";
+import { linkSeries } from "../db/reads";
 import { birthRow, rejectedRow, routerEventRow } from "../collector/event-row";
 import { MinuteRollups } from "../collector/rollup";
 import { decode, type Heartbeat } from "../collector/decode";
@@ -169,21 +171,45 @@ test("rollups: two collectors' sums for the same minute add up; rejected input i
   } finally { await db.close(); }
 });
 
-test("retention: deletes events and link-minutes older than their keep times, nothing newer", async (t) => {
+test("hourly rollups: made from finished hours, idempotent, read with the newer minutes for the week chart without counting twice", async (t) => {
+  if (skipWithoutPg(t)) return;
+  const db = await fresh();
+  try {
+    const hour0 = Math.floor(T0 / 3600000) * 3600000;
+    const r = new MinuteRollups();
+    // 3 hours and 10 minutes of one heartbeat a minute, RTT = the minute's index.
+    for (let i = 0; i < 190; i++) r.add("r1", hb({ uptimeMs: i * 60000, links: [{ name: "wan0", state: "up", rttMs: i, lossPct: 0, jitterMs: 1 }] }), hour0 + i * 60000 + 1000);
+    const b = r.take();
+    await db.transaction((q) => writeBatch(q, b.minutes, b.routers, []));
+    const now = hour0 + 190 * 60000 + 6 * 60000;
+    assert.equal(await rollUpHours(db, now), 3);
+    assert.equal(await rollUpHours(db, now), 1, "the last hour again, nothing new");
+    const hours = await db.query<{ samples: number; rtt_sum: number; rtt_max: number }>("SELECT samples, rtt_sum, rtt_max FROM link_hours ORDER BY hour");
+    assert.deepEqual(hours.map((h) => [h.samples, h.rtt_sum, h.rtt_max]), [[60, 1770, 59], [60, 5370, 119], [60, 8970, 179]]);
+    const series = await linkSeries(db, "r1", now - 7 * 86400000, now, 3600, 4, () => "ethernet");
+    assert.deepEqual(series[0].points.map((p) => p.samples), [60, 60, 60, 10], "three hours from link_hours, the fourth from minutes");
+    assert.equal(series[0].points[3].rttMs, 184.5);
+  } finally { await db.close(); }
+});
+
+test("retention: deletes what is older than its keep time, never minutes not yet rolled up into hours", async (t) => {
   if (skipWithoutPg(t)) return;
   const db = await fresh();
   try {
     const now = T0 + 100 * 86400000;
+    const keep = { eventsDays: 90, minutesDays: 2, hoursDays: 90 };
     await storeEvent(db, "r1", failover(1, 1, 1), now - 91 * 86400000);
     await storeEvent(db, "r1", failover(1, 2, 2), now - 89 * 86400000);
     const r = new MinuteRollups();
-    r.add("r1", hb(), now - 9 * 86400000);
-    r.add("r1", hb(), now - 7 * 86400000);
+    for (const daysAgo of [95, 9, 3, 1, 0.01]) r.add("r1", hb(), now - daysAgo * 86400000);
     const b = r.take();
     await db.transaction((q) => writeBatch(q, b.minutes, b.routers, []));
-    assert.deepEqual(await applyRetention(db, { eventsDays: 90, minutesDays: 8 }, now), { events: 1, minutes: 2 });
-    const [c] = await db.query<{ e: number; m: number }>("SELECT (SELECT count(*) FROM events)::int AS e, (SELECT count(*) FROM link_minutes)::int AS m");
-    assert.deepEqual({ ...c }, { e: 1, m: 2 });
+    assert.deepEqual(await applyRetention(db, keep, now), { events: 1, minutes: 0, hours: 0 }, "no hours rolled up yet: every minute stays");
+    while (await rollUpHours(db, now) > 1) { /* catch up 48 hours a pass */ }
+    assert.deepEqual(await applyRetention(db, keep, now), { events: 0, minutes: 6, hours: 2 });
+    const [c] = await db.query<{ e: number; m: number; h: number }>(
+      "SELECT (SELECT count(*) FROM events)::int AS e, (SELECT count(*) FROM link_minutes)::int AS m, (SELECT count(*) FROM link_hours)::int AS h");
+    assert.deepEqual({ ...c }, { e: 1, m: 4, h: 6 }, "hours of 9, 3 and 1 days ago (the last 14 minutes are not a finished hour)");
   } finally { await db.close(); }
 });
 

@@ -226,6 +226,10 @@ async function dashboardCost(): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
+if (argv.includes("--history")) { // fleet history: ingest into PostgreSQL, bytes per router per day, history load time
+  await (await import("../../fleet/bench/history-bench")).historyBench();
+  process.exit(0);
+}
 if (argv.includes("--realistic")) {
   const i = argv.indexOf("--class");
   const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;
