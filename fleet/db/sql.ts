@@ -40,7 +40,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Sql> {
     exec: async (text: string) => { await c.query(text); },
   });
   const base = on(pool);
-  await base.query("SELECT 1"); // fail now, with the reason, rather than at the first message
+  // Fail now, saying where, rather than at the first message.
+  await base.query("SELECT 1").catch(async (e: Error) => {
+    await pool.end().catch(() => {});
+    throw new Error(`database ${where}: ${e.message}`);
+  });
   return {
     engine: "postgres", where, ...base,
     async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {

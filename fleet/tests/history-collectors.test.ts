@@ -9,6 +9,7 @@ import { makeCredentials } from "../../test-sim/broker/credentials";
 import { connect } from "../../test-sim/broker/connect";
 import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
 import { openDatabase } from "../db/sql";
+import { startFleetHistory } from "../fleet-history";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -81,6 +82,45 @@ test("three collectors share the stream; one killed -9 and restarted; every even
     pub.end(true);
     for (const p of collectors) await p.stop();
     await db.close();
+    await broker.stop();
+    await pg.stop();
+  }
+});
+
+test("the database drops the collector's connections mid-stream: writes are retried, every event stored once", async (t) => {
+  if (!postgresOrSkip(t)) return;
+  const pg = await startPostgres();
+  const creds = makeCredentials([]);
+  const broker = await startBroker(creds);
+  recordBrokerKind(broker);
+  const dbUrl = await pg.createDatabase("drop");
+  const history = await startFleetHistory({ brokerUrl: broker.url, username: creds.collectors[0].username, password: creds.collectors[0].password,
+    db: dbUrl, shareGroup: broker.kind === "mosquitto" ? "drop" : null, log: () => {} });
+  const admin = await openDatabase(dbUrl);
+  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
+  try {
+    const total = 600;
+    let killed = 0;
+    for (let k = 0; k < total; k++) {
+      await pub.publishAsync(`routers/d${k % 6}/event`, JSON.stringify({ epoch: 2, seq: k % 256, atMs: k, type: "boot", safeMode: false, boots: 2, configVersion: 1 }), { qos: 1 });
+      if (k % 150 === 75) {
+        const rows = await admin.query<{ ok: boolean }>("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'fleet-collector' AND pid <> pg_backend_pid()");
+        killed += rows.length;
+      }
+    }
+    let stored = 0;
+    for (let i = 0; i < 100 && stored < total; i++) {
+      stored = (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE type = 'boot'"))[0].n;
+      await sleep(100);
+    }
+    t.diagnostic(`${killed} collector connections terminated; ${history.collector.metrics.dbErrors.get()} statements failed and were retried`);
+    assert.ok(killed > 0, "connections were dropped");
+    assert.equal(stored, total);
+    assert.equal(history.collector.metrics.events.get({ type: "boot" }) + history.collector.metrics.duplicates.get(), total);
+  } finally {
+    pub.end(true);
+    await history.stop();
+    await admin.close();
     await broker.stop();
     await pg.stop();
   }
