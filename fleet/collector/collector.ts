@@ -130,8 +130,8 @@ export class Collector {
 
   /** Age of the oldest message received and not yet committed, in ms. */
   lagMs(): number {
-    const oldest = Math.min(this.#rollups.oldestAt ?? Infinity, this.#inflightSince ?? Infinity,
-      ...[...this.#rejected.values()].slice(0, 1).map((r) => r.receivedAt));
+    const firstRejected = this.#rejected.values().next().value;
+    const oldest = Math.min(this.#rollups.oldestAt ?? Infinity, this.#inflightSince ?? Infinity, firstRejected?.receivedAt ?? Infinity);
     return oldest === Infinity ? 0 : Math.max(0, this.#o.now() - oldest);
   }
 
