@@ -188,6 +188,8 @@ export async function historyBench(): Promise<void> {
   const pg = await startPostgres({ durable: true });
   const creds = makeCredentials([]);
   const broker = await startBroker(creds);
+  const brokerGuard = () => void broker.kill(); // the bench dying early (a closed pipe) must not leave the broker running
+  process.once("exit", brokerGuard);
   const dbUrl = await pg.createDatabase("bench");
   const db = await openDatabase(dbUrl);
   try {
@@ -228,6 +230,7 @@ export async function historyBench(): Promise<void> {
     await historyLoad(db, dbUrl, broker, creds);
   } finally {
     await db.close();
+    process.off("exit", brokerGuard);
     await broker.stop();
     await pg.stop();
   }

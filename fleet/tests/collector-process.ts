@@ -32,6 +32,10 @@ export async function spawnCollector(broker: string, db: string, who: Identity, 
     proc.once("exit", (code) => { clearTimeout(t); reject(new Error(`collector ${who.username} exited ${code}:\n${out}`)); });
   });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  // A test or bench that dies first takes its collectors with it.
+  const orphanGuard = () => { if (proc.exitCode === null) proc.kill("SIGKILL"); };
+  process.once("exit", orphanGuard);
+  void exited.then(() => process.off("exit", orphanGuard));
   return {
     proc, httpUrl, log: () => out,
     async kill9() { if (proc.exitCode === null) { proc.kill("SIGKILL"); await exited; } },

@@ -56,6 +56,9 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
   const proc: ChildProcess = spawn(join(bin, "postgres"), args, { stdio: ["ignore", "ignore", "pipe"], ...as, cwd: dir });
   let err = "";
   proc.stderr?.on("data", (d) => { err += d; if (err.length > 20000) err = err.slice(-10000); });
+  // If this process dies first (a crash, a closed pipe), take the server and its files with it.
+  const orphanGuard = () => { if (proc.exitCode === null) proc.kill("SIGKILL"); rmSync(dir, { recursive: true, force: true }); };
+  process.once("exit", orphanGuard);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const pg = (await import("pg")).default;
   const until = Date.now() + 20000;
@@ -87,6 +90,7 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     async stop(): Promise<void> {
+      process.off("exit", orphanGuard);
       if (proc.exitCode === null) {
         // SIGINT: fast shutdown (clients are disconnected, no waiting for them).
         await new Promise<void>((resolve) => { proc.once("exit", () => resolve()); proc.kill("SIGINT"); });
