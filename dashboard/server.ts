@@ -22,6 +22,8 @@ export interface PageConfig { wsUrl: string; username?: string; password?: strin
 export interface ServeOptions {
   /** Where the built page is (default: dist/dashboard next to this module). */
   dir?: string;
+  /** Answers the requests it knows (the fleet history API, /metrics) and says so; the page serves the rest. */
+  api?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 const TYPES: Record<string, string> = {
@@ -105,6 +107,8 @@ export async function serveDashboard(config: PageConfig, port = 0, host = "127.0
       return send(res, 421, "text/plain; charset=utf-8", "misdirected request: this server answers only to its own address\n");
     }
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { allow: "GET, HEAD" });
+    // The fleet history API and /metrics (fleet/api/history-api.ts): same origin as the page, behind the same Host check.
+    if (options.api?.(req, res)) return;
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/config.json") {
       const site = req.headers["sec-fetch-site"];

@@ -72,6 +72,9 @@ async function bundle() {
     "bench-subscriber": "test-sim/bench/subscriber.ts",
   };
   for (const t of tests) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "test-sim/tests/" + t;
+  // Fleet history (fleet/): the standalone collector and its tests, beside the others in dist/.
+  entryPoints.collector = "fleet/cli/collector.ts";
+  for (const t of readdirSync(join(root, "fleet/tests")).filter((f) => f.endsWith(".test.ts"))) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "fleet/tests/" + t;
   await esbuild.build({
     absWorkingDir: root,
     entryPoints,

@@ -7,6 +7,7 @@
 import mqtt from "mqtt";
 import { FleetState, type FleetLimits, type LinkView, type RouterRow } from "./fleet-state";
 import { el, text } from "./dom";
+import { mountHistory } from "./history"; // fleet history panel (history.ts): stored events and charts from the API
 
 interface PageConfig {
   wsUrl: string;
@@ -241,6 +242,7 @@ async function main(): Promise<void> {
   const cfg = (await (await fetch("config.json", { credentials: "same-origin" })).json()) as PageConfig;
   const view = new FleetView(cfg);
   (window as unknown as { dashboard: FleetView }).dashboard = view;
+  mountHistory();
   // Several people may watch with the same read-only login: each page its own client id.
   const clientId = `${cfg.username ?? "dashboard"}-${Math.random().toString(36).slice(2, 10)}`;
   const client = mqtt.connect(cfg.wsUrl, { username: cfg.username, password: cfg.password, clientId, reconnectPeriod: 1000 });

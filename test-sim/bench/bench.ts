@@ -267,6 +267,10 @@ if (argv.includes("--fuzz")) {
   fuzzBench();
   process.exit();
 }
+if (argv.includes("--history")) { // fleet history: ingest into PostgreSQL, bytes per router per day, history load time
+  await (await import("../../fleet/bench/history-bench")).historyBench();
+  process.exit(0);
+}
 if (argv.includes("--realistic")) {
   const i = argv.indexOf("--class");
   const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;

@@ -10,7 +10,7 @@ import { Aedes } from "aedes";
 import { WebSocketServer, createWebSocketStream } from "ws";
 import { allowed, loadAcl } from "./acl";
 import { freePort } from "./free-port";
-import type { FleetCredentials } from "./credentials";
+import { allIdentities, type FleetCredentials } from "./credentials";
 import type { Broker } from "./broker";
 
 export class EmbeddedBroker implements Broker {
@@ -46,7 +46,7 @@ export class EmbeddedBroker implements Broker {
 
   #secure(aedes: Aedes, creds: FleetCredentials): void {
     const rules = loadAcl(this.aclFile);
-    const passwords = new Map([creds.fleet, creds.dashboard, ...creds.devices.values()].map((i) => [i.username, i.password]));
+    const passwords = new Map(allIdentities(creds).map((i) => [i.username, i.password]));
     const users = new WeakMap<object, string>();
     aedes.authenticate = (client, username, password, done) => {
       // As Mosquitto's TCP listener (use_username_as_clientid): the client id is the login, except

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const creds = makeCredentials(ids);
   const broker = await startBroker(creds, embedded ? "embedded" : "mosquitto");
   writeFileSync("broker-creds.json", JSON.stringify({
-    broker: broker.url, websocket: broker.wsUrl, fleet: creds.fleet, dashboard: creds.dashboard,
+    broker: broker.url, websocket: broker.wsUrl, fleet: creds.fleet, dashboard: creds.dashboard, collectors: creds.collectors,
     devices: Object.fromEntries([...creds.devices].map(([id, i]) => [id, i.password])),
   }, null, 2));
   console.log(`${broker.kind} ${broker.version}: ${broker.url} and ${broker.wsUrl}; ${n} device logins in broker-creds.json`);

@@ -11,6 +11,7 @@ import { LiveFleet, type LiveRouterSpec } from "../live/fleet";
 import { printEvents } from "../live/live-report";
 import { fleetSpecs } from "../fleet/fleet-specs";
 import { serveDashboard } from "../../dashboard/server";
+import { startLocalHistory } from "../../fleet/fleet-history";
 
 const DEMO = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));
 
@@ -33,11 +34,13 @@ async function main(): Promise<void> {
   ];
   const creds = makeCredentials(specs.map((s) => s.deviceId));
   const broker = await startBroker(creds, argv.includes("--mosquitto") ? "mosquitto" : "embedded");
+  const history = await startLocalHistory(broker, creds.collectors[0]); // fleet history: collector + embedded database (fleet/)
   const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 },
-    option(argv, "--port", 8080)).catch(() => serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 }));
+    option(argv, "--port", 8080), undefined, { api: history.handler }).catch(() => serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 }, 0, undefined, { api: history.handler }));
   const fleet = new LiveFleet(specs, broker.url, (id) => creds.devices.get(id));
   console.log(`broker    ${broker.kind} ${broker.version}: ${broker.url} (MQTT over WebSockets ${broker.wsUrl})`);
   console.log(`dashboard ${page.url}   <- open this`);
+  console.log(`history   ${history.db.where}: ${page.url}api/history/  ${page.url}metrics`);
   console.log(`routers   ${demo.deviceId} (scripted outage: ${demo.description}) and ${routers} more whose primaries fail at random`);
   console.log(`fleet login for MQTT clients: ${creds.fleet.username} / ${creds.fleet.password}\n`);
   printEvents(fleet.world(demo.deviceId), `${demo.deviceId} `);
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     run.stop();
     fleet.close();
     await page.close();
+    await history.stop();
     await broker.stop();
     process.exit(0);
   };
