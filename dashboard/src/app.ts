@@ -5,7 +5,7 @@
 // Every string here may come from a device: it reaches the page through textContent only (the
 // helpers in dom.ts), never as markup, and FleetState has already bounded its size and count.
 import mqtt from "mqtt";
-import { FleetState, type FleetLimits, type LinkView, type RouterRow } from "./fleet-state";
+import { FleetState, type FleetLimits, type HistoryRouter, type LinkView, type RouterRow } from "./fleet-state";
 import { el, text } from "./dom";
 import { mountHistory } from "./history"; // fleet history panel (history.ts): stored events and charts from the API
 
@@ -63,6 +63,12 @@ class FleetView {
       this.#orderStale = true;
       this.schedule();
     }, 1000);
+  }
+
+  /** New rows arrived from elsewhere than the stream (the history at load): re-sort and draw. */
+  orderStale(): void {
+    this.#orderStale = true;
+    this.schedule();
   }
 
   ingest(topic: string, payload: string | Uint8Array): void {
@@ -243,6 +249,15 @@ async function main(): Promise<void> {
   const view = new FleetView(cfg);
   (window as unknown as { dashboard: FleetView }).dashboard = view;
   mountHistory();
+  // What the fleet history knows fills the table at once; the live stream then takes over.
+  void fetch("api/history/fleet/routers", { headers: { accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((body: { routers?: HistoryRouter[] } | null) => {
+      if (!body || !Array.isArray(body.routers)) return;
+      view.state.seed(body.routers);
+      view.orderStale();
+    })
+    .catch(() => { /* no history service with this server: live data only */ });
   // Several people may watch with the same read-only login: each page its own client id.
   const clientId = `${cfg.username ?? "dashboard"}-${Math.random().toString(36).slice(2, 10)}`;
   const client = mqtt.connect(cfg.wsUrl, { username: cfg.username, password: cfg.password, clientId, reconnectPeriod: 1000 });

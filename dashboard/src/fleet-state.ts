@@ -6,7 +6,7 @@
 // Everything here comes from devices and is hostile until judged: a message is measured before it
 // is parsed, and whatever is kept is bounded (links per router, text per field, messages kept), so
 // no single device can make this state, or the page that renders it, large.
-import { judgeMessage, type MessageKind } from "./message-schemas";
+import { judgeMessage, MAX_EPOCH, type MessageKind } from "./message-schemas";
 
 export interface LinkView {
   name: string; state: string; rttMs: number; lossPct: number; jitterMs: number;
@@ -39,6 +39,15 @@ export interface RouterRow {
   invalid: number;
   /** Bumped on every change: the view re-renders rows whose version moved. */
   version: number;
+}
+
+/** Routers a page takes from the history at load (the API's own cap). */
+const SEED_MAX = 5000;
+
+/** A router as the fleet history API lists it (/api/history/fleet/routers). */
+export interface HistoryRouter {
+  id: string; online: boolean | null; active: string | null; epoch: number | null;
+  configVersion: number | null; lastHeartbeatAt: number | null;
 }
 
 export interface InvalidMessage { at: number; topic: string; error: string; payload: string }
@@ -114,6 +123,25 @@ export class FleetState {
     const ids = [...this.#dirty];
     this.#dirty.clear();
     return ids;
+  }
+
+  /**
+   * What the fleet history knew of routers when the page opened (their last state, boot and
+   * heartbeat), so a page opened after the fact does not show "never" until each router speaks
+   * again. Only fields the live stream has not set yet are filled; bounded like live rows.
+   */
+  seed(known: readonly HistoryRouter[]): void {
+    for (const k of known.slice(0, SEED_MAX)) {
+      if (typeof k.id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(k.id)) continue;
+      const fresh = !this.rows.has(k.id);
+      const r = this.row(k.id);
+      if (r.online === null && typeof k.online === "boolean") r.online = k.online;
+      if (r.active === null && typeof k.active === "string") r.active = clip(k.active, this.limits.nameChars);
+      if (r.lastHeartbeatAt === null && typeof k.lastHeartbeatAt === "number" && Number.isFinite(k.lastHeartbeatAt)) r.lastHeartbeatAt = k.lastHeartbeatAt;
+      if (r.liveEpoch === null && typeof k.epoch === "number" && Number.isInteger(k.epoch) && k.epoch > 0 && k.epoch <= MAX_EPOCH) r.liveEpoch = r.epoch = k.epoch;
+      if (r.configVersion === null && typeof k.configVersion === "number" && Number.isInteger(k.configVersion)) r.configVersion = k.configVersion;
+      if (fresh || r.version === 0) this.#touch(r);
+    }
   }
 
   /** One message as it came off the wire (bytes) or already decoded (text). */

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ROUTER_ID } from "../collector/decode";
 import { linkKind } from "../collector/link-kind";
-import { fleetFailovers, linkSeries, routerSummary, timeline, topSwitchers } from "../db/reads";
+import { fleetFailovers, fleetRouters, linkSeries, routerSummary, timeline, topSwitchers } from "../db/reads";
 import type { Queryable } from "../db/sql";
 
 export const RANGES = {
@@ -104,6 +104,10 @@ export function historyApi(o: HistoryApiOptions): Handler {
         return [200, { router: id, range: p.range, from, to: t, bucketS: r.linkBucketS, links: await linkSeries(db, id, from, t + 1, r.linkBucketS, MAX_LINKS, linkKind) }];
       }
     }
+    if (parts.length === 2 && parts[0] === "fleet" && parts[1] === "routers") {
+      const p = params(url, ["limit"], 5000, 1000);
+      return [200, { routers: await fleetRouters(db, p.limit) }];
+    }
     if (parts.length === 2 && parts[0] === "fleet" && parts[1] === "failovers") {
       const p = params(url, ["range"], 1, 1);
       const r = RANGES[p.range];
@@ -115,6 +119,6 @@ export function historyApi(o: HistoryApiOptions): Handler {
       const from = t - RANGES[p.range].ms;
       return [200, { range: p.range, from, to: t, routers: await topSwitchers(db, from, t + 1, p.limit) }];
     }
-    return [404, { error: "no such history resource (see fleet/README or docs: /api/history/routers/<id>[/timeline|/links], /api/history/fleet/failovers, /api/history/fleet/top-switchers)" }];
+    return [404, { error: "no such history resource (see fleet/README or docs: /api/history/routers/<id>[/timeline|/links], /api/history/fleet/routers, /api/history/fleet/failovers, /api/history/fleet/top-switchers)" }];
   }
 }

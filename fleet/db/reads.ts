@@ -25,6 +25,14 @@ export async function routerSummary(q: Queryable, id: string): Promise<RouterSum
   return r ?? null;
 }
 
+/** Every router the fleet has seen (up to `limit`, by id): what a page opened now shows before the live stream speaks. */
+export async function fleetRouters(q: Queryable, limit: number): Promise<RouterSummary[]> {
+  return q.query<RouterSummary>(`
+    SELECT id, online, active, primary_link AS "primaryLink", epoch, firmware, config_version AS "configVersion",
+      ${ms("last_heartbeat_at")} AS "lastHeartbeatAt", ${ms("first_seen_at")} AS "firstSeenAt", rejected
+    FROM routers ORDER BY id LIMIT $1`, [limit]);
+}
+
 /** A router's events in [from, to), newest first. */
 export async function timeline(q: Queryable, id: string, from: number, to: number, limit: number): Promise<TimelineEvent[]> {
   return q.query<TimelineEvent>(`

@@ -101,6 +101,18 @@ test("history: a failover while no page is open is in the timeline after a reloa
     await tab.locator('.row[data-id="edge-1"]').click();
     await failoverItem().waitFor({ timeout: 10000 });
     await tab.screenshot({ path: REPO_ROOT + "/test-results/history.png", fullPage: true });
+
+    // The routers stop: no heartbeat will come. A page opened now still knows when each was last
+    // heard and which boot it ran, from the history, instead of "never" and "epoch –".
+    fleet.close();
+    await sleep(500);
+    const fresh = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    fresh.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+    await fresh.goto(page.url);
+    await fresh.locator('.row[data-id="edge-1"] .c-age', { hasText: /s ago/ }).waitFor({ timeout: 10000 });
+    await fresh.locator('.row[data-id="edge-2"] .c-age', { hasText: /s ago/ }).waitFor({ timeout: 10000 });
+    await fresh.locator('.row[data-id="edge-1"]').click();
+    await fresh.locator("#detail", { hasText: /epoch \d+/ }).waitFor({ timeout: 5000 });
     assert.deepEqual(violations, [], "no CSP violations");
   } finally {
     await browser?.close();
