@@ -1,11 +1,17 @@
-// Clock on Moddable's Timer and Time.ticks (monotonic ms).
+// Clock on Moddable's Timer and Time.ticks. The port promises milliseconds since boot; Time.ticks
+// is that on the ESP32 but wall-clock milliseconds on the desktop build, so time is counted from
+// the clock's creation (at boot, by main: this module is preloaded, so nothing here may read the
+// time when the module is evaluated).
 import Timer from "timer";
 import Time from "time";
 import type { Clock, TimerHandle } from "../../src/ports";
 
-export const clock: Clock = {
-  now: () => Time.ticks,
-  once: (ms, fn) => Timer.set(() => fn(), ms),
-  every: (ms, fn) => Timer.repeat(() => fn(), ms),
-  cancel: (h: TimerHandle) => Timer.clear(h as ReturnType<typeof Timer.set>),
-};
+export function createClock(): Clock {
+  const start = Time.ticks;
+  return {
+    now: () => Time.ticks - start,
+    once: (ms, fn) => Timer.set(() => fn(), ms),
+    every: (ms, fn) => Timer.repeat(() => fn(), ms),
+    cancel: (h: TimerHandle) => Timer.clear(h as ReturnType<typeof Timer.set>),
+  };
+}

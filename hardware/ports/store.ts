@@ -2,8 +2,7 @@
 // the firmware already respects. NVS writes a key atomically, which is the replace the port promises.
 import Preference from "preference";
 import type { Store } from "../../src/ports";
-
-const DOMAIN = "router";
+import { DOMAIN } from "../provisioning";
 
 export const store: Store = {
   get(key) {
