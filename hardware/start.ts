@@ -22,6 +22,11 @@ export function startRouter(uplinks: Uplinks, prober: Prober): Router {
     }),
   };
   const router = new Router(ports, { deviceId: setting(PROVISIONED.deviceId, "router-unprovisioned") });
+  // Every decision on the console too (serial / xsbug / the desktop's stdout): rare, and the first
+  // thing anyone debugging a unit on the bench wants to see.
+  router.onEvent((e) => log.log("info", "event " + JSON.stringify(e)));
+  ports.mqtt.onConnected(() => log.log("info", "mqtt connected"));
+  ports.mqtt.onDisconnected((reason) => log.log("warn", "mqtt disconnected: " + reason));
   router.start();
   return router;
 }
