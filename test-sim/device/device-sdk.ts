@@ -16,17 +16,16 @@ export function commandMissing(cmd: string): boolean {
 
 export interface BuildResult { ok: boolean; output: string; seconds: number }
 
-/** node hardware/build/device-build.mjs <args>, killed after `timeoutMs`. */
-export function deviceBuild(root: string, args: string[], timeoutMs: number): Promise<BuildResult> {
+function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<BuildResult> {
   const t0 = Date.now();
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [join(root, "hardware/build/device-build.mjs"), ...args], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const keep = (d: Buffer) => { output = (output + d.toString()).slice(-200000); };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     const timer = setTimeout(() => {
-      output += `\n(device-build killed after ${timeoutMs} ms)`;
+      output += `\n(${cmd} killed after ${timeoutMs} ms)`;
       try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ }
     }, timeoutMs);
     child.once("exit", (code) => {
@@ -34,4 +33,22 @@ export function deviceBuild(root: string, args: string[], timeoutMs: number): Pr
       resolvePromise({ ok: code === 0, output, seconds: (Date.now() - t0) / 1000 });
     });
   });
+}
+
+/** node hardware/build/device-build.mjs <args> with $MODDABLE = `sdk`, killed after `timeoutMs`. */
+export function deviceBuild(root: string, sdk: string, args: string[], timeoutMs: number): Promise<BuildResult> {
+  return runChild(process.execPath, [join(root, "hardware/build/device-build.mjs"), ...args], root, { ...process.env, MODDABLE: sdk }, timeoutMs);
+}
+
+/**
+ * The SDK's host tools: $MODDABLE as it is, or the shared subset built (and cached) by its
+ * install.sh. Done once, before builds run side by side on the same tools.
+ */
+export async function ensureTools(root: string, timeoutMs: number): Promise<{ dir: string; seconds: number } | { error: string }> {
+  if (process.env.MODDABLE) return { dir: process.env.MODDABLE, seconds: 0 };
+  const script = resolve(root, "../shared/moddable-sdk/install.sh");
+  const r = await runChild("bash", [script], root, process.env, timeoutMs);
+  const dir = r.output.trim().split("\n").pop() ?? "";
+  if (!r.ok || !existsSync(join(dir, "build/bin/lin/release/mcconfig"))) return { error: `${script} failed:\n${r.output.slice(-4000)}` };
+  return { dir, seconds: r.seconds };
 }

@@ -17,7 +17,7 @@ import { mosquittoPath } from "../broker/broker";
 import { LinApp } from "../device/lin-app";
 import { startPathResponders, type PathResponders } from "../device/path-responders";
 import { Blackholes, iptablesUsable } from "../device/blackhole";
-import { commandMissing, deviceBuild, sdkSource } from "../device/device-sdk";
+import { commandMissing, deviceBuild, ensureTools, sdkSource, type BuildResult } from "../device/device-sdk";
 
 const CI = process.env.CI === "true";
 const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as {
@@ -164,9 +164,25 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
     }));
   }
 
+  // The two builds run side by side (about 40 s less than one after the other on two cores),
+  // after the tools they share.
+  let builds: Promise<[BuildResult, BuildResult]> | null = null;
+  let toolsLine = "";
   before(async () => {
     rmSync(prefsDir, { recursive: true, force: true });
     mkdirSync(work, { recursive: true });
+    const tools = await ensureTools(ROOT, 10 * 60 * 1000);
+    if ("error" in tools) {
+      const failed: BuildResult = { ok: false, output: tools.error, seconds: 0 };
+      builds = Promise.resolve([failed, failed]);
+      return;
+    }
+    toolsLine = tools.seconds ? `SDK tools ${tools.seconds.toFixed(1)} s (install.sh, cached after the first run)` : "SDK tools from $MODDABLE";
+    const limit = 10 * 60 * 1000;
+    builds = Promise.all([
+      deviceBuild(ROOT, tools.dir, ["lin", "--out", join(work, "lin"), "--prefs-dir", prefsDir, "--quiet"], limit),
+      deviceBuild(ROOT, tools.dir, ["esp32", "--out", join(work, "esp32"), "--quiet"], limit),
+    ]);
   });
 
   after(async () => {
@@ -179,7 +195,7 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
   });
 
   it("builds the SDK tools, compiles the app for lin with mcconfig", async () => {
-    const r = await deviceBuild(ROOT, ["lin", "--out", join(work, "lin"), "--prefs-dir", prefsDir, "--quiet"], 15 * 60 * 1000);
+    const [r] = await builds!;
     assert.ok(r.ok, `device:build lin failed:\n${r.output.slice(-6000)}`);
     const m = /lin built in ([\d.]+) s: (\S+)/.exec(r.output);
     const run = /run it headless: xvfb-run -a stdbuf -oL (\S+) (\S+)/.exec(r.output);
@@ -187,13 +203,12 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
     lib = run[2];
     mcsim = run[1];
     assert.ok(existsSync(lib), lib);
-    const tools = /SDK tools ready in ([\d.]+) s/.exec(r.output);
-    figures.push(`SDK tools ${tools ? tools[1] + " s" : "from $MODDABLE"}; lin app ${m[1]} s (${r.seconds.toFixed(1)} s with the script)`);
+    figures.push(`${toolsLine}; lin app ${m[1]} s (${r.seconds.toFixed(1)} s with the script, alongside the esp32 build)`);
     linBuilt = true;
   });
 
   it("compiles and links the esp32 JavaScript side (tsc, xsc, xsl) with no errors", async () => {
-    const r = await deviceBuild(ROOT, ["esp32", "--out", join(work, "esp32"), "--quiet"], 15 * 60 * 1000);
+    const [, r] = await builds!;
     assert.ok(r.ok, `device:build esp32 failed:\n${r.output.slice(-6000)}`);
     assert.doesNotMatch(r.output, /### error|### Error|typescript compile failure/);
     const m = /esp32 (?:JavaScript side \(tsc, xsc, xsl\)|firmware) built in ([\d.]+) s(?:: (\S+))?/.exec(r.output);
@@ -204,7 +219,7 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
       for (const name of ["hardware/main", "hardware/ports/uplinks", "src/router", "hardware/modem/at-modem"]) assert.ok(xs.includes(name), `${name} not linked`);
       assert.ok(!xs.includes("device-config.schema"), "no schema JSON in the firmware");
     }
-    figures.push(`esp32 JavaScript side ${m[1]} s`);
+    figures.push(`esp32 JavaScript side ${m[1]} s (alongside the lin build)`);
   });
 
   it("runs headless against Mosquitto: birth, retained state, heartbeats with heap and chunk in the esp32 creation, a command answered", async (t) => {
@@ -267,9 +282,11 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
     await expect("the config/set reply", () => replies().some((x) => x.id === "c7"), 15000);
     assert.deepEqual(replies().find((x) => x.id === "c7"), { cmd: "config/set", ok: true, id: "c7" });
     await expect("heartbeats of config 7", () => heartbeats().filter((h) => h.configVersion === 7).length >= 3, 20000);
-    // Past the grace period: the config is kept, and both links answer on every kind of probe.
-    await sleep(6000);
-    for (const p of responders) assert.ok(p.answered.tcp > 0 && p.answered.http > 0 && p.answered.dns > 0, `${p.address} answered ${JSON.stringify(p.answered)}`);
+    // The active link's probes (one a second, rotating over the targets) reach every responder.
+    const wan0 = responders[0];
+    const at = { ...wan0.answered };
+    await expect(() => `wan0 answered tcp, http and dns probes (${JSON.stringify(at)} -> ${JSON.stringify(wan0.answered)})`,
+      () => wan0.answered.tcp > at.tcp && wan0.answered.http > at.http && wan0.answered.dns > at.dns, 15000);
 
     const before = events().length;
     const wan0AtCut = (heartbeats().at(-1) as unknown as { links: Array<{ name: string; state: string; lossPct: number }> }).links.find((l) => l.name === "wan0");
@@ -287,17 +304,20 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
     await expect("failback to wan0", () => events().slice(before).some((e) => e.type === "failback" && e.to === "wan0"), 40000);
   });
 
-  it("steady state fits the esp32 creation (chunk 78,848 B, heap 4,928 slots), from instrumentation and the heartbeat", async (t) => {
+  it("at steady state it fits the esp32 creation (chunk 78,848 B, heap 4,928 slots), from instrumentation and the heartbeat", async (t) => {
     if (!app?.running) return t.skip("app not running");
-    await sleep(12000);
-    const hb = heartbeats().filter((h) => h.configVersion === 7);
-    assert.ok(hb.length >= 5);
+    // Ten quiet seconds after the failback, both links up: the steady state.
+    const from = app.instruments.length;
+    const hbFrom = heartbeats().length;
+    await sleep(10000);
+    const hb = heartbeats().slice(hbFrom);
+    assert.ok(hb.length >= 4, `${hb.length} heartbeats in 10 s`);
     for (const h of hb) {
       assert.ok(typeof h.heap === "number" && h.heap > 0 && h.heap <= manifest.creation.heap.initial, `heap ${h.heap} slots`);
       assert.ok(typeof h.chunk === "number" && h.chunk > 0 && h.chunk <= manifest.creation.chunk.initial, `chunk ${h.chunk} bytes`);
     }
-    const inst = app.instruments.slice(-30);
-    assert.ok(inst.length >= 10, "instrumentation lines from the simulator");
+    const inst = app.instruments.slice(from);
+    assert.ok(inst.length >= 8, "instrumentation lines from the simulator");
     assert.equal(inst[0].chunkAvailable, manifest.creation.chunk.initial);
     const slotBytes = inst[0].slotBytesAvailable / (manifest.creation.heap.initial - 1);
     const slots = inst.map((i) => Math.round(i.slotBytesUsed / slotBytes));
