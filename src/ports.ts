@@ -144,6 +144,8 @@ export interface HardwareWatchdog {
   reboot(reason: string): void;
   /** XS heap slots in use: memory is part of the health the supervisor reports. */
   heapUsed(): number;
+  /** XS chunk heap bytes in use, where the platform can tell (Moddable instrumentation). */
+  chunkUsed?(): number;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -83,7 +83,10 @@ export class Router implements CommandTarget {
       deviceId: options.deviceId, firmware: FIRMWARE_VERSION, cfg: bc.cfg, clock, random: ports.random,
       mqtt, store, events: this.events, safeMode: this.safeMode, boots: this.boots, epoch: this.epoch,
       links: () => this.linkReports(), active: () => this.controller.active,
-      extra: () => ({ heap: ports.watchdog.heapUsed(), rejected: this.inbound.rejected, safeMode: this.safeMode ? 1 : 0 }),
+      extra: () => ({
+        heap: ports.watchdog.heapUsed(), ...(ports.watchdog.chunkUsed ? { chunk: ports.watchdog.chunkUsed() } : {}),
+        rejected: this.inbound.rejected, safeMode: this.safeMode ? 1 : 0,
+      }),
       pace: () => {
         const a = this.controller.active;
         const b = a === null ? undefined : this.#spent.get(a);

@@ -7,6 +7,7 @@ import Netif from "netif";
 import type { LinkInfo, Uplinks } from "../../src/ports";
 import { LINKS, MODEM, type LinkWiring } from "../boards/esp32-router/board";
 import { AtModem } from "../modem/at-modem";
+import { log } from "./log";
 
 export interface BoardUplinks extends Uplinks {
   /** The wiring of the link that is the default route now (probes bound to it may use sockets). */
@@ -27,10 +28,17 @@ export function createUplinks(wifi: { ssid: string; password: string } | null): 
 
   for (const l of LINKS) {
     if (l.kind === "ethernet") {
-      new Ethernet(undefined, (m: EthernetMessage) => {
-        if (m === Ethernet.gotIP) set(l.name, true);
-        else if (m === Ethernet.disconnected || m === Ethernet.lostIP) set(l.name, false);
-      });
+      // start() brings up the MAC and PHY; without it the monitor is never called. The monitor
+      // takes its callback as the only argument (the SDK ignores it when given a second one).
+      try {
+        Ethernet.start();
+        new Ethernet((m: EthernetMessage) => {
+          if (m === Ethernet.gotIP) set(l.name, true);
+          else if (m === Ethernet.disconnected || m === Ethernet.lostIP) set(l.name, false);
+        });
+      } catch (e) {
+        log.log("error", `${l.name}: Ethernet did not start (${String(e)}); the link stays down`);
+      }
     } else if (l.kind === "wifi" && wifi) {
       new WiFi({ ssid: wifi.ssid, password: wifi.password }, (m) => {
         if (m === WiFi.gotIP) set(l.name, true);

@@ -12,6 +12,18 @@ type Name = "validateDeviceConfig" | "validateConfigSet" | "validateCmdFailover"
 /** The one place the generated module is given its type. */
 export const validators = generated as unknown as Record<Name, Validator>;
 
+// The device build preloads this module: the Moddable linker runs it and freezes what it made into
+// flash, and a frozen function cannot take the `errors` property the generated code assigns. An
+// accessor, defined while the module is still being built, keeps each validator's last errors in
+// a plain object instead (XS gives an unfrozen preloaded object a RAM copy when it is written).
+const lastErrors: Record<string, SchemaError[] | null> = {};
+for (const name of Object.keys(validators) as Name[]) {
+  Object.defineProperty(validators[name], "errors", {
+    get: () => lastErrors[name] ?? null,
+    set: (v: SchemaError[] | null) => { lastErrors[name] = v; },
+  });
+}
+
 /** Errors named in a description; the rest are counted. */
 const SHOWN = 3;
 

@@ -42,6 +42,8 @@ export class FailoverController {
       this.#active = seed.active;
       this.#lastSwitchAt = seed.lastSwitchAt;
       this.#dampers = seed.dampers;
+      // The monitors are new too: the one carrying traffic must be probed at the active rate.
+      for (const m of monitors) m.setRole(m.link === seed.active ? "active" : "standby");
     }
     for (const m of monitors) {
       if (!this.#dampers.has(m.link)) this.#dampers.set(m.link, new FlapDamper(cfg.failover.dampening));

@@ -18,3 +18,7 @@ export function recordBrowser(what: string): void {
 export function recorded(): string[] {
   return existsSync(FILE) ? [...new Set(readFileSync(FILE, "utf8").split("\n").filter(Boolean))] : [];
 }
+
+export function recordDevice(what: string): void {
+  appendFileSync(FILE, `device ${what}\n`);
+}

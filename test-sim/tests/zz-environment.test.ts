@@ -18,7 +18,8 @@ after(() => {
   const lines = recorded();
   const broker = lines.filter((l) => l.startsWith("broker ")).map((l) => l.slice(7)).join(", ") || "none";
   const browser = lines.filter((l) => l.startsWith("browser ")).map((l) => l.slice(8)).join(", ") || "none";
+  const device = lines.filter((l) => l.startsWith("device ")).map((l) => l.slice(7)).join(", ") || "not run";
   const full = mosquittoPath() && lines.every((l) => !l.includes("skipped"))
     ? "" : " — for the full run install Debian's mosquitto and chromium (sudo apt-get install mosquitto chromium) or run .ci/run";
-  console.log(`test environment: broker tests on ${broker}; browser tests on ${browser}${full}`);
+  console.log(`test environment: broker tests on ${broker}; browser tests on ${browser}; device tests: ${device}${full}`);
 });

@@ -1,5 +1,7 @@
-// The reference board: ESP32 with an RMII Ethernet PHY (LAN8720), an LTE modem on UART2 with a
-// power-key pin, and the Wi-Fi station. Pins follow the ESP32-Ethernet-Kit layout for the PHY.
+// The reference board: ESP32 with its internal Ethernet MAC and an RMII LAN8720 PHY (address 1,
+// MDC GPIO23, MDIO GPIO18, 50 MHz reference clock into GPIO0: the manifest's esp32 "ethernet"
+// defines), an LTE modem on UART2 with a power-key pin, and the Wi-Fi station. The modem's pins
+// stay clear of the RMII pins (0, 18, 19, 21, 22, 23, 25, 26, 27).
 import type { LinkKind } from "../../../src/ports";
 
 export interface LinkWiring {
@@ -24,24 +26,3 @@ export const MODEM = {
   /** PWRKEY: pulled low for 1.2 s to power-cycle the modem. */
   powerKey: 4,
 };
-
-/**
- * Preference keys (domain "router", NVS: at most 15 characters) for what differs per device; set
- * at provisioning. The TLS entries are DER bytes (ArrayBuffer values): the CA that signed the
- * broker's certificate, this device's certificate and its private key. The NVS partition is
- * encrypted (sdkconfig), so none of them sits in flash in the clear.
- */
-export const PROVISIONED = {
-  deviceId: "id",
-  brokerHost: "mqttHost",
-  brokerPort: "mqttPort",
-  tlsCa: "tlsCa",
-  tlsCert: "tlsCert",
-  tlsKey: "tlsKey",
-  /** Development only: "1" allows plain MQTT with the password login below when no TLS is provisioned. */
-  devPlain: "devPlain",
-  brokerUser: "mqttUser",
-  brokerPassword: "mqttPass",
-  wifiSsid: "wifiSsid",
-  wifiPassword: "wifiPass",
-} as const;
