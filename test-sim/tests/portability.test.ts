@@ -64,3 +64,20 @@ test("the firmware bundle evaluates in a bare XS worker, where Node's globals do
     w.close();
   }
 });
+
+test("manifest.json lists and preloads every firmware module (the device build names them one by one)", () => {
+  const m = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as {
+    modules: Record<string, string | string[]>; preload: string[];
+    platforms: Record<string, { modules?: Record<string, string>; preload?: string[] }>;
+  };
+  const listed = new Set<string>();
+  for (const v of Object.values(m.modules)) for (const x of Array.isArray(v) ? v : [v]) listed.add(x.replace(/^\.\//, ""));
+  const preloaded = new Set(m.preload);
+  const missing = files(SRC).filter((f) => !f.endsWith(".d.ts"))
+    .map((f) => relative(ROOT, f).replace(/\.ts$/, "")).filter((mod) => !listed.has(mod) || !preloaded.has(mod));
+  assert.deepEqual(missing, [], "add them to manifest.json modules and preload");
+  // Every hardware module imported by a listed one is listed for some platform.
+  const everywhere = new Set([...listed, ...Object.values(m.platforms).flatMap((p) => Object.values(p.modules ?? {}).map((x) => x.replace(/^\.\//, "")))]);
+  const hardware = files(join(ROOT, "hardware/ports")).map((f) => relative(ROOT, f).replace(/\.ts$/, ""));
+  assert.deepEqual(hardware.filter((h) => !everywhere.has(h)), [], "hardware/ports modules missing from the manifest");
+});
