@@ -188,6 +188,12 @@ export class Router implements CommandTarget {
     return this.#configJson;
   }
 
+  hasLink(name: string): boolean {
+    const ms = this.monitors;
+    for (let i = 0; i < ms.length; i++) if (ms[i].link === name) return true;
+    return false;
+  }
+
   applyConfig(cfg: DeviceConfig, json: string): string | null {
     if (this.safeMode) return "safe mode: running the known-good config until the next stable boot";
     const unknown = Object.keys(cfg.links).filter((l) => !this.monitors.some((m) => m.link === l));

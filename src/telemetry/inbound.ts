@@ -12,7 +12,10 @@ import { RateLimit } from "../config/rate-limit";
 import type { EventLog } from "./events";
 import type { Topics } from "./topics";
 import { checkJsonShape } from "./json-guard";
-import { MAX_INBOUND_BYTES, boundError, quote, validId } from "./limits";
+import { MAX_DEPTH, MAX_INBOUND_BYTES, MAX_VALUES, boundError, quote, validId } from "./limits";
+import { KEY_NAMES } from "../config/generated/key-names";
+
+const KNOWN_KEYS = new Set(KEY_NAMES);
 import { utf8Length } from "./utf8";
 
 export interface CommandTarget {
@@ -23,6 +26,8 @@ export interface CommandTarget {
   pin(link: string, holdMs: number): string | null;
   reboot(reason: string, delayMs: number): void;
   probeNow(link: string | null): string | null;
+  /** An uplink of this device (its name may be a key in a config's links map). */
+  hasLink(name: string): boolean;
 }
 
 export interface InboundDeps {
@@ -150,8 +155,11 @@ export class Inbound {
     this.#reply("config/set", req.id, true, null);
   }
 
+  /** A property name some inbound schema defines, or one of this device's uplinks (the links map). */
+  #keyAllowed = (key: string): boolean => KNOWN_KEYS.has(key) || this.#d.target.hasLink(key);
+
   #parse(what: string, payload: string, validate: Validator): Request | null {
-    const shape = checkJsonShape(payload);
+    const shape = checkJsonShape(payload, MAX_DEPTH, MAX_VALUES, this.#keyAllowed);
     if (shape !== null) {
       this.#reject(what, undefined, `payload refused before parsing: ${shape}`);
       return null;

@@ -29,9 +29,9 @@ const badConfigs: Array<[string, FleetMessage, RegExp]> = [
   ["no config", { atMs: 20000, topic: "config/set", payload: { id: "c2" } }, /\/ must have required property 'config'/],
   ["a value out of range", { atMs: 20000, topic: "config/set", payload: { config: { probe: { intervalMs: 50 } } } }, /\/config\/probe\/intervalMs must be >= 1000/],
   ["a wrong type", { atMs: 20000, topic: "config/set", payload: { config: { failover: { minDwellMs: "soon" } } } }, /\/config\/failover\/minDwellMs must be integer/],
-  ["an unknown field", { atMs: 20000, topic: "config/set", payload: { config: { turbo: true } } }, /\/config must NOT have additional properties 'turbo'/],
+  ["an unknown field", { atMs: 20000, topic: "config/set", payload: { config: { turbo: true } } }, /\/config\/turbo is not a field any request has/],
   ["a cross-field rule broken", { atMs: 20000, topic: "config/set", payload: { config: { probe: { minTimeoutMs: 900, maxTimeoutMs: 100 } } } }, /maxTimeoutMs must be >= minTimeoutMs/],
-  ["a link the router does not have", { atMs: 20000, topic: "config/set", payload: { config: { links: { eth9: { priority: 1 } } } } }, /no uplink named eth9/],
+  ["a link the router does not have", { atMs: 20000, topic: "config/set", payload: { config: { links: { eth9: { priority: 1 } } } } }, /\/config\/links\/eth9 is not a field any request has/],
 ];
 
 for (const [what, msg, error] of badConfigs) {
@@ -68,7 +68,7 @@ const badCommands: Array<[string, FleetMessage, RegExp]> = [
   ["failover with a wrong type", { atMs: 20000, topic: "cmd/failover", payload: { link: "lte0", holdMs: "long" } }, /\/holdMs must be integer/],
   ["failover that is not JSON", { atMs: 20000, topic: "cmd/failover", raw: "lte0" }, /payload is not JSON/],
   ["reboot with a negative delay", { atMs: 20000, topic: "cmd/reboot", payload: { delayMs: -5 } }, /\/delayMs must be >= 0/],
-  ["reboot with an unknown field", { atMs: 20000, topic: "cmd/reboot", payload: { force: true } }, /must NOT have additional properties 'force'/],
+  ["reboot with an unknown field", { atMs: 20000, topic: "cmd/reboot", payload: { force: true } }, /\/force is not a field any request has/],
   ["probe-now with a bad link name", { atMs: 20000, topic: "cmd/probe-now", payload: { link: "WAN 0" } }, /\/link must match pattern/],
   ["an unknown command", { atMs: 20000, topic: "cmd/selfdestruct", payload: {} }, /unknown command 'selfdestruct'/],
 ];
