@@ -148,8 +148,9 @@ async function fleetIngest(): Promise<void> {
   const SECONDS = 5;
   const rows: string[][] = [];
   for (const mode of ["bare", "consumer"]) {
+    // The password goes by environment, not argv (which every user sees in `ps`).
     const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-subscriber.js", import.meta.url)), mode, broker.url,
-      creds.dashboard.username, creds.dashboard.password, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"] });
+      creds.dashboard.username, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MQTT_PASSWORD: creds.dashboard.password } });
     const lines: string[] = [];
     child.stdout.on("data", (d) => lines.push(...String(d).split("\n").filter(Boolean)));
     while (!lines.includes("ready")) await new Promise((r) => setTimeout(r, 20));

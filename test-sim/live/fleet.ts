@@ -31,8 +31,7 @@ export class LiveFleet {
 
   constructor(specs: readonly LiveRouterSpec[], brokerUrl: string, identity: (deviceId: string) => Identity | undefined) {
     for (const s of specs) {
-      const id = identity(s.deviceId);
-      const endpoint: BrokerEndpoint = { url: brokerUrl, username: id?.username, password: id?.password };
+      const endpoint: BrokerEndpoint = { url: brokerUrl, identity: identity(s.deviceId) };
       const world = new SimWorld({
         seed: s.seed, links: s.links, deviceId: s.deviceId,
         mqtt: (ctx, w) => {

@@ -7,11 +7,13 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
 import type { BootContext } from "../world/boot-context";
 import type { SimWorld } from "../world/world";
+import type { Identity } from "../broker/credentials";
+import { loginOptions } from "../broker/connect";
 
 export interface BrokerEndpoint {
   url: string;
-  username?: string;
-  password?: string;
+  /** How the router logs in (see loginOptions: a client certificate on mqtts://, else a password). */
+  identity?: Identity;
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -42,7 +44,7 @@ export class MqttJsSession implements MqttSession {
       return;
     }
     const client = mqtt.connect(this.broker.url, {
-      clientId: o.clientId, username: this.broker.username, password: this.broker.password,
+      clientId: o.clientId, ...loginOptions(this.broker.url, this.broker.identity),
       keepalive: o.keepAliveS, clean: true, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS, protocolVersion: 4,
       will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: o.will.qos, retain: o.will.retain },
     });
