@@ -17,6 +17,7 @@ import { runModel, type TrackerModel } from "./models/model";
 import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
 import { printScorecard } from "./scorecard";
+import { tlsCost } from "./tls-cost";
 import type { XsHost } from "../xs/xs-host";
 import type { Meter } from "../xs/xs-worker";
 
@@ -227,6 +228,10 @@ async function dashboardCost(): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
+if (argv.includes("--tls")) {
+  await tlsCost();
+  process.exit(0);
+}
 if (argv.includes("--realistic")) {
   const i = argv.indexOf("--class");
   const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;
