@@ -56,6 +56,8 @@ export interface BrokerOptions {
   throttle?: ThrottleOptions;
 }
 
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null;
+
 export function mosquittoPath(): string | null {
   for (const p of ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"]) {
     if (existsSync(p)) return p;
@@ -133,7 +135,12 @@ class Mosquitto implements Broker {
 
   async #spawn(): Promise<void> {
     const dir = this.#dir as PrivateDir;
-    this.#proc = spawn(this.bin, ["-c", this.#conf], { stdio: ["ignore", "ignore", "pipe"] });
+    // Mosquitto dies with us even when we cannot clean up (SIGKILL, a crash): util-linux's setpriv
+    // sets the kernel's parent-death signal, then runs Mosquitto in its place (same pid).
+    const args = ["-c", this.#conf];
+    this.#proc = SETPRIV
+      ? spawn(SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.bin, ...args], { stdio: ["ignore", "ignore", "pipe"] })
+      : spawn(this.bin, args, { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     this.#proc.stderr?.on("data", (d) => { err += d; });
     try {

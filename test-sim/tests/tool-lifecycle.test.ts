@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { connect } from "../broker/connect";
 import { accepts } from "../broker/free-port";
@@ -192,5 +192,32 @@ test("npm run broker, npm run fleet and npm run sim -- --broker over TLS: SIGTER
   } finally {
     watcher?.end(true);
     for (const tool of tools) if (tool.proc.exitCode === null) tool.proc.kill("SIGKILL");
+  }
+});
+
+test("npm run broker killed outright (SIGKILL): Mosquitto does not outlive it", async (t) => {
+  if (!mosquittoPath()) {
+    if (process.env.CI === "true") assert.fail("CI=true but mosquitto is not installed");
+    t.skip("mosquitto not installed");
+    return;
+  }
+  const broker = new Tool("broker.js", ["--devices", "1"]);
+  const leftovers: string[] = [];
+  try {
+    await broker.waitFor(/^ready$/m);
+    leftovers.push(dirname((await broker.waitFor(/: (\/\S+creds\.json)/))[1]));
+    const [, tlsUrl] = await broker.waitFor(/(mqtts:\/\/\S+)/);
+    const mosq = childrenOf(broker.pid).filter((c) => c.cmd.includes("mosquitto"));
+    assert.equal(mosq.length, 1);
+    leftovers.push(/-c (\S+)\/mosquitto\.conf/.exec(mosq[0].cmd)![1]);
+    broker.proc.kill("SIGKILL");
+    await broker.exited;
+    assert.ok(await until(() => !alive(mosq[0].pid), 5000), `mosquitto ${mosq[0].pid} outlived its parent`);
+    await assertReleased([Number(new URL(tlsUrl).port)]);
+    // Its private dirs stay (nothing runs after SIGKILL): this run's throwaway keys, mode 0700.
+    for (const d of leftovers) assert.equal(statSync(d).mode & 0o777, 0o700);
+  } finally {
+    if (broker.proc.exitCode === null) broker.proc.kill("SIGKILL");
+    for (const d of leftovers) rmSync(d, { recursive: true, force: true });
   }
 });
