@@ -26,12 +26,15 @@ export const DEFAULT_LINKS: LinkSpec[] = [
 
 export class LiveFleet {
   readonly worlds = new Map<string, SimWorld>();
+  /** Every connection a router opened to the broker, in order (wall-clock ms). */
+  readonly attempts: Array<{ deviceId: string; at: number }> = [];
   #sessions = new Set<MqttJsSession>();
   #run: LiveRun | null = null;
 
   constructor(specs: readonly LiveRouterSpec[], brokerUrl: string, identity: (deviceId: string) => Identity | undefined) {
     for (const s of specs) {
-      const endpoint: BrokerEndpoint = { url: brokerUrl, identity: identity(s.deviceId) };
+      const endpoint: BrokerEndpoint = { url: brokerUrl, identity: identity(s.deviceId),
+        onAttempt: () => this.attempts.push({ deviceId: s.deviceId, at: Date.now() }) };
       const world = new SimWorld({
         seed: s.seed, links: s.links, deviceId: s.deviceId,
         mqtt: (ctx, w) => {

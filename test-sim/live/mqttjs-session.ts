@@ -14,6 +14,8 @@ export interface BrokerEndpoint {
   url: string;
   /** How the router logs in (see loginOptions: a client certificate on mqtts://, else a password). */
   identity?: Identity;
+  /** Told of each connection the router opens (when its TCP connect leaves). */
+  onAttempt?: () => void;
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -43,6 +45,7 @@ export class MqttJsSession implements MqttSession {
       setTimeout(() => this.#lost(gen, "connect failed"), CONNECT_TIMEOUT_MS);
       return;
     }
+    this.broker.onAttempt?.();
     const client = mqtt.connect(this.broker.url, {
       clientId: o.clientId, ...loginOptions(this.broker.url, this.broker.identity),
       keepalive: o.keepAliveS, clean: true, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS, protocolVersion: 4,

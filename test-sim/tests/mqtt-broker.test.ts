@@ -81,13 +81,25 @@ test("1,000 routers reconnect after a broker restart: arrivals spread over the b
     await broker.restart();
     const back = () => new Set(watcher.births.slice(birthsBefore).map((b) => b.deviceId)).size;
     assert.ok(await until(() => back() === N, 90000), `all reconnected (${back()} of ${N})`);
-    const arrivals = watcher.births.slice(birthsBefore).map((b) => (b.at - restartAt) / 1000).sort((a, b) => a - b);
-    const perSecond = new Map<number, number>();
-    for (const a of arrivals) perSecond.set(Math.floor(a), (perSecond.get(Math.floor(a)) ?? 0) + 1);
-    const peak = Math.max(...perSecond.values());
+    // When each router opened the connection that got it back in (its last attempt before its
+    // birth): what the backoff decides. The births themselves also carry the TLS handshakes, which
+    // 1,000 clients in this one process and the broker queue on a shared machine (shown beside).
+    const births = new Map<string, number>();
+    for (const b of watcher.births.slice(birthsBefore)) if (!births.has(b.deviceId)) births.set(b.deviceId, b.at);
+    const arrivals = ids.map((id) => {
+      const tries = fleet.attempts.filter((a) => a.deviceId === id && a.at >= restartAt && a.at <= births.get(id)!);
+      return ((tries.at(-1)?.at ?? births.get(id)!) - restartAt) / 1000;
+    }).sort((a, b) => a - b);
+    const peakOf = (xs: number[]) => {
+      const perSecond = new Map<number, number>();
+      for (const a of xs) perSecond.set(Math.floor(a), (perSecond.get(Math.floor(a)) ?? 0) + 1);
+      return Math.max(...perSecond.values());
+    };
+    const peak = peakOf(arrivals);
     const p10 = arrivals[Math.floor(0.1 * N)], p90 = arrivals[Math.floor(0.9 * N)];
     // Full jitter over a window that had grown to several seconds: no thundering herd.
-    t.diagnostic(`${broker.kind}: reconnections after restart: peak ${peak} in one second, p10 ${p10.toFixed(1)} s, p90 ${p90.toFixed(1)} s, last ${arrivals[N - 1].toFixed(1)} s`);
+    t.diagnostic(`${broker.kind}: reconnections after restart: peak ${peak} in one second, p10 ${p10.toFixed(1)} s, p90 ${p90.toFixed(1)} s, ` +
+      `last ${arrivals[N - 1].toFixed(1)} s (births after the TLS handshake: peak ${peakOf([...births.values()].map((b) => (b - restartAt) / 1000))} in one second)`);
     assert.ok(peak <= N / 4, `peak ${peak} connections in one second`);
     assert.ok(p90 - p10 >= 3, `spread p10..p90 ${p10.toFixed(1)}..${p90.toFixed(1)} s`);
     const lost = () => ids.filter((id) => {
