@@ -92,6 +92,8 @@ async function bundle() {
     bench: "test-sim/bench/bench.ts",
     fleet: "test-sim/cli/fleet.ts",
     broker: "test-sim/cli/broker.ts",
+    pki: "test-sim/cli/pki.ts",
+    provision: "test-sim/cli/provision.ts",
     "bench-subscriber": "test-sim/bench/subscriber.ts",
   };
   for (const t of tests) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "test-sim/tests/" + t;

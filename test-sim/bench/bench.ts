@@ -20,6 +20,7 @@ import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
 import { printScorecard } from "./scorecard";
 import { printPassive } from "./passive";
+import { tlsCost } from "./tls-cost";
 import type { XsHost } from "../xs/xs-host";
 import type { Meter } from "../xs/xs-worker";
 import { fuzzFirmware, type FuzzReport } from "../fuzz/fuzz-firmware";
@@ -154,8 +155,9 @@ async function fleetIngest(): Promise<void> {
   const SECONDS = 5;
   const rows: string[][] = [];
   for (const mode of ["bare", "consumer"]) {
+    // The password goes by environment, not argv (which every user sees in `ps`).
     const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-subscriber.js", import.meta.url)), mode, broker.url,
-      creds.dashboard.username, creds.dashboard.password, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"] });
+      creds.dashboard.username, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MQTT_PASSWORD: creds.dashboard.password } });
     const lines: string[] = [];
     child.stdout.on("data", (d) => lines.push(...String(d).split("\n").filter(Boolean)));
     while (!lines.includes("ready")) await new Promise((r) => setTimeout(r, 20));
@@ -269,6 +271,10 @@ if (argv.includes("--fuzz")) {
 }
 if (argv.includes("--history")) { // fleet history: ingest into PostgreSQL, bytes per router per day, history load time
   await (await import("../../fleet/bench/history-bench")).historyBench();
+  process.exit(0);
+}
+if (argv.includes("--tls")) {
+  await tlsCost();
   process.exit(0);
 }
 if (argv.includes("--realistic")) {

@@ -3,7 +3,8 @@
 import mqtt from "mqtt";
 import { FleetState } from "../../dashboard/src/fleet-state";
 
-const [mode, url, username, password, seconds] = process.argv.slice(2);
+const [mode, url, username, seconds] = process.argv.slice(2);
+const password = process.env.MQTT_PASSWORD;
 const state = new FleetState();
 let count = 0, first = 0;
 const client = mqtt.connect(url, { clientId: `${username}-bench-${mode}`, username, password, reconnectPeriod: 0 });

@@ -1,31 +1,62 @@
 // A broker for a test or the demo: Mosquitto from the system (the real part), or the embedded
-// aedes broker when Mosquitto is not installed (a newcomer's machine). Both listen on free
-// loopback ports, MQTT and MQTT over WebSockets, with the repo's ACL and per-device credentials.
+// aedes broker when Mosquitto is not installed (a newcomer's machine). Both offer the same doors:
+//   tlsUrl  mqtts://HOST   client certificates from the fleet's CA (the production path)
+//   wssUrl  wss://HOST     dashboards, password over TLS (through the WebSocket bridge)
+//   url     mqtt://127.0.0.1  passwords, loopback only (development)
+//   wsUrl   ws://127.0.0.1    dashboards, loopback only (development)
+// with the repo's ACL (rendered per fleet), client id = login on every door, and the size limits
+// of broker/mosquitto.conf. HOST is loopback unless asked otherwise; off loopback only TLS listens.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { freePort, waitForPort } from "./free-port";
 import { allIdentities, type FleetCredentials } from "./credentials";
 import { EmbeddedBroker } from "./embedded";
+import { PrivateDir } from "./private-dir";
+import { renderAcl } from "./acl";
+import { MOSQUITTO_CONF } from "./limits";
+import type { WsBridge } from "./ws-bridge";
+import type { ThrottleOptions } from "./login-throttle";
+import { serverNames, startBridges } from "./bridges";
+import { cleanupOnExit } from "./exit-cleanup";
+import { REPO } from "./repo";
 
-export const REPO = fileURLToPath(new URL(import.meta.url.includes("/dist/tests/") ? "../../" : "../", import.meta.url));
-export const ACL_FILE = join(REPO, "broker/acl");
+export { REPO };
 
 export interface Broker {
   kind: "mosquitto" | "embedded";
   version: string;
+  /** Where the TLS doors listen. */
+  host: string;
   url: string;
+  tlsUrl: string;
   wsUrl: string;
+  wssUrl: string;
   port: number;
+  tlsPort: number;
   wsPort: number;
+  wssPort: number;
+  /** The CA clients must trust (and the only one whose client certificates the broker takes). */
+  caPem: string;
+  /** Mosquitto's process id (null for the embedded broker, which is this process). */
+  pid: number | null;
+  /** Browsers from these origins only on the WebSocket doors (null: any). */
+  allowOrigins(origins: readonly string[] | null): void;
   /** Die at once, no goodbye to anyone (kill -9). */
   kill(): Promise<void>;
   /** Come back on the same ports with the same persistent state. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
+
+export interface BrokerOptions {
+  /** Address of the TLS listeners (default 127.0.0.1). Plain listeners stay on loopback whatever it is. */
+  host?: string;
+  throttle?: ThrottleOptions;
+}
+
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null;
 
 export function mosquittoPath(): string | null {
   for (const p of ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"]) {
@@ -37,45 +68,89 @@ export function mosquittoPath(): string | null {
 class Mosquitto implements Broker {
   kind = "mosquitto" as const;
   version = "";
+  host = "127.0.0.1";
   url = "";
+  tlsUrl = "";
   wsUrl = "";
+  wssUrl = "";
   port = 0;
+  tlsPort = 0;
   wsPort = 0;
-  #dir = "";
+  wssPort = 0;
+  caPem = "";
+  #dir: PrivateDir | null = null;
   #conf = "";
   #proc: ChildProcess | null = null;
+  #bridges: { ws: WsBridge; wss: WsBridge } | null = null;
+  #unregister: () => void = () => {};
 
   constructor(private readonly bin: string) {}
 
-  async start(creds: FleetCredentials): Promise<void> {
-    this.#dir = mkdtempSync(join(tmpdir(), "mosquitto-"));
+  get pid(): number | null {
+    return this.#proc?.pid ?? null;
+  }
+
+  async start(creds: FleetCredentials, o: BrokerOptions): Promise<void> {
+    const dir = new PrivateDir("mosquitto-");
+    this.#dir = dir;
+    this.#unregister = cleanupOnExit(() => { this.#proc?.kill("SIGKILL"); });
+    this.host = o.host ?? "127.0.0.1";
     this.port = await freePort();
-    this.wsPort = await freePort();
-    const conf = readFileSync(join(REPO, "broker/mosquitto.conf"), "utf8")
-      .replaceAll("{{DIR}}", this.#dir).replaceAll("{{ACL}}", ACL_FILE).replaceAll("{{USER}}", userInfo().username)
-      .replaceAll("{{PORT}}", String(this.port)).replaceAll("{{WS_PORT}}", String(this.wsPort));
-    this.#conf = join(this.#dir, "mosquitto.conf");
-    writeFileSync(this.#conf, conf);
-    const passwd = join(this.#dir, "passwd");
-    writeFileSync(passwd, allIdentities(creds).map((i) => `${i.username}:${i.password}`).join("\n") + "\n");
-    const r = spawnSync("mosquitto_passwd", ["-U", passwd], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error("mosquitto_passwd -U failed: " + (r.stderr || r.error?.message));
+    this.tlsPort = await freePort();
+    const server = creds.pki.issue("broker", { kind: "server", names: serverNames(this.host) });
+    this.caPem = creds.pki.caPem;
+    dir.write("ca.pem", creds.pki.caPem);
+    dir.write("server.pem", server.certPem);
+    dir.write("server.key", server.keyPem);
+    dir.write("acl", renderAcl([...creds.devices.keys()]));
+    const line = (i: { username: string; password: string }) => `${i.username}:${i.password}\n`;
+    const hashed = (name: string, text: string) => {
+      const file = dir.write(name, text);
+      const r = spawnSync("mosquitto_passwd", ["-U", file], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error("mosquitto_passwd -U failed: " + (r.stderr || r.error?.message));
+    };
+    hashed("passwd", allIdentities(creds).map(line).join(""));
+    hashed("passwd-dashboards", line(creds.dashboard));
+    const conf = readFileSync(MOSQUITTO_CONF, "utf8")
+      .replaceAll("{{DIR}}", dir.path).replaceAll("{{USER}}", userInfo().username).replaceAll("{{HOST}}", this.host)
+      .replaceAll("{{PORT}}", String(this.port)).replaceAll("{{TLS_PORT}}", String(this.tlsPort));
+    this.#conf = dir.write("mosquitto.conf", conf);
     const v = spawnSync(this.bin, ["-h"], { encoding: "utf8" });
     this.version = (/mosquitto version (\S+)/.exec(v.stdout + v.stderr) ?? [])[1] ?? "?";
-    this.url = `mqtt://127.0.0.1:${this.port}`;
-    this.wsUrl = `ws://127.0.0.1:${this.wsPort}`;
     await this.#spawn();
+    this.#bridges = await startBridges({ host: this.host, socketPath: join(dir.path, "dashboards.sock"), creds, cert: { cert: server.certPem, key: server.keyPem }, throttle: o.throttle });
+    const h = this.host.includes(":") ? `[${this.host}]` : this.host;
+    this.url = `mqtt://127.0.0.1:${this.port}`;
+    this.tlsUrl = `mqtts://${h}:${this.tlsPort}`;
+    this.wsUrl = this.#bridges.ws.url;
+    this.wssUrl = this.#bridges.wss.url;
+    this.wsPort = Number(new URL(this.wsUrl).port);
+    this.wssPort = Number(new URL(this.wssUrl).port);
+  }
+
+  allowOrigins(origins: readonly string[] | null): void {
+    this.#bridges?.ws.allowOrigins(origins);
+    this.#bridges?.wss.allowOrigins(origins);
   }
 
   async #spawn(): Promise<void> {
-    this.#proc = spawn(this.bin, ["-c", this.#conf], { stdio: ["ignore", "ignore", "pipe"] });
+    const dir = this.#dir as PrivateDir;
+    // Mosquitto dies with us even when we cannot clean up (SIGKILL, a crash): util-linux's setpriv
+    // sets the kernel's parent-death signal, then runs Mosquitto in its place (same pid).
+    const args = ["-c", this.#conf];
+    this.#proc = SETPRIV
+      ? spawn(SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.bin, ...args], { stdio: ["ignore", "ignore", "pipe"] })
+      : spawn(this.bin, args, { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     this.#proc.stderr?.on("data", (d) => { err += d; });
     try {
       await waitForPort(this.port);
-      await waitForPort(this.wsPort);
+      // A wildcard bind answers on loopback too; a specific address only there.
+      await waitForPort(this.tlsPort, 10000, this.host === "0.0.0.0" ? "127.0.0.1" : this.host === "::" ? "::1" : this.host);
+      for (let i = 0; i < 200 && !existsSync(join(dir.path, "dashboards.sock")); i++) await new Promise((r) => setTimeout(r, 25));
     } catch (e) {
-      const log = existsSync(join(this.#dir, "mosquitto.log")) ? readFileSync(join(this.#dir, "mosquitto.log"), "utf8") : "";
+      const log = existsSync(join(dir.path, "mosquitto.log")) ? readFileSync(join(dir.path, "mosquitto.log"), "utf8") : "";
+      this.#proc.kill("SIGKILL");
       throw new Error(`mosquitto did not start: ${(e as Error).message}\n${err}\n${log}`);
     }
   }
@@ -93,10 +168,20 @@ class Mosquitto implements Broker {
   }
 
   async stop(): Promise<void> {
+    await this.#bridges?.ws.close();
+    await this.#bridges?.wss.close();
+    this.#bridges = null;
     const p = this.#proc;
     this.#proc = null;
-    if (p && p.exitCode === null) await new Promise<void>((resolve) => { p.once("exit", () => resolve()); p.kill("SIGTERM"); });
-    rmSync(this.#dir, { recursive: true, force: true });
+    if (p && p.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => p.kill("SIGKILL"), 5000);
+        p.once("exit", () => { clearTimeout(force); resolve(); });
+        p.kill("SIGTERM");
+      });
+    }
+    this.#dir?.remove();
+    this.#unregister();
   }
 }
 
@@ -104,17 +189,22 @@ class Mosquitto implements Broker {
  * Start a broker for this fleet. With CI=true, Mosquitto is required: a missing binary fails the
  * run rather than quietly testing something else.
  */
-export async function startBroker(creds: FleetCredentials, prefer: "mosquitto" | "embedded" = "mosquitto"): Promise<Broker> {
+export async function startBroker(creds: FleetCredentials, prefer: "mosquitto" | "embedded" = "mosquitto", o: BrokerOptions = {}): Promise<Broker> {
   const bin = mosquittoPath();
   if (prefer === "mosquitto" && bin) {
     const m = new Mosquitto(bin);
-    await m.start(creds);
+    try {
+      await m.start(creds, o);
+    } catch (e) {
+      await m.stop().catch(() => {});
+      throw e;
+    }
     return m;
   }
   if (prefer === "mosquitto" && process.env.CI === "true") {
     throw new Error("CI=true but mosquitto is not installed (apt-get install mosquitto): broker tests must run on the real broker");
   }
-  const e = new EmbeddedBroker(creds, ACL_FILE);
+  const e = new EmbeddedBroker(creds, o);
   await e.start();
   return e;
 }

@@ -1,8 +1,24 @@
-// Credentials for a test or demo fleet: one per device (username = device id), a fleet operator
-// and a read-only dashboard identity. Random per run; nothing secret is kept in the repo.
+// Credentials for a test or demo fleet: one identity per device (username = certificate CN =
+// device id), a fleet operator and a read-only dashboard. Each has a password (the development
+// path: plain MQTT on loopback, dashboards over WebSockets) and a key and certificate from the
+// fleet's CA (the production path: MQTT over TLS with client certificates). Random per run;
+// nothing secret is kept in the repository.
 import { randomBytes } from "node:crypto";
+import { IDENTITY, Pki } from "./pki";
 
-export interface Identity { username: string; password: string }
+export interface TlsIdentity {
+  /** The CA that signed the broker's certificate (the client trusts only it). */
+  ca: string;
+  /** The client certificate and its key (the login on the mqtts:// door). */
+  cert?: string;
+  key?: string;
+}
+
+export interface Identity {
+  username: string;
+  password: string;
+  tls?: TlsIdentity;
+}
 
 export interface FleetCredentials {
   fleet: Identity;
@@ -10,19 +26,38 @@ export interface FleetCredentials {
   devices: Map<string, Identity>;
   /** Fleet history collectors (read-only, one login each: the login is the MQTT session). */
   collectors: Identity[];
+  /** The fleet's CA, which also signs the broker's certificate. */
+  pki: Pki;
 }
 
 /** As many as broker/acl names (collector-1 .. collector-4). */
 export const COLLECTORS = 4;
 
-const secret = () => randomBytes(12).toString("base64url");
+/** Role logins. A device id may be neither these nor start with one and '-' (dashboards use such client ids). */
+export const ROLES = { fleet: "fleet", dashboard: "dashboard", collector: "collector" } as const;
 
-export function makeCredentials(deviceIds: readonly string[]): FleetCredentials {
+const secret = () => randomBytes(18).toString("base64url");
+
+export function assertDeviceId(id: string): void {
+  if (!IDENTITY.test(id)) throw new Error(`device id '${id}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  for (const role of Object.values(ROLES)) {
+    if (id === role || id.startsWith(role + "-")) throw new Error(`device id '${id}' is reserved for the ${role} role`);
+  }
+}
+
+function identity(pki: Pki, username: string): Identity {
+  const { certPem, keyPem } = pki.issue(username, { kind: "client" });
+  return { username, password: secret(), tls: { ca: pki.caPem, cert: certPem, key: keyPem } };
+}
+
+export function makeCredentials(deviceIds: readonly string[], pki: Pki = Pki.create("uplink-router test CA", 2)): FleetCredentials {
+  for (const id of deviceIds) assertDeviceId(id);
   return {
-    fleet: { username: "fleet", password: secret() },
-    dashboard: { username: "dashboard", password: secret() },
-    devices: new Map(deviceIds.map((id) => [id, { username: id, password: secret() }])),
-    collectors: Array.from({ length: COLLECTORS }, (_, i) => ({ username: `collector-${i + 1}`, password: secret() })),
+    fleet: identity(pki, ROLES.fleet),
+    dashboard: identity(pki, ROLES.dashboard),
+    devices: new Map(deviceIds.map((id) => [id, identity(pki, id)])),
+    collectors: Array.from({ length: COLLECTORS }, (_, i) => identity(pki, `${ROLES.collector}-${i + 1}`)),
+    pki,
   };
 }
 

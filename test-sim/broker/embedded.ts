@@ -1,60 +1,128 @@
-// The embedded broker: aedes in this process, MQTT on TCP and over WebSockets. It is the
-// zero-install default of `npm start` and the fallback for tests on a machine without Mosquitto.
-// With credentials it enforces the same rules as Mosquitto: broker/acl, and client id = username.
+// The embedded broker: aedes in this process. It is the zero-install default of `npm start` and the
+// fallback for tests on a machine without Mosquitto, and it keeps Mosquitto's rules as configured
+// in broker/: the rendered ACL, client id = login (dashboards: "<login>-..."), certificates on the
+// TLS door (CN = login), passwords on loopback, dashboards through the same WebSocket bridge, and
+// max_packet_size (a bigger packet closes the connection before aedes reads it). Not kept: the
+// per-client queue limits (aedes' in-memory persistence has none); production runs Mosquitto.
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
+import { Duplex } from "node:stream";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { Aedes } from "aedes";
-import { WebSocketServer, createWebSocketStream } from "ws";
-import { allowed, loadAcl } from "./acl";
+import { allowed, parseAcl, renderAcl } from "./acl";
 import { freePort } from "./free-port";
 import { allIdentities, type FleetCredentials } from "./credentials";
-import type { Broker } from "./broker";
+import type { Broker, BrokerOptions } from "./broker";
+import { serverNames, startBridges } from "./bridges";
+import { brokerLimits } from "./limits";
+import { PacketSizeGuard } from "./mqtt-frames";
+import { PrivateDir } from "./private-dir";
+import type { WsBridge } from "./ws-bridge";
+
+type Door = "plain" | "tls" | "dashboards";
+
+/** A socket as aedes sees it, with every packet's announced size checked before aedes parses it. */
+class GuardedConn extends Duplex {
+  constructor(readonly socket: Socket, readonly door: Door, maxPacket: number) {
+    super();
+    const guard = new PacketSizeGuard(maxPacket);
+    socket.on("data", (d: Buffer) => {
+      if (guard.check(d)) return void socket.destroy();
+      if (!this.push(d)) socket.pause();
+    });
+    socket.on("end", () => this.push(null));
+    socket.on("close", () => this.destroy());
+    socket.on("error", () => this.destroy());
+  }
+
+  override _read(): void { this.socket.resume(); }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void { this.socket.write(chunk, cb); }
+  override _final(cb: () => void): void { this.socket.end(); cb(); }
+  override _destroy(err: Error | null, cb: (e: Error | null) => void): void { this.socket.destroy(); cb(err); }
+}
 
 export class EmbeddedBroker implements Broker {
   readonly kind = "embedded";
   readonly version: string;
+  readonly pid = null;
+  host: string;
   url = "";
+  tlsUrl = "";
   wsUrl = "";
+  wssUrl = "";
   port = 0;
+  tlsPort = 0;
   wsPort = 0;
+  wssPort = 0;
+  caPem = "";
   #aedes: Aedes | null = null;
-  #tcp: Server | null = null;
-  #http: HttpServer | null = null;
-  #wss: WebSocketServer | null = null;
-  #sockets = new Set<{ destroy(): void }>();
+  #servers: Array<Server | TlsServer> = [];
+  #sockets = new Set<Socket>();
+  #bridges: { ws: WsBridge; wss: WsBridge } | null = null;
+  #dir: PrivateDir | null = null;
+  #server: { certPem: string; keyPem: string } | null = null;
 
-  /** Without credentials anyone may connect and publish anything (the local demo). */
-  constructor(private readonly creds: FleetCredentials | null, private readonly aclFile: string) {
+  constructor(private readonly creds: FleetCredentials, private readonly o: BrokerOptions = {}) {
     // aedes' exports hide its package.json; its main file sits beside it.
     const main = createRequire(import.meta.url).resolve("aedes");
     this.version = "aedes " + (JSON.parse(readFileSync(join(dirname(main), "package.json"), "utf8")) as { version: string }).version;
+    this.host = o.host ?? "127.0.0.1";
   }
 
-  async start(port = 0, wsPort = 0): Promise<void> {
-    this.port = port || await freePort();
-    this.wsPort = wsPort || await freePort();
-    this.url = `mqtt://127.0.0.1:${this.port}`;
-    this.wsUrl = `ws://127.0.0.1:${this.wsPort}`;
+  get #socketPath(): string {
+    return join((this.#dir as PrivateDir).path, "dashboards.sock");
+  }
+
+  async start(): Promise<void> {
+    const dir = new PrivateDir("aedes-");
+    this.#dir = dir;
+    this.port = await freePort();
+    this.tlsPort = await freePort();
+    this.#server = this.creds.pki.issue("broker", { kind: "server", names: serverNames(this.host) });
+    this.caPem = this.creds.pki.caPem;
     const aedes = await Aedes.createBroker();
     this.#aedes = aedes;
-    if (this.creds) this.#secure(aedes, this.creds);
+    this.#secure(aedes, this.creds);
     await this.#listen();
+    this.#bridges = await startBridges({ host: this.host, socketPath: this.#socketPath, creds: this.creds,
+      cert: { cert: this.#server.certPem, key: this.#server.keyPem }, throttle: this.o.throttle });
+    const h = this.host.includes(":") ? `[${this.host}]` : this.host;
+    this.url = `mqtt://127.0.0.1:${this.port}`;
+    this.tlsUrl = `mqtts://${h}:${this.tlsPort}`;
+    this.wsUrl = this.#bridges.ws.url;
+    this.wssUrl = this.#bridges.wss.url;
+    this.wsPort = Number(new URL(this.wsUrl).port);
+    this.wssPort = Number(new URL(this.wssUrl).port);
+  }
+
+  allowOrigins(origins: readonly string[] | null): void {
+    this.#bridges?.ws.allowOrigins(origins);
+    this.#bridges?.wss.allowOrigins(origins);
   }
 
   #secure(aedes: Aedes, creds: FleetCredentials): void {
-    const rules = loadAcl(this.aclFile);
+    const rules = parseAcl(renderAcl([...creds.devices.keys()]));
     const passwords = new Map(allIdentities(creds).map((i) => [i.username, i.password]));
     const users = new WeakMap<object, string>();
     aedes.authenticate = (client, username, password, done) => {
-      // As Mosquitto's TCP listener (use_username_as_clientid): the client id is the login, except
-      // for read-only dashboards, which may open many pages.
-      const idOk = client.id === username || (username === creds.dashboard.username && client.id.startsWith(username + "-"));
-      const ok = username !== undefined && passwords.get(username) === password?.toString() && idOk;
-      if (ok) users.set(client, username);
-      done(null, ok);
+      const conn = client.conn as unknown as GuardedConn;
+      let user: string | undefined;
+      if (conn.door === "tls") {
+        // As Mosquitto's use_identity_as_username: the certificate names the login; no password.
+        const tls = conn.socket as TLSSocket;
+        const cn = tls.authorized ? tls.getPeerCertificate().subject?.CN : undefined;
+        user = typeof cn === "string" ? cn : undefined;
+      } else if (username !== undefined && passwords.get(username) === password?.toString()) {
+        user = username;
+      }
+      if (conn.door === "dashboards" && user !== creds.dashboard.username) user = undefined;
+      // As use_username_as_clientid (aedes cannot rewrite the id, so a different one is refused);
+      // dashboards may open many pages, each "<login>-<random>".
+      const idOk = user !== undefined && (client.id === user || (user === creds.dashboard.username && client.id.startsWith(user + "-")));
+      if (user !== undefined && idOk) users.set(client, user);
+      done(null, user !== undefined && idOk);
     };
     aedes.authorizePublish = (client, packet, done) => {
       // Mosquitto drops a publish the ACL denies; closing the connection is aedes' way (both allowed).
@@ -68,29 +136,36 @@ export class EmbeddedBroker implements Broker {
 
   async #listen(): Promise<void> {
     const aedes = this.#aedes as Aedes;
-    this.#tcp = createTcpServer((socket: Socket) => {
+    const max = brokerLimits().maxPacketSize;
+    const handle = (door: Door) => (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on("close", () => this.#sockets.delete(socket));
-      aedes.handle(socket);
+      socket.on("error", () => {});
+      aedes.handle(new GuardedConn(socket, door, max) as unknown as Parameters<Aedes["handle"]>[0]);
+    };
+    const cert = this.#server as { certPem: string; keyPem: string };
+    const plain = createTcpServer(handle("plain"));
+    const tls = createTlsServer({ cert: cert.certPem, key: cert.keyPem, ca: this.caPem, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" });
+    tls.on("secureConnection", handle("tls"));
+    tls.on("tlsClientError", () => {});
+    const dash = createTcpServer(handle("dashboards"));
+    const listen = (s: Server | TlsServer, ...args: unknown[]) => new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      (s.listen as (...a: unknown[]) => void)(...args, () => { s.off("error", reject); resolve(); });
     });
-    this.#http = createHttpServer();
-    this.#wss = new WebSocketServer({ server: this.#http });
-    this.#wss.on("connection", (ws, req) => {
-      this.#sockets.add(ws as unknown as { destroy(): void });
-      ws.on("close", () => this.#sockets.delete(ws as unknown as { destroy(): void }));
-      aedes.handle(createWebSocketStream(ws), req);
-    });
-    await new Promise<void>((r) => (this.#tcp as Server).listen(this.port, "127.0.0.1", () => r()));
-    await new Promise<void>((r) => (this.#http as HttpServer).listen(this.wsPort, "127.0.0.1", () => r()));
+    await listen(plain, this.port, "127.0.0.1");
+    await listen(tls, this.tlsPort, this.host);
+    await listen(dash, this.#socketPath);
+    this.#servers = [plain, tls, dash];
   }
 
   async kill(): Promise<void> {
-    for (const s of this.#sockets) (s as { terminate?: () => void; destroy(): void }).terminate?.() ?? s.destroy();
+    for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
-    await new Promise<void>((r) => (this.#tcp ? this.#tcp.close(() => r()) : r()));
-    this.#wss?.close();
-    await new Promise<void>((r) => (this.#http ? this.#http.close(() => r()) : r()));
-    this.#tcp = this.#http = null;
+    this.#bridges?.ws.dropAll();
+    this.#bridges?.wss.dropAll();
+    await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.#servers = [];
   }
 
   /** Retained messages survive (the aedes instance, its memory, stays), as with Mosquitto's persistence. */
@@ -100,7 +175,12 @@ export class EmbeddedBroker implements Broker {
   }
 
   async stop(): Promise<void> {
+    await this.#bridges?.ws.close();
+    await this.#bridges?.wss.close();
+    this.#bridges = null;
     await this.kill();
     await new Promise<void>((r) => (this.#aedes ? this.#aedes.close(() => r()) : r()));
+    this.#aedes = null;
+    this.#dir?.remove();
   }
 }

@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { createServer, connect } from "node:net";
 
 /** A free TCP port on loopback (never the system's 1883). */
 export function freePort(): Promise<number> {
@@ -12,18 +12,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether something accepts a TCP connection at host:port (bounded by `timeoutMs`). */
+export function accepts(port: number, host = "127.0.0.1", timeoutMs = 2000): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const c = connect(port, host);
+    const t = setTimeout(() => { c.destroy(); resolve(false); }, timeoutMs);
+    c.once("connect", () => { clearTimeout(t); c.destroy(); resolve(true); });
+    c.once("error", () => { clearTimeout(t); resolve(false); });
+  });
+}
+
 /** Resolves once something accepts connections on the port (bounded). */
-export async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
-  const { connect } = await import("node:net");
+export async function waitForPort(port: number, timeoutMs = 10000, host = "127.0.0.1"): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = connect(port, "127.0.0.1");
-      c.once("connect", () => { c.destroy(); resolve(true); });
-      c.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    if (await accepts(port, host)) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,18 +1,28 @@
-// npm run fleet -- --routers N --broker URL [--duration-ms D] [--seed S] [--creds FILE] [--chaos]
+// npm run fleet -- --routers N --broker URL [--duration-ms D] [--seed S] [--chaos]
+//                  [--creds FILE] [--ca FILE --cert-dir DIR] [--allow-plaintext]
 // Starts N simulated routers (real firmware, simulated links) against a broker on the wall clock.
-// --creds FILE: JSON {"devices": {"<id>": "<password>", ...}} for a broker with per-device logins
-// (device ids are router-0000.. unless the file names them). --chaos: each router's primary fails
-// for a while at a random time, so failovers happen across the fleet.
-import { readFileSync } from "node:fs";
+// Logins: --creds FILE (what `npm run broker` writes: per device a password and a key and
+// certificate; older files {"devices": {"<id>": "<password>"}} still work), or --ca with
+// --cert-dir DIR holding <id>.pem and <id>.key per device (what `npm run provision` writes).
+// Over mqtts:// each router logs in with its certificate; a password goes in the clear only to a
+// loopback broker unless --allow-plaintext. Device ids are router-0000.. unless the file names them.
+// --chaos: each router's primary fails for a while at a random time. SIGINT/SIGTERM stop cleanly.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { LiveFleet } from "../live/fleet";
 import { fleetSpecs } from "../fleet/fleet-specs";
+import { readCredsFile } from "../broker/creds-file";
+import { checkBrokerUrl, isTlsUrl } from "../broker/url-policy";
+import type { Identity } from "../broker/credentials";
+import { lifecycle } from "./shutdown";
 
-const USAGE = "usage: npm run fleet -- --routers N --broker mqtt://host:port [--duration-ms D] [--seed S] [--creds FILE] [--chaos]";
+const USAGE = "usage: npm run fleet -- --routers N --broker mqtt[s]://host:port [--duration-ms D] [--seed S] [--chaos]\n" +
+  "         [--creds FILE] [--ca FILE --cert-dir DIR] [--allow-plaintext]";
 
-interface Args { routers: number; broker: string; durationMs: number; seed: number; creds: Record<string, string> | null; chaos: boolean }
+interface Args { routers: number; broker: string; durationMs: number; seed: number; creds: string | null; ca: string | null; certDir: string | null; chaos: boolean; allowPlaintext: boolean }
 
 function parse(argv: string[]): Args {
-  const a: Partial<Args> = { durationMs: 3600000, seed: 1, creds: null, chaos: false };
+  const a: Partial<Args> = { durationMs: 3600000, seed: 1, creds: null, ca: null, certDir: null, chaos: false, allowPlaintext: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -24,22 +34,50 @@ function parse(argv: string[]): Args {
     else if (k === "--broker") a.broker = v();
     else if (k === "--duration-ms") a.durationMs = Number(v());
     else if (k === "--seed") a.seed = Number(v());
-    else if (k === "--creds") a.creds = (JSON.parse(readFileSync(v(), "utf8")) as { devices: Record<string, string> }).devices;
+    else if (k === "--creds") a.creds = v();
+    else if (k === "--ca") a.ca = v();
+    else if (k === "--cert-dir") a.certDir = v();
     else if (k === "--chaos") a.chaos = true;
+    else if (k === "--allow-plaintext") a.allowPlaintext = true;
     else throw new Error(`unknown option ${k}\n${USAGE}`);
   }
   if (!Number.isInteger(a.routers) || (a.routers as number) < 1) throw new Error(`--routers must be a positive integer\n${USAGE}`);
-  if (!a.broker || !/^(mqtt|ws):\/\/[^/]+/.test(a.broker)) throw new Error(`--broker must be an mqtt:// or ws:// URL\n${USAGE}`);
+  if (!a.broker) throw new Error(`--broker is required\n${USAGE}`);
+  checkBrokerUrl(a.broker, a.allowPlaintext);
   if (!(a.durationMs! > 0)) throw new Error(`--duration-ms must be positive\n${USAGE}`);
+  if (a.certDir && !a.ca) throw new Error(`--cert-dir needs --ca (the CA that signed the broker's certificate)\n${USAGE}`);
   return a as Args;
 }
 
+/** The logins for the routers, by device id (null: the broker takes anonymous routers). */
+function logins(a: Args): Map<string, Identity> | null {
+  if (a.creds) {
+    const m = readCredsFile(a.creds).devices;
+    if (a.ca) for (const i of m.values()) i.tls = { ...i.tls, ca: readFileSync(a.ca, "utf8") };
+    return m;
+  }
+  if (a.certDir && a.ca) {
+    const ca = readFileSync(a.ca, "utf8");
+    const m = new Map<string, Identity>();
+    for (let i = 0; i < a.routers; i++) {
+      const id = `router-${String(i).padStart(4, "0")}`;
+      const cert = join(a.certDir, `${id}.pem`), key = join(a.certDir, `${id}.key`);
+      if (!existsSync(cert) || !existsSync(key)) throw new Error(`--cert-dir ${a.certDir}: no ${id}.pem and ${id}.key (npm run provision -- ${id} ...)`);
+      m.set(id, { username: id, password: "", tls: { ca, cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") } });
+    }
+    return m;
+  }
+  return null;
+}
+
 async function main(): Promise<void> {
+  const life = lifecycle();
   const a = parse(process.argv.slice(2));
-  const names = a.creds ? Object.keys(a.creds).slice(0, a.routers) : undefined;
-  if (names && names.length < a.routers) throw new Error(`--creds names ${names.length} devices, fewer than --routers ${a.routers}`);
-  const fleet = new LiveFleet(fleetSpecs(a.routers, a.seed, a.chaos, a.durationMs, names), a.broker,
-    (id) => (a.creds ? { username: id, password: a.creds[id] } : undefined));
+  const ids = logins(a);
+  if (isTlsUrl(a.broker) && ids && [...ids.values()].some((i) => !i.tls?.ca)) throw new Error(`${a.broker} is TLS: the credentials name no CA (use --ca FILE)`);
+  const names = ids ? [...ids.keys()].slice(0, a.routers) : undefined;
+  if (names && names.length < a.routers) throw new Error(`the credentials name ${names.length} devices, fewer than --routers ${a.routers}`);
+  const fleet = new LiveFleet(fleetSpecs(a.routers, a.seed, a.chaos, a.durationMs, names), a.broker, (id) => ids?.get(id));
   let failovers = 0, events = 0;
   for (const w of fleet.worlds.values()) w.onEvent((e) => { events++; if (e.type === "failover") failovers++; });
   console.log(`${a.routers} routers -> ${a.broker} for ${a.durationMs / 1000} s${a.chaos ? ", with chaos" : ""}`);
@@ -53,14 +91,18 @@ async function main(): Promise<void> {
     }
     console.log(`${new Date().toISOString()}  connected ${online}/${a.routers}, events ${events}, failovers ${failovers}, queued ${queued}`);
   }, 10000);
-  process.once("SIGINT", () => run.stop());
-  await run.done;
-  clearInterval(status);
-  fleet.close();
+  life.onStop("stop the routers", async () => {
+    clearInterval(status);
+    run.stop();
+    fleet.close();
+    await new Promise((r) => setTimeout(r, 200)); // let the DISCONNECTs leave
+  });
+  await Promise.race([run.done, life.signalled]);
   console.log(`done: ${events} events, ${failovers} failovers`);
+  await life.stop(0);
 }
 
 main().catch((e) => {
   console.error("error: " + (e instanceof Error ? e.message : String(e)));
-  process.exitCode = 2;
+  process.exit(2);
 });

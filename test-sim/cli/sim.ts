@@ -1,20 +1,37 @@
-// npm run sim -- <scenario.json> [--json] [--xs] [--broker mqtt://host:port [--device-id ID]
-//                 [--username U --password P]]
+// npm run sim -- <scenario.json> [--json] [--xs] [--broker URL [--device-id ID]
+//                 [--ca FILE --cert FILE --key FILE] [--username U] [--password-file FILE]]
 // Runs a scenario on the virtual clock; with --xs the firmware runs inside an XS worker. With
 // --broker it runs on the wall clock and the router talks to that broker (watch it with any
-// MQTT client: routers/<deviceId>/#). A bad file is rejected with the path of the bad field, a
-// non-zero exit and nothing on stdout.
+// MQTT client: routers/<deviceId>/#): over mqtts:// with its client certificate (--cert/--key,
+// the broker checked against --ca), or with a password, which is read from $MQTT_PASSWORD or
+// --password-file, never from the command line (where `ps` shows it). Plain mqtt:// or ws:// only
+// to loopback unless --allow-plaintext. SIGINT or SIGTERM ends the run early with its summary.
+// A bad file is rejected with the path of the bad field, a non-zero exit and nothing on stdout.
+import { readFileSync } from "node:fs";
 import { loadScenario, ScenarioError } from "../scenario/load-scenario";
 import { runScenario } from "../scenario/run-scenario";
 import { summarize, toJson } from "../scenario/summary";
 import { runLiveScenario } from "../live/live-scenario";
+import { checkBrokerUrl } from "../broker/url-policy";
+import type { Identity } from "../broker/credentials";
+import { lifecycle } from "./shutdown";
 
-const USAGE = "usage: npm run sim -- <scenario.json> [--json] [--xs] [--broker mqtt://host:port [--device-id ID] [--username U --password P]]";
+const USAGE = "usage: npm run sim -- <scenario.json> [--json] [--xs] [--broker mqtt[s]://host:port [--device-id ID]\n" +
+  "         [--ca FILE --cert FILE --key FILE] [--username U] [--password-file FILE (or $MQTT_PASSWORD)] [--allow-plaintext]]";
+
+const readText = (what: string, file: string) => {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ScenarioError(`${what} ${file}: ${(e as Error).message}`);
+  }
+};
 
 async function main(argv: string[]): Promise<number> {
   let file: string | null = null;
   let json = false, xs = false;
-  let broker: string | null = null, deviceId: string | null = null, username: string | undefined, password: string | undefined;
+  let broker: string | null = null, deviceId: string | null = null, username: string | undefined, passwordFile: string | undefined;
+  let ca: string | undefined, cert: string | undefined, key: string | undefined, allowPlaintext = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -27,7 +44,15 @@ async function main(argv: string[]): Promise<number> {
     else if (a === "--broker") broker = value();
     else if (a === "--device-id") deviceId = value();
     else if (a === "--username") username = value();
-    else if (a === "--password") password = value();
+    else if (a === "--password" || a.startsWith("--password=")) {
+      console.error("error: --password would be visible to every user in `ps`; put it in $MQTT_PASSWORD or a file for --password-file");
+      return 2;
+    }
+    else if (a === "--password-file") passwordFile = value();
+    else if (a === "--ca") ca = value();
+    else if (a === "--cert") cert = value();
+    else if (a === "--key") key = value();
+    else if (a === "--allow-plaintext") allowPlaintext = true;
     else if (a === "-h" || a === "--help") { console.log(USAGE); return 0; }
     else if (a.startsWith("--")) { console.error(`error: unknown option ${a}\n${USAGE}`); return 2; }
     else if (file === null) file = a;
@@ -43,8 +68,22 @@ async function main(argv: string[]): Promise<number> {
   }
   if (broker !== null) {
     if (xs) { console.error("error: --xs runs on the virtual clock; it does not combine with --broker"); return 2; }
-    if (!/^(mqtt|ws):\/\/[^/]+/.test(broker)) { console.error(`error: --broker '${broker}' is not an mqtt:// or ws:// URL`); return 2; }
-    const result = await runLiveScenario(scenario, { broker, deviceId: deviceId ?? scenario.deviceId, username, password, json });
+    try {
+      checkBrokerUrl(broker, allowPlaintext);
+    } catch (e) { console.error("error: " + (e as Error).message); return 2; }
+    const id = deviceId ?? scenario.deviceId;
+    if ((cert === undefined) !== (key === undefined)) { console.error("error: --cert and --key go together"); return 2; }
+    if (/^(mqtts|wss):/.test(broker) && ca === undefined) { console.error("error: a TLS broker needs --ca FILE (the CA that signed its certificate)"); return 2; }
+    const password = passwordFile !== undefined ? readText("--password-file", passwordFile).replace(/\r?\n$/, "") : process.env.MQTT_PASSWORD;
+    const tls = ca !== undefined
+      ? { ca: readText("--ca", ca), ...(cert !== undefined && key !== undefined ? { cert: readText("--cert", cert), key: readText("--key", key) } : {}) }
+      : undefined;
+    const identity: Identity | undefined = tls || password !== undefined || username !== undefined
+      ? { username: username ?? id, password: password ?? "", ...(tls ? { tls } : {}) }
+      : undefined;
+    const life = lifecycle();
+    const stopped = life.signalled.then(() => undefined);
+    const result = await runLiveScenario(scenario, { broker, deviceId: id, identity, json, stopped });
     process.stdout.write((json ? toJson(result) : summarize(result)) + "\n");
     return 0;
   }

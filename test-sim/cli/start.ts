@@ -1,17 +1,24 @@
-// npm start: the main job. An embedded MQTT broker (TCP and WebSockets, the repo's ACL, a login
-// per device), a simulated router with Ethernet, LTE and Wi-Fi uplinks going through a scripted
-// outage (printed as it happens), a small fleet of simulated routers whose primaries fail now and
-// then, and the fleet dashboard. Ctrl-C stops everything.
-//   npm start -- [--routers N] [--port P] [--mosquitto] [--duration-ms D]
+// npm start: the main job. An embedded MQTT broker (the repo's ACL and limits, a certificate per
+// router from a CA made for this run), a simulated router with Ethernet, LTE and Wi-Fi uplinks
+// going through a scripted outage (printed as it happens), a small fleet of simulated routers
+// whose primaries fail now and then, all over MQTT with TLS and client certificates, and the fleet
+// dashboard. Logins and keys for other MQTT clients go to a private directory (0700, files 0600,
+// outside the repository) whose path is printed; no secret is printed. Ctrl-C or SIGTERM stops
+// everything, removes that directory and releases every port.
+//   npm start -- [--routers N] [--port P] [--mosquitto] [--duration-ms D] [--host ADDR]
+// --host ADDR: where the broker's TLS doors listen (default 127.0.0.1); plain doors stay on loopback.
 import { fileURLToPath } from "node:url";
 import { loadScenario } from "../scenario/load-scenario";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
+import { writeCredsFile } from "../broker/creds-file";
+import { PrivateDir } from "../broker/private-dir";
 import { LiveFleet, type LiveRouterSpec } from "../live/fleet";
 import { printEvents } from "../live/live-report";
 import { fleetSpecs } from "../fleet/fleet-specs";
 import { serveDashboard } from "../../dashboard/server";
 import { startLocalHistory } from "../../fleet/fleet-history";
+import { lifecycle } from "./shutdown";
 
 const DEMO = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));
 
@@ -24,42 +31,49 @@ function option(argv: string[], name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  const life = lifecycle();
   const argv = process.argv.slice(2);
   const routers = option(argv, "--routers", 24);
   const durationMs = option(argv, "--duration-ms", 24 * 3600000);
+  const hostAt = argv.indexOf("--host");
+  const host = hostAt >= 0 ? argv[hostAt + 1] : "127.0.0.1";
+  if (!host || host.startsWith("--")) throw new Error("--host needs an address");
   const demo = loadScenario(DEMO);
   const specs: LiveRouterSpec[] = [
     { deviceId: demo.deviceId, seed: demo.seed, links: demo.links, faults: demo.faults, config: { telemetry: { heartbeatMs: 5000 } } },
     ...fleetSpecs(routers, 7, true, Math.min(durationMs, 600000)),
   ];
   const creds = makeCredentials(specs.map((s) => s.deviceId));
-  const broker = await startBroker(creds, argv.includes("--mosquitto") ? "mosquitto" : "embedded");
-  const history = await startLocalHistory(broker, creds.collectors[0]); // fleet history: collector + embedded database (fleet/)
-  const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 },
-    option(argv, "--port", 8080), undefined, { api: history.handler }).catch(() => serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 }, 0, undefined, { api: history.handler }));
-  const fleet = new LiveFleet(specs, broker.url, (id) => creds.devices.get(id));
-  console.log(`broker    ${broker.kind} ${broker.version}: ${broker.url} (MQTT over WebSockets ${broker.wsUrl})`);
+  const dir = new PrivateDir("uplink-start-");
+  life.onStop("remove the credentials", () => dir.remove());
+  const broker = await startBroker(creds, argv.includes("--mosquitto") ? "mosquitto" : "embedded", { host });
+  life.onStop("stop the broker", () => broker.stop());
+  // Fleet history: a collector and an embedded database (fleet/), its API on the page's origin.
+  const history = await startLocalHistory(broker, creds.collectors[0]);
+  life.onStop("stop the fleet history", () => history.stop());
+  const pageConfig = { wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 };
+  const served = { api: history.handler };
+  const page = await serveDashboard(pageConfig, option(argv, "--port", 8080), undefined, served).catch(() => serveDashboard(pageConfig, 0, undefined, served));
+  life.onStop("close the dashboard", () => page.close());
+  const port = new URL(page.url).port;
+  // Only the dashboard's own page may open the broker's WebSocket door from a browser.
+  broker.allowOrigins([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const file = writeCredsFile(dir, broker, creds);
+  // The routers log in as devices do in production: MQTT over TLS with their own certificate.
+  const fleet = new LiveFleet(specs, broker.tlsUrl, (id) => creds.devices.get(id));
+  console.log(`broker    ${broker.kind} ${broker.version}: ${broker.tlsUrl} (TLS, client certificates); dashboards ${broker.wsUrl}`);
   console.log(`dashboard ${page.url}   <- open this`);
   console.log(`history   ${history.db.where}: ${page.url}api/history/  ${page.url}metrics`);
   console.log(`routers   ${demo.deviceId} (scripted outage: ${demo.description}) and ${routers} more whose primaries fail at random`);
-  console.log(`fleet login for MQTT clients: ${creds.fleet.username} / ${creds.fleet.password}\n`);
+  console.log(`logins and keys for MQTT clients (fleet, dashboard, devices): ${file} (removed when this stops)\n`);
   printEvents(fleet.world(demo.deviceId), `${demo.deviceId} `);
   const run = fleet.start(durationMs);
-  const stop = async () => {
-    run.stop();
-    fleet.close();
-    await page.close();
-    await history.stop();
-    await broker.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop());
-  process.once("SIGTERM", () => void stop());
-  await run.done;
-  await stop();
+  life.onStop("stop the routers", () => { run.stop(); fleet.close(); });
+  await Promise.race([run.done, life.signalled]);
+  await life.stop(0);
 }
 
 main().catch((e) => {
   console.error("error: " + (e instanceof Error ? e.message : String(e)));
-  process.exitCode = 1;
+  process.exit(1);
 });

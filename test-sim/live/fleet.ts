@@ -26,14 +26,16 @@ export const DEFAULT_LINKS: LinkSpec[] = [
 
 export class LiveFleet {
   readonly worlds = new Map<string, SimWorld>();
+  /** Every connection a router opened to the broker, in order (wall-clock ms). */
+  readonly attempts: Array<{ deviceId: string; at: number }> = [];
   #sessions = new Set<MqttJsSession>();
   #run: LiveRun | null = null;
 
   constructor(specs: readonly LiveRouterSpec[], brokerUrl: string, identity: (deviceId: string) => Identity | undefined,
     options: { protocolVersion?: 4 | 5 } = {}) {
     for (const s of specs) {
-      const id = identity(s.deviceId);
-      const endpoint: BrokerEndpoint = { url: brokerUrl, username: id?.username, password: id?.password, protocolVersion: options.protocolVersion };
+      const endpoint: BrokerEndpoint = { url: brokerUrl, identity: identity(s.deviceId), protocolVersion: options.protocolVersion,
+        onAttempt: () => this.attempts.push({ deviceId: s.deviceId, at: Date.now() }) };
       const world = new SimWorld({
         seed: s.seed, links: s.links, deviceId: s.deviceId,
         mqtt: (ctx, w) => {

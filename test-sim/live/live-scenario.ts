@@ -5,19 +5,22 @@ import type { Scenario } from "../scenario/load-scenario";
 import { Scorer, type ScenarioResult } from "../scenario/run-scenario";
 import { LiveFleet } from "./fleet";
 import { printEvents } from "./live-report";
+import type { Identity } from "../broker/credentials";
 
 export interface LiveOptions {
   broker: string;
   deviceId: string;
-  username?: string;
-  password?: string;
+  /** The login: a password, or on mqtts:// a client certificate (identity.tls). */
+  identity?: Identity;
   json: boolean;
+  /** Resolves when the run should stop early (a signal). */
+  stopped?: Promise<void>;
 }
 
 export async function runLiveScenario(sc: Scenario, o: LiveOptions): Promise<ScenarioResult> {
   const scored: Scenario = { ...sc, deviceId: o.deviceId, faults: [] };
   const fleet = new LiveFleet([{ deviceId: o.deviceId, seed: sc.seed, links: sc.links, faults: [], config: JSON.parse(sc.configJson) as Record<string, unknown> }],
-    o.broker, () => (o.username ? { username: o.username, password: o.password ?? "" } : undefined));
+    o.broker, () => o.identity);
   const world = fleet.world(o.deviceId);
   // The scorer schedules the scenario's faults itself, so it knows when each cut the active link.
   const scorer = new Scorer({ ...scored, faults: sc.faults }, world);
@@ -26,10 +29,8 @@ export async function runLiveScenario(sc: Scenario, o: LiveOptions): Promise<Sce
     printEvents(world);
   }
   const run = fleet.start(sc.durationMs);
-  const stop = () => run.stop();
-  process.once("SIGINT", stop);
+  void o.stopped?.then(() => run.stop());
   await run.done;
-  process.off("SIGINT", stop);
   const view = world.view();
   fleet.close();
   return scorer.result(view);

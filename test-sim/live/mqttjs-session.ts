@@ -14,11 +14,15 @@ import type { InboundMessage, MqttConnectOptions, MqttMessage, MqttSession } fro
 import { MAX_INBOUND_BYTES } from "../../src/telemetry/limits";
 import type { BootContext } from "../world/boot-context";
 import type { SimWorld } from "../world/world";
+import type { Identity } from "../broker/credentials";
+import { loginOptions } from "../broker/connect";
 
 export interface BrokerEndpoint {
   url: string;
-  username?: string;
-  password?: string;
+  /** How the router logs in (see loginOptions: a client certificate on mqtts://, else a password). */
+  identity?: Identity;
+  /** Told of each connection the router opens (when its TCP connect leaves). */
+  onAttempt?: () => void;
   /** MQTT protocol level: 4 (3.1.1, default) or 5 (tells the broker the inbound cap). */
   protocolVersion?: 4 | 5;
 }
@@ -53,8 +57,9 @@ export class MqttJsSession implements MqttSession {
       setTimeout(() => this.#lost(gen, "connect failed"), CONNECT_TIMEOUT_MS);
       return;
     }
+    this.broker.onAttempt?.();
     const client = mqtt.connect(this.broker.url, {
-      clientId: o.clientId, username: this.broker.username, password: this.broker.password,
+      clientId: o.clientId, ...loginOptions(this.broker.url, this.broker.identity),
       keepalive: o.keepAliveS, clean: o.cleanSession, reconnectPeriod: 0, connectTimeout: CONNECT_TIMEOUT_MS,
       protocolVersion: this.broker.protocolVersion ?? 4,
       ...(this.broker.protocolVersion === 5 ? { properties: { maximumPacketSize: MAX_PACKET_BYTES } } : {}),

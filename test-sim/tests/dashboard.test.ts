@@ -24,7 +24,9 @@ test("dashboard: a blackholed primary shows the backup within 2 s; a stopped rou
     return;
   }
   const ids = ["edge-1", "edge-2", "edge-3"];
-  const { broker, creds } = await brokerFor(ids);
+  // "edge-9" is a device login with no router behind it: it sends the bad message below (only a
+  // device may publish its own heartbeat; the fleet login may not forge one).
+  const { broker, creds } = await brokerFor([...ids, "edge-9"]);
   recordBrokerKind(broker);
   // edge-2's LTE backup is metered: the page shows what the router spent on it against its budget.
   const fleet = new LiveFleet(ids.map((deviceId, i) => ({ deviceId, seed: i + 11, links: DEFAULT_LINKS,
@@ -63,9 +65,9 @@ test("dashboard: a blackholed primary shows the backup within 2 s; a stopped rou
     await waitInPage(tab, `/MB of 50 MB \\(\\d+ %\\)/.test(document.getElementById("detail")?.textContent ?? "")`, 5000);
 
     // A message that breaks the schema is shown, not hidden.
-    const operator = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
-    operator.publish("routers/edge-1/heartbeat", JSON.stringify({ seq: "seven" }), { qos: 1 });
-    await waitInPage(tab, `/routers\\/edge-1\\/heartbeat/.test(document.getElementById("invalid")?.textContent ?? "")`, 5000);
+    const operator = await connect(broker.url, creds.devices.get("edge-9")!, { reconnectPeriod: 0 });
+    operator.publish("routers/edge-9/heartbeat", JSON.stringify({ seq: "seven" }), { qos: 1 });
+    await waitInPage(tab, `/routers\\/edge-9\\/heartbeat/.test(document.getElementById("invalid")?.textContent ?? "")`, 5000);
     assert.match(await tab.locator("#invalid").innerText(), /must have required property|must be integer/);
     operator.end(true);
 

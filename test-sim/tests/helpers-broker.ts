@@ -2,16 +2,17 @@
 // bounded waiting.
 import type { MqttClient } from "mqtt";
 import { connect } from "../broker/connect";
-import { startBroker, type Broker } from "../broker/broker";
+import { startBroker, type Broker, type BrokerOptions } from "../broker/broker";
 import { makeCredentials, type FleetCredentials, type Identity } from "../broker/credentials";
 
 export { connect };
 
 export interface TestBroker { broker: Broker; creds: FleetCredentials }
 
-export async function brokerFor(deviceIds: readonly string[]): Promise<TestBroker> {
+/** A broker for these devices: Mosquitto when installed (TEST_BROKER=embedded asks for aedes). */
+export async function brokerFor(deviceIds: readonly string[], o: BrokerOptions = {}): Promise<TestBroker> {
   const creds = makeCredentials(deviceIds);
-  return { broker: await startBroker(creds), creds };
+  return { broker: await startBroker(creds, process.env.TEST_BROKER === "embedded" ? "embedded" : "mosquitto", o), creds };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,78 @@
+// npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE]
+// Makes the device's key and a certificate for it (CN = device id) signed by the project CA (made by
+// `npm run pki`), and writes what the device needs into OUT (default DIR/devices; private, 0700):
+//   <id>.key (0600), <id>.pem, ca.pem,
+//   <id>.nvs.csv (0600) for ESP-IDF's NVS partition generator (namespace "router"; run it where the
+//     CSV's file paths are valid, with encryption: see docs),
+//   <id>.nvs.json (0600) the same entries as JSON (mqttUrl, deviceId, caPem, certPem, keyPem).
+// --acl FILE appends the device's block of broker/acl to Mosquitto's ACL file (then SIGHUP Mosquitto).
+// The key is never printed.
+import { appendFileSync, existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { assertDeviceId } from "../broker/credentials";
+import { deviceAcl } from "../broker/acl";
+import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
+import { nvsCsv, nvsJson } from "../broker/provisioning";
+
+const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N]";
+
+function writeSecret(path: string, text: string): string {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return path;
+}
+
+function main(argv: string[]): void {
+  let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = 3650;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === "--broker") broker = value();
+    else if (a === "--pki") pkiDir = value();
+    else if (a === "--out") out = value();
+    else if (a === "--acl") acl = value();
+    else if (a === "--days") days = Number(value());
+    else if (a.startsWith("--")) throw new Error(`unknown option ${a}\n${USAGE}`);
+    else if (id === null) id = a;
+    else throw new Error(`one device id at a time\n${USAGE}`);
+  }
+  if (id === null || broker === null) throw new Error(USAGE);
+  assertDeviceId(id);
+  if (!Number.isInteger(days) || days < 1 || days > 36500) throw new Error("--days must be a whole number of days from 1 to 36500");
+  const pki = loadProjectPki(pkiDir);
+  const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
+  const keyFile = join(dir, `${id}.key`);
+  if (existsSync(keyFile)) throw new Error(`${keyFile} exists: device '${id}' was provisioned already (remove its files to make a new key)`);
+  const issued = pki.issue(id, { kind: "client", days });
+  const files = { caPem: join(dir, "ca.pem"), certPem: join(dir, `${id}.pem`), keyPem: keyFile };
+  const provision = { mqttUrl: broker, deviceId: id, caPem: pki.caPem, certPem: issued.certPem, keyPem: issued.keyPem };
+  const csv = nvsCsv(provision, files); // checks every value before anything is written
+  writeFileSync(files.caPem, pki.caPem);
+  writeFileSync(files.certPem, issued.certPem);
+  writeSecret(files.keyPem, issued.keyPem);
+  writeSecret(join(dir, `${id}.nvs.csv`), csv);
+  writeSecret(join(dir, `${id}.nvs.json`), nvsJson(provision));
+  console.log(`device ${id}: key ${files.keyPem} (0600), certificate ${files.certPem} (CA ${pki.caName})`);
+  console.log(`NVS (namespace router: mqttUrl, deviceId, caPem, certPem, keyPem): ${join(dir, `${id}.nvs.csv`)} and .nvs.json`);
+  console.log(`  $IDF_PATH/components/nvs_flash/nvs_partition_generator/nvs_partition_gen.py encrypt ${id}.nvs.csv ${id}.nvs.bin 0x6000 --keygen`);
+  if (acl) {
+    const block = deviceAcl(id);
+    const have = existsSync(acl) ? readFileSync(acl, "utf8") : "";
+    if (have.split("\n").some((l) => l.trim() === `user ${id}`)) console.log(`${acl} already has a block for ${id}`);
+    else {
+      appendFileSync(acl, (have && !have.endsWith("\n\n") ? "\n" : "") + block);
+      console.log(`ACL block for ${id} appended to ${acl}: send Mosquitto SIGHUP to reload it`);
+    }
+  }
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (e) {
+  console.error("error: " + (e as Error).message);
+  process.exitCode = 1;
+}

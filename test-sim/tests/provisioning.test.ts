@@ -1,0 +1,143 @@
+// The production path end to end (issue 11, item 3): `npm run pki` makes the project CA,
+// `npm run provision -- <id>` a device's key, certificate and NVS entries, and a device holding
+// them gets into a broker that trusts that CA; keys stay private and outside the repository.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./helpers";
+import { connect, sleep, until } from "./helpers-broker";
+import { recordBrokerKind } from "./helpers-env";
+import { startBroker } from "../broker/broker";
+import { makeCredentials } from "../broker/credentials";
+import { loadProjectPki } from "../broker/project-pki";
+import { Pki } from "../broker/pki";
+import { nvsCsv } from "../broker/provisioning";
+import { renderAcl, parseAcl, allowed, deviceAcl } from "../broker/acl";
+
+const run = (script: string, args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist", script), ...args], { cwd: ROOT, encoding: "utf8" });
+const mode = (p: string) => statSync(p).mode & 0o777;
+
+test("certificates: a CA, a server certificate for the broker's names, client certificates with the identity as CN", () => {
+  const pki = Pki.create("test CA", 1);
+  const ca = new X509Certificate(pki.caPem);
+  assert.ok(ca.ca && ca.verify(ca.publicKey), "self-signed CA");
+  const server = pki.issue("broker", { kind: "server", names: ["127.0.0.1", "::1", "broker.example"] });
+  const s = new X509Certificate(server.certPem);
+  assert.ok(s.verify(ca.publicKey) && !s.ca);
+  assert.equal(s.checkIP("127.0.0.1"), "127.0.0.1");
+  assert.equal(s.checkIP("::1"), "::1");
+  assert.equal(s.checkHost("broker.example"), "broker.example");
+  assert.equal(s.checkHost("evil.example"), undefined);
+  const c = new X509Certificate(pki.issue("router-7", { kind: "client" }).certPem);
+  assert.match(c.subject, /CN=router-7/);
+  assert.deepEqual(c.keyUsage, ["1.3.6.1.5.5.7.3.2"], "clientAuth only");
+  assert.ok(c.verify(ca.publicKey));
+  // The CA saved and loaded again signs certificates the first one verifies.
+  const again = Pki.load(pki.caPem, pki.caKeyPem);
+  assert.ok(new X509Certificate(again.issue("r", { kind: "client" }).certPem).verify(ca.publicKey));
+  assert.throws(() => Pki.load(pki.caPem, Pki.create().caKeyPem), /does not belong/);
+  // What becomes a login, an ACL line and a topic level is checked.
+  for (const bad of ["r1\ntopic readwrite #", "a/b", "+", "#", "", "x".repeat(65), "-lead"]) assert.throws(() => pki.issue(bad, { kind: "client" }), /cannot name/);
+  // OpenSSL's strict verifier agrees, where the CLI is installed.
+  const dir = mkdtempSync(join(tmpdir(), "pki-test-"));
+  try {
+    writeFileSync(join(dir, "ca.pem"), pki.caPem);
+    writeFileSync(join(dir, "s.pem"), server.certPem);
+    const r = spawnSync("openssl", ["verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", join(dir, "ca.pem"), join(dir, "s.pem")], { encoding: "utf8" });
+    if (r.error) return;
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("ACL: one block per device, no patterns; device ids cannot inject lines or wildcards", () => {
+  const text = renderAcl(["r1", "r2"]);
+  assert.doesNotMatch(text, /^\s*pattern\s/m);
+  const rules = parseAcl(text);
+  assert.ok(allowed(rules, "r1", "routers/r1/state", "write"));
+  assert.ok(!allowed(rules, "r1", "routers/r2/state", "write"));
+  assert.ok(!allowed(rules, "dashboard", "routers/dashboard/state", "write"));
+  assert.ok(!allowed(rules, "fleet", "routers/fleet/heartbeat", "write"));
+  assert.ok(!allowed(rules, "fleet", "routers/r1/state", "write"));
+  assert.ok(allowed(rules, "fleet", "routers/r1/cmd/reboot", "write"));
+  assert.ok(allowed(rules, "fleet", "routers/r1/config/set", "write"));
+  assert.ok(allowed(rules, "dashboard", "routers/#", "read"));
+  for (const bad of ["r1\ntopic readwrite #", "r1 #", "fleet", "dashboard-1", "a+b"]) assert.throws(() => deviceAcl(bad), /device id/);
+});
+
+test("npm run pki and npm run provision: private files, NVS entries for the device, and the device gets in", async () => {
+  const home = mkdtempSync(join(tmpdir(), "pki-home-"));
+  const pkiDir = join(home, "pki");
+  try {
+    // Never inside the repository.
+    const inside = run("pki.js", ["--dir", join(ROOT, "my-pki")]);
+    assert.equal(inside.status, 1);
+    assert.match(inside.stderr, /inside the repository/);
+    assert.ok(!existsSync(join(ROOT, "my-pki")));
+
+    const made = run("pki.js", ["--dir", pkiDir, "--host", "broker.example"]);
+    assert.equal(made.status, 0, made.stderr);
+    assert.equal(mode(pkiDir), 0o700);
+    assert.equal(mode(join(pkiDir, "ca.key")), 0o600);
+    assert.equal(mode(join(pkiDir, "server.key")), 0o600);
+    const caBefore = readFileSync(join(pkiDir, "ca.pem"), "utf8");
+    assert.equal(run("pki.js", ["--dir", pkiDir]).status, 0);
+    assert.equal(readFileSync(join(pkiDir, "ca.pem"), "utf8"), caBefore, "a second run keeps the CA");
+
+    const acl = join(home, "acl");
+    writeFileSync(acl, renderAcl([]));
+    const p = run("provision.js", ["edge-42", "--pki", pkiDir, "--broker", "mqtts://broker.example:8883", "--acl", acl]);
+    assert.equal(p.status, 0, p.stderr);
+    assert.doesNotMatch(p.stdout + p.stderr, /PRIVATE KEY/);
+    const out = join(pkiDir, "devices");
+    assert.equal(mode(out), 0o700);
+    for (const f of ["edge-42.key", "edge-42.nvs.csv", "edge-42.nvs.json"]) assert.equal(mode(join(out, f)), 0o600, f);
+    // The NVS entries, under the key names agreed with hardware/ (namespace "router").
+    const nvs = JSON.parse(readFileSync(join(out, "edge-42.nvs.json"), "utf8")) as { namespace: string; entries: Record<string, string> };
+    assert.equal(nvs.namespace, "router");
+    assert.deepEqual(Object.keys(nvs.entries), ["mqttUrl", "deviceId", "caPem", "certPem", "keyPem"]);
+    assert.equal(nvs.entries.mqttUrl, "mqtts://broker.example:8883");
+    assert.equal(nvs.entries.deviceId, "edge-42");
+    assert.equal(nvs.entries.caPem, caBefore);
+    for (const v of Object.values(nvs.entries)) assert.ok(Buffer.byteLength(v) < 4000, "fits an NVS string");
+    assert.ok(new X509Certificate(nvs.entries.certPem).checkPrivateKey(createPrivateKey(nvs.entries.keyPem)));
+    const csv = readFileSync(join(out, "edge-42.nvs.csv"), "utf8").trim().split("\n");
+    assert.deepEqual(csv.slice(0, 4), ["key,type,encoding,value", "router,namespace,,", "mqttUrl,data,string,mqtts://broker.example:8883", "deviceId,data,string,edge-42"]);
+    assert.deepEqual(csv.slice(4).map((l) => l.split(",").slice(0, 3).join(",")), ["caPem,file,string", "certPem,file,string", "keyPem,file,string"]);
+    assert.equal(readFileSync(csv[5].split(",")[3], "utf8"), nvs.entries.certPem);
+    assert.match(readFileSync(acl, "utf8"), /^user edge-42\ntopic write routers\/edge-42\/state$/m);
+    // Refused: a second key for the same device, a plaintext URL, an id that is not an identity.
+    assert.match(run("provision.js", ["edge-42", "--pki", pkiDir, "--broker", "mqtts://b:8883"]).stderr, /provisioned already/);
+    assert.match(run("provision.js", ["edge-43", "--pki", pkiDir, "--broker", "mqtt://b:1883"]).stderr, /only over TLS/);
+    assert.match(run("provision.js", ["fleet", "--pki", pkiDir, "--broker", "mqtts://b:8883"]).stderr, /reserved/);
+    assert.throws(() => nvsCsv({ mqttUrl: "mqtts://b:1", deviceId: "d", caPem: "x".repeat(4000), certPem: "", keyPem: "" }, { caPem: "", certPem: "", keyPem: "" }), /at most 3999/);
+
+    // A broker with the project CA takes the provisioned device, and only as itself.
+    const creds = makeCredentials(["edge-42"], loadProjectPki(pkiDir));
+    const broker = await startBroker(creds, process.env.TEST_BROKER === "embedded" ? "embedded" : "mosquitto");
+    recordBrokerKind(broker);
+    const watcher = await connect(broker.tlsUrl, creds.fleet, { reconnectPeriod: 0 });
+    try {
+      const heard: string[] = [];
+      watcher.on("message", (t, m) => heard.push(`${t} ${m}`));
+      await watcher.subscribeAsync("routers/#", { qos: 1 });
+      const device = await connect(broker.tlsUrl, { username: "edge-42", password: "", tls: { ca: nvs.entries.caPem, cert: nvs.entries.certPem, key: nvs.entries.keyPem } }, { reconnectPeriod: 0 });
+      device.publish("routers/edge-42/state", '{"online":true}', { qos: 1, retain: true });
+      device.publish("routers/edge-41/state", '{"online":true}', { qos: 1, retain: true });
+      assert.ok(await until(() => heard.length > 0, 5000));
+      await sleep(500);
+      assert.deepEqual(heard, ['routers/edge-42/state {"online":true}']);
+      device.end(true);
+    } finally {
+      watcher.end(true);
+      await broker.stop();
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
