@@ -1,8 +1,10 @@
-// What a device needs to join the fleet, as Preference (NVS) entries in domain "router": where the
-// broker is, who the device is, the CA it pins, and its own certificate and key. Written for the
-// ESP-IDF NVS partition generator (CSV) and as JSON for any other flashing path. The key names are
-// the contract with hardware/ (hardware/README.md); NVS keys are at most 15 characters and a string
-// value at most 4,000 bytes.
+// What a device needs to join the fleet, as Preference (NVS) entries in domain "router", under the
+// key names the firmware reads (hardware/provisioning.ts, hardware/README.md): who it is (`id`),
+// where the broker is (`mqttHost`, `mqttPort`), and the CA it pins with its own certificate and key
+// (`tlsCa`, `tlsCert`, `tlsKey`: DER blobs, Preference hands them over as ArrayBuffers). Written for
+// the ESP-IDF NVS partition generator (CSV) and as JSON for any other flashing path. NVS keys are at
+// most 15 characters, a string value at most 4,000 bytes.
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { assertDeviceId } from "./credentials";
 
 export const NVS_NAMESPACE = "router";
@@ -15,40 +17,67 @@ export interface DeviceProvision {
   keyPem: string;
 }
 
+/** The firmware's Preference keys (hardware/provisioning.ts PROVISIONED). */
+export const NVS_KEYS = { id: "id", host: "mqttHost", port: "mqttPort", ca: "tlsCa", cert: "tlsCert", key: "tlsKey" } as const;
+
+export interface NvsEntries {
+  strings: Record<string, string>;
+  /** DER bytes. */
+  blobs: Record<string, Buffer>;
+}
+
 const NVS_KEY_MAX = 15;
 const NVS_STRING_MAX = 4000;
+/** A blob the firmware reads into RAM: certificates and keys are well under this. */
+const NVS_BLOB_MAX = 4000;
 
-/** The entries in a fixed order, each checked against NVS limits. */
-export function nvsEntries(p: DeviceProvision): Array<[keyof DeviceProvision, string]> {
+/** The entries, each checked against NVS limits. */
+export function nvsEntries(p: DeviceProvision): NvsEntries {
   assertDeviceId(p.deviceId);
-  if (!/^mqtts:\/\/[^/\s]+:\d+$/.test(p.mqttUrl)) throw new Error(`mqttUrl '${p.mqttUrl}': a device connects only over TLS: mqtts://host:port`);
-  const entries: Array<[keyof DeviceProvision, string]> = [
-    ["mqttUrl", p.mqttUrl], ["deviceId", p.deviceId], ["caPem", p.caPem], ["certPem", p.certPem], ["keyPem", p.keyPem],
-  ];
-  for (const [k, v] of entries) {
-    if (k.length > NVS_KEY_MAX) throw new Error(`NVS key '${k}' is longer than ${NVS_KEY_MAX} characters`);
-    // The stored string ends in a NUL.
+  const m = /^mqtts:\/\/([^/\s:]+):(\d+)$/.exec(p.mqttUrl);
+  if (!m) throw new Error(`mqttUrl '${p.mqttUrl}': a device connects only over TLS: mqtts://host:port`);
+  const strings = { [NVS_KEYS.id]: p.deviceId, [NVS_KEYS.host]: m[1], [NVS_KEYS.port]: m[2] };
+  const blobs = {
+    [NVS_KEYS.ca]: der(p.caPem, "cert", "caPem"),
+    [NVS_KEYS.cert]: der(p.certPem, "cert", "certPem"),
+    [NVS_KEYS.key]: der(p.keyPem, "key", "keyPem"),
+  };
+  for (const [k, v] of Object.entries(strings)) {
     if (Buffer.byteLength(v) + 1 > NVS_STRING_MAX) throw new Error(`${k} is ${Buffer.byteLength(v)} bytes; an NVS string holds at most ${NVS_STRING_MAX - 1}`);
   }
-  return entries;
+  for (const [k, v] of Object.entries(blobs)) if (v.length > NVS_BLOB_MAX) throw new Error(`${k} is ${v.length} bytes (at most ${NVS_BLOB_MAX})`);
+  for (const k of [...Object.keys(strings), ...Object.keys(blobs)]) if (k.length > NVS_KEY_MAX) throw new Error(`NVS key '${k}' is longer than ${NVS_KEY_MAX}`);
+  return { strings, blobs };
+}
+
+function der(pem: string, kind: "cert" | "key", what: string): Buffer {
+  try {
+    return kind === "cert" ? Buffer.from(new X509Certificate(pem).raw) : createPrivateKey(pem).export({ format: "der", type: "pkcs8" });
+  } catch (e) {
+    throw new Error(`${what}: not a PEM ${kind === "cert" ? "certificate" : "private key"} (${(e as Error).message})`);
+  }
 }
 
 /**
- * The NVS partition generator's CSV. PEMs are `file` entries (the generator reads them as strings),
- * since a CSV cell cannot hold their line breaks portably; `files` maps each to its path.
+ * The NVS partition generator's CSV: strings as `data`, the DER blobs as `file` entries with
+ * `binary` encoding; `files` maps each blob key to the path its bytes are written to.
  */
-export function nvsCsv(p: DeviceProvision, files: { caPem: string; certPem: string; keyPem: string }): string {
+export function nvsCsv(e: NvsEntries, files: Record<string, string>): string {
   const rows = ["key,type,encoding,value", `${NVS_NAMESPACE},namespace,,`];
-  for (const [k, v] of nvsEntries(p)) {
-    if (k === "caPem" || k === "certPem" || k === "keyPem") rows.push(`${k},file,string,${files[k]}`);
-    else {
-      if (/[,"\r\n]/.test(v)) throw new Error(`${k} '${v}' cannot go into a CSV cell`);
-      rows.push(`${k},data,string,${v}`);
-    }
+  for (const [k, v] of Object.entries(e.strings)) {
+    if (/[,"\r\n]/.test(v)) throw new Error(`${k} '${v}' cannot go into a CSV cell`);
+    rows.push(`${k},data,string,${v}`);
+  }
+  for (const k of Object.keys(e.blobs)) {
+    const path = files[k];
+    if (!path || /[,"\r\n]/.test(path)) throw new Error(`${k}: no file path for its bytes, or one a CSV cell cannot hold`);
+    rows.push(`${k},file,binary,${path}`);
   }
   return rows.join("\n") + "\n";
 }
 
-export function nvsJson(p: DeviceProvision): string {
-  return JSON.stringify({ namespace: NVS_NAMESPACE, entries: Object.fromEntries(nvsEntries(p)) }, null, 2) + "\n";
+/** The same entries as JSON, blobs in base64. */
+export function nvsJson(e: NvsEntries): string {
+  return JSON.stringify({ namespace: NVS_NAMESPACE, strings: e.strings,
+    blobs: Object.fromEntries(Object.entries(e.blobs).map(([k, v]) => [k, v.toString("base64")])) }, null, 2) + "\n";
 }

@@ -4,7 +4,7 @@
 //   <id>.key (0600), <id>.pem, ca.pem,
 //   <id>.nvs.csv (0600) for ESP-IDF's NVS partition generator (namespace "router"; run it where the
 //     CSV's file paths are valid, with encryption: see docs),
-//   <id>.nvs.json (0600) the same entries as JSON (mqttUrl, deviceId, caPem, certPem, keyPem).
+//   <id>.nvs.json (0600) the same entries as JSON (id, mqttHost, mqttPort; tlsCa, tlsCert, tlsKey as base64 DER).
 // --acl FILE appends the device's block of broker/acl to Mosquitto's ACL file (then SIGHUP Mosquitto).
 // The key is never printed.
 import { appendFileSync, existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
@@ -12,11 +12,11 @@ import { join, resolve } from "node:path";
 import { assertDeviceId } from "../broker/credentials";
 import { deviceAcl } from "../broker/acl";
 import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
-import { nvsCsv, nvsJson } from "../broker/provisioning";
+import { NVS_KEYS, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
 
 const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N]";
 
-function writeSecret(path: string, text: string): string {
+function writeSecret(path: string, text: string | Buffer): string {
   writeFileSync(path, text, { mode: 0o600 });
   chmodSync(path, 0o600);
   return path;
@@ -49,15 +49,20 @@ function main(argv: string[]): void {
   if (existsSync(keyFile)) throw new Error(`${keyFile} exists: device '${id}' was provisioned already (remove its files to make a new key)`);
   const issued = pki.issue(id, { kind: "client", days });
   const files = { caPem: join(dir, "ca.pem"), certPem: join(dir, `${id}.pem`), keyPem: keyFile };
-  const provision = { mqttUrl: broker, deviceId: id, caPem: pki.caPem, certPem: issued.certPem, keyPem: issued.keyPem };
-  const csv = nvsCsv(provision, files); // checks every value before anything is written
+  const entries = nvsEntries({ mqttUrl: broker, deviceId: id, caPem: pki.caPem, certPem: issued.certPem, keyPem: issued.keyPem });
+  // The firmware takes DER blobs; the generator reads each from its own file.
+  const blobFiles = { [NVS_KEYS.ca]: join(dir, "ca.der"), [NVS_KEYS.cert]: join(dir, `${id}.der`), [NVS_KEYS.key]: join(dir, `${id}.key.der`) };
+  const csv = nvsCsv(entries, blobFiles); // checks every value before anything is written
   writeFileSync(files.caPem, pki.caPem);
   writeFileSync(files.certPem, issued.certPem);
   writeSecret(files.keyPem, issued.keyPem);
+  writeFileSync(blobFiles[NVS_KEYS.ca], entries.blobs[NVS_KEYS.ca]);
+  writeFileSync(blobFiles[NVS_KEYS.cert], entries.blobs[NVS_KEYS.cert]);
+  writeSecret(blobFiles[NVS_KEYS.key], entries.blobs[NVS_KEYS.key]);
   writeSecret(join(dir, `${id}.nvs.csv`), csv);
-  writeSecret(join(dir, `${id}.nvs.json`), nvsJson(provision));
+  writeSecret(join(dir, `${id}.nvs.json`), nvsJson(entries));
   console.log(`device ${id}: key ${files.keyPem} (0600), certificate ${files.certPem} (CA ${pki.caName})`);
-  console.log(`NVS (namespace router: mqttUrl, deviceId, caPem, certPem, keyPem): ${join(dir, `${id}.nvs.csv`)} and .nvs.json`);
+  console.log(`NVS (namespace router: id, mqttHost, mqttPort, tlsCa, tlsCert, tlsKey): ${join(dir, `${id}.nvs.csv`)} and .nvs.json`);
   console.log(`  $IDF_PATH/components/nvs_flash/nvs_partition_generator/nvs_partition_gen.py encrypt ${id}.nvs.csv ${id}.nvs.bin 0x6000 --keygen`);
   if (acl) {
     const block = deviceAcl(id);

@@ -15,7 +15,7 @@ import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { loadProjectPki } from "../broker/project-pki";
 import { Pki } from "../broker/pki";
-import { nvsCsv } from "../broker/provisioning";
+import { nvsEntries } from "../broker/provisioning";
 import { renderAcl, parseAcl, allowed, deviceAcl } from "../broker/acl";
 
 const run = (script: string, args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist", script), ...args], { cwd: ROOT, encoding: "utf8" });
@@ -98,24 +98,30 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
     assert.equal(mode(out), 0o700);
     for (const f of ["edge-42.key", "edge-42.nvs.csv", "edge-42.nvs.json"]) assert.equal(mode(join(out, f)), 0o600, f);
     // The NVS entries, under the key names agreed with hardware/ (namespace "router").
-    const nvs = JSON.parse(readFileSync(join(out, "edge-42.nvs.json"), "utf8")) as { namespace: string; entries: Record<string, string> };
+    const nvs = JSON.parse(readFileSync(join(out, "edge-42.nvs.json"), "utf8")) as { namespace: string; strings: Record<string, string>; blobs: Record<string, string> };
     assert.equal(nvs.namespace, "router");
-    assert.deepEqual(Object.keys(nvs.entries), ["mqttUrl", "deviceId", "caPem", "certPem", "keyPem"]);
-    assert.equal(nvs.entries.mqttUrl, "mqtts://broker.example:8883");
-    assert.equal(nvs.entries.deviceId, "edge-42");
-    assert.equal(nvs.entries.caPem, caBefore);
-    for (const v of Object.values(nvs.entries)) assert.ok(Buffer.byteLength(v) < 4000, "fits an NVS string");
-    assert.ok(new X509Certificate(nvs.entries.certPem).checkPrivateKey(createPrivateKey(nvs.entries.keyPem)));
+    // The key names hardware/provisioning.ts reads; the TLS material as DER blobs (Preference ArrayBuffers).
+    assert.deepEqual(nvs.strings, { id: "edge-42", mqttHost: "broker.example", mqttPort: "8883" });
+    assert.deepEqual(Object.keys(nvs.blobs), ["tlsCa", "tlsCert", "tlsKey"]);
+    const blob = (k: string) => Buffer.from(nvs.blobs[k], "base64");
+    assert.equal(new X509Certificate(blob("tlsCa")).toString(), new X509Certificate(caBefore).toString());
+    const devCert = new X509Certificate(blob("tlsCert"));
+    const devKey = createPrivateKey({ key: blob("tlsKey"), format: "der", type: "pkcs8" });
+    assert.ok(devCert.checkPrivateKey(devKey));
+    for (const k of Object.keys(nvs.blobs)) assert.ok(blob(k).length < 4000, `${k} fits the firmware's read`);
     const csv = readFileSync(join(out, "edge-42.nvs.csv"), "utf8").trim().split("\n");
-    assert.deepEqual(csv.slice(0, 4), ["key,type,encoding,value", "router,namespace,,", "mqttUrl,data,string,mqtts://broker.example:8883", "deviceId,data,string,edge-42"]);
-    assert.deepEqual(csv.slice(4).map((l) => l.split(",").slice(0, 3).join(",")), ["caPem,file,string", "certPem,file,string", "keyPem,file,string"]);
-    assert.equal(readFileSync(csv[5].split(",")[3], "utf8"), nvs.entries.certPem);
+    assert.deepEqual(csv.slice(0, 5), ["key,type,encoding,value", "router,namespace,,", "id,data,string,edge-42", "mqttHost,data,string,broker.example", "mqttPort,data,string,8883"]);
+    assert.deepEqual(csv.slice(5).map((l) => l.split(",").slice(0, 3).join(",")), ["tlsCa,file,binary", "tlsCert,file,binary", "tlsKey,file,binary"]);
+    assert.deepEqual(readFileSync(csv[6].split(",")[3]), blob("tlsCert"));
+    assert.equal(mode(csv[7].split(",")[3]), 0o600, "the DER key is private too");
+    const pem = { ca: devCert.toString(), cert: devCert.toString(), key: devKey.export({ format: "pem", type: "pkcs8" }).toString() };
+    pem.ca = new X509Certificate(blob("tlsCa")).toString();
     assert.match(readFileSync(acl, "utf8"), /^user edge-42\ntopic write routers\/edge-42\/state$/m);
     // Refused: a second key for the same device, a plaintext URL, an id that is not an identity.
     assert.match(run("provision.js", ["edge-42", "--pki", pkiDir, "--broker", "mqtts://b:8883"]).stderr, /provisioned already/);
     assert.match(run("provision.js", ["edge-43", "--pki", pkiDir, "--broker", "mqtt://b:1883"]).stderr, /only over TLS/);
     assert.match(run("provision.js", ["fleet", "--pki", pkiDir, "--broker", "mqtts://b:8883"]).stderr, /reserved/);
-    assert.throws(() => nvsCsv({ mqttUrl: "mqtts://b:1", deviceId: "d", caPem: "x".repeat(4000), certPem: "", keyPem: "" }, { caPem: "", certPem: "", keyPem: "" }), /at most 3999/);
+    assert.throws(() => nvsEntries({ mqttUrl: "mqtts://b:1", deviceId: "d", caPem: "x".repeat(4000), certPem: "", keyPem: "" }), /caPem: not a PEM certificate/);
 
     // A broker with the project CA takes the provisioned device, and only as itself.
     const creds = makeCredentials(["edge-42"], loadProjectPki(pkiDir));
@@ -126,7 +132,7 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
       const heard: string[] = [];
       watcher.on("message", (t, m) => heard.push(`${t} ${m}`));
       await watcher.subscribeAsync("routers/#", { qos: 1 });
-      const device = await connect(broker.tlsUrl, { username: "edge-42", password: "", tls: { ca: nvs.entries.caPem, cert: nvs.entries.certPem, key: nvs.entries.keyPem } }, { reconnectPeriod: 0 });
+      const device = await connect(broker.tlsUrl, { username: "edge-42", password: "", tls: { ca: pem.ca, cert: pem.cert, key: pem.key } }, { reconnectPeriod: 0 });
       device.publish("routers/edge-42/state", '{"online":true}', { qos: 1, retain: true });
       device.publish("routers/edge-41/state", '{"online":true}', { qos: 1, retain: true });
       assert.ok(await until(() => heard.length > 0, 5000));
