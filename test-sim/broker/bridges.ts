@@ -26,3 +26,18 @@ export async function startBridges(o: { host: string; socketPath: string; creds:
   await wss.listen();
   return { ws, wss };
 }
+
+/** The addresses a broker announces once its doors are open (both brokers, the same way). */
+export function doorAddresses(host: string, port: number, tlsPort: number, bridges: { ws: WsBridge; wss: WsBridge }):
+  { url: string; tlsUrl: string; wsUrl: string; wssUrl: string; wsPort: number; wssPort: number } {
+  const h = host.includes(":") ? `[${host}]` : host;
+  const wsUrl = bridges.ws.url, wssUrl = bridges.wss.url;
+  return { url: `mqtt://127.0.0.1:${port}`, tlsUrl: `mqtts://${h}:${tlsPort}`, wsUrl, wssUrl,
+    wsPort: Number(new URL(wsUrl).port), wssPort: Number(new URL(wssUrl).port) };
+}
+
+/** Which pages' origins may open the WebSocket doors (null: any). */
+export function allowOriginsOn(bridges: { ws: WsBridge; wss: WsBridge } | null, origins: readonly string[] | null): void {
+  bridges?.ws.allowOrigins(origins);
+  bridges?.wss.allowOrigins(origins);
+}

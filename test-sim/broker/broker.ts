@@ -18,7 +18,7 @@ import { renderAcl } from "./acl";
 import { MOSQUITTO_CONF } from "./limits";
 import type { WsBridge } from "./ws-bridge";
 import type { ThrottleOptions } from "./login-throttle";
-import { serverNames, startBridges } from "./bridges";
+import { allowOriginsOn, doorAddresses, serverNames, startBridges } from "./bridges";
 import { cleanupOnExit } from "./exit-cleanup";
 import { REPO } from "./repo";
 
@@ -119,18 +119,11 @@ class Mosquitto implements Broker {
     this.version = (/mosquitto version (\S+)/.exec(v.stdout + v.stderr) ?? [])[1] ?? "?";
     await this.#spawn();
     this.#bridges = await startBridges({ host: this.host, socketPath: join(dir.path, "dashboards.sock"), creds, cert: { cert: server.certPem, key: server.keyPem }, throttle: o.throttle });
-    const h = this.host.includes(":") ? `[${this.host}]` : this.host;
-    this.url = `mqtt://127.0.0.1:${this.port}`;
-    this.tlsUrl = `mqtts://${h}:${this.tlsPort}`;
-    this.wsUrl = this.#bridges.ws.url;
-    this.wssUrl = this.#bridges.wss.url;
-    this.wsPort = Number(new URL(this.wsUrl).port);
-    this.wssPort = Number(new URL(this.wssUrl).port);
+    Object.assign(this, doorAddresses(this.host, this.port, this.tlsPort, this.#bridges));
   }
 
   allowOrigins(origins: readonly string[] | null): void {
-    this.#bridges?.ws.allowOrigins(origins);
-    this.#bridges?.wss.allowOrigins(origins);
+    allowOriginsOn(this.#bridges, origins);
   }
 
   async #spawn(): Promise<void> {

@@ -15,7 +15,7 @@ import { allowed, parseAcl, renderAcl } from "./acl";
 import { freePort } from "./free-port";
 import { allIdentities, type FleetCredentials } from "./credentials";
 import type { Broker, BrokerOptions } from "./broker";
-import { serverNames, startBridges } from "./bridges";
+import { allowOriginsOn, doorAddresses, serverNames, startBridges } from "./bridges";
 import { brokerLimits } from "./limits";
 import { PacketSizeGuard } from "./mqtt-frames";
 import { PrivateDir } from "./private-dir";
@@ -88,18 +88,11 @@ export class EmbeddedBroker implements Broker {
     await this.#listen();
     this.#bridges = await startBridges({ host: this.host, socketPath: this.#socketPath, creds: this.creds,
       cert: { cert: this.#server.certPem, key: this.#server.keyPem }, throttle: this.o.throttle });
-    const h = this.host.includes(":") ? `[${this.host}]` : this.host;
-    this.url = `mqtt://127.0.0.1:${this.port}`;
-    this.tlsUrl = `mqtts://${h}:${this.tlsPort}`;
-    this.wsUrl = this.#bridges.ws.url;
-    this.wssUrl = this.#bridges.wss.url;
-    this.wsPort = Number(new URL(this.wsUrl).port);
-    this.wssPort = Number(new URL(this.wssUrl).port);
+    Object.assign(this, doorAddresses(this.host, this.port, this.tlsPort, this.#bridges));
   }
 
   allowOrigins(origins: readonly string[] | null): void {
-    this.#bridges?.ws.allowOrigins(origins);
-    this.#bridges?.wss.allowOrigins(origins);
+    allowOriginsOn(this.#bridges, origins);
   }
 
   #secure(aedes: Aedes, creds: FleetCredentials): void {
