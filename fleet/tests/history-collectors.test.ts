@@ -1,12 +1,12 @@
 // Three collectors on one shared subscription (real Mosquitto, real PostgreSQL) split the stream;
 // one is killed with SIGKILL mid-stream and restarted; every event is stored exactly once.
+import { devicePublishers } from "./device-publishers";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startPostgres, postgresOrSkip } from "./postgres-server";
 import { spawnCollector, type CollectorProcess } from "./collector-process";
 import { mosquittoPath, startBroker } from "../../test-sim/broker/broker";
 import { makeCredentials } from "../../test-sim/broker/credentials";
-import { connect } from "../../test-sim/broker/connect";
 import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
 import { openDatabase } from "../db/sql";
 import { startFleetHistory } from "../fleet-history";
@@ -21,12 +21,12 @@ test("three collectors share the stream; one killed -9 and restarted; every even
     return;
   }
   const pg = await startPostgres();
-  const creds = makeCredentials([]);
+  const creds = makeCredentials(Array.from({ length: 30 }, (_, i) => `r${i}`));
   const broker = await startBroker(creds);
   recordBrokerKind(broker);
   const dbUrl = await pg.createDatabase("share");
   const collectors: CollectorProcess[] = [];
-  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
+  const pub = devicePublishers(broker.url, creds);
   const db = await openDatabase(dbUrl);
   try {
     // The first applies the migrations; the other two find them done.
@@ -90,14 +90,14 @@ test("three collectors share the stream; one killed -9 and restarted; every even
 test("the database drops the collector's connections mid-stream: writes are retried, every event stored once", async (t) => {
   if (!postgresOrSkip(t)) return;
   const pg = await startPostgres();
-  const creds = makeCredentials([]);
+  const creds = makeCredentials(Array.from({ length: 6 }, (_, i) => `d${i}`));
   const broker = await startBroker(creds);
   recordBrokerKind(broker);
   const dbUrl = await pg.createDatabase("drop");
   const history = await startFleetHistory({ brokerUrl: broker.url, username: creds.collectors[0].username, password: creds.collectors[0].password,
     db: dbUrl, shareGroup: broker.kind === "mosquitto" ? "drop" : null, log: () => {} });
   const admin = await openDatabase(dbUrl);
-  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
+  const pub = devicePublishers(broker.url, creds);
   try {
     const total = 600;
     let killed = 0;

@@ -1,6 +1,7 @@
 // A real Prometheus (Debian's package) scrapes a collector's /metrics with the sample config in
 // fleet/ops, and PromQL over its HTTP API returns the fleet's online count; every expression of the
 // sample Grafana dashboard parses and the sample alert rules load.
+import { devicePublishers } from "./device-publishers";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,7 +12,6 @@ import { join } from "node:path";
 import { startPostgres, postgresOrSkip } from "./postgres-server";
 import { startBroker } from "../../test-sim/broker/broker";
 import { makeCredentials } from "../../test-sim/broker/credentials";
-import { connect } from "../../test-sim/broker/connect";
 import { freePort, waitForPort } from "../../test-sim/broker/free-port";
 import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
 import { startFleetHistory } from "../fleet-history";
@@ -28,7 +28,7 @@ test("Prometheus scrapes /metrics; PromQL returns the online count; the sample d
     return;
   }
   const pg = await startPostgres();
-  const creds = makeCredentials([]);
+  const creds = makeCredentials(["p0", "p1", "p2", "p3", "p4"]);
   const broker = await startBroker(creds);
   recordBrokerKind(broker);
   const history = await startFleetHistory({ brokerUrl: broker.url, username: creds.collectors[0].username, password: creds.collectors[0].password,
@@ -39,7 +39,7 @@ test("Prometheus scrapes /metrics; PromQL returns the online count; the sample d
   const dir = mkdtempSync(join(tmpdir(), "fleet-prom-"));
   const promPort = await freePort();
   const prom = { proc: null as ReturnType<typeof spawn> | null, log: "" };
-  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
+  const pub = devicePublishers(broker.url, creds);
   try {
     // Five routers say hello and heartbeat; one of them then goes offline (its will); one is on its backup.
     for (let i = 0; i < 5; i++) {
