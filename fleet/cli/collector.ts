@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { startFleetHistory } from "../fleet-history";
 import { DEFAULT_RETENTION } from "../db/retention";
+import { flags } from "../../test-sim/cli/args";
 
 const USAGE = `usage: npm run collector -- --broker mqtt://host:port --db postgres://user@host:port/db
   [--username collector-1] [--password-file FILE | env COLLECTOR_PASSWORD] [--creds broker-creds.json]
@@ -26,13 +27,7 @@ function parse(argv: string[]): Args {
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${k} must be an integer from ${min} to ${max}\n${USAGE}`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${k} needs a value\n${USAGE}`);
-      return x;
-    };
+  for (const { flag: k, value: v } of flags(argv, USAGE)) {
     if (k === "--broker") a.broker = v();
     else if (k === "--db") a.db = v();
     else if (k === "--username") a.username = v();

@@ -11,6 +11,7 @@ import { writeCredsFile } from "../broker/creds-file";
 import { PrivateDir } from "../broker/private-dir";
 import { loadProjectPki } from "../broker/project-pki";
 import { lifecycle } from "./shutdown";
+import { flags } from "./args";
 
 const USAGE = "usage: npm run broker -- [--devices N] [--embedded] [--host ADDR] [--pki DIR]";
 
@@ -18,13 +19,7 @@ async function main(): Promise<void> {
   const life = lifecycle();
   const argv = process.argv.slice(2);
   let n = 10, embedded = false, host = "127.0.0.1", pkiDir: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+  for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--devices") n = Number(value());
     else if (a === "--embedded") embedded = true;
     else if (a === "--host") host = value();

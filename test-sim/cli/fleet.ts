@@ -15,6 +15,7 @@ import { readCredsFile } from "../broker/creds-file";
 import { checkBrokerUrl, isTlsUrl } from "../broker/url-policy";
 import type { Identity } from "../broker/credentials";
 import { lifecycle } from "./shutdown";
+import { flags } from "./args";
 
 const USAGE = "usage: npm run fleet -- --routers N --broker mqtt[s]://host:port [--duration-ms D] [--seed S] [--chaos]\n" +
   "         [--creds FILE] [--ca FILE --cert-dir DIR] [--allow-plaintext]";
@@ -23,13 +24,7 @@ interface Args { routers: number; broker: string; durationMs: number; seed: numb
 
 function parse(argv: string[]): Args {
   const a: Partial<Args> = { durationMs: 3600000, seed: 1, creds: null, ca: null, certDir: null, chaos: false, allowPlaintext: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${k} needs a value\n${USAGE}`);
-      return x;
-    };
+  for (const { flag: k, value: v } of flags(argv, USAGE)) {
     if (k === "--routers") a.routers = Number(v());
     else if (k === "--broker") a.broker = v();
     else if (k === "--duration-ms") a.durationMs = Number(v());

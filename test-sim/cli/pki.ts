@@ -7,6 +7,7 @@ import { existsSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { Pki } from "../broker/pki";
 import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
+import { flags } from "./args";
 
 const USAGE = "usage: npm run pki -- [--dir DIR] [--host NAME]... [--force]";
 
@@ -18,13 +19,7 @@ function writeSecret(path: string, text: string): void {
 function main(argv: string[]): void {
   let dir = defaultPkiDir(), force = false;
   const hosts: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+  for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--dir") dir = value();
     else if (a === "--host") hosts.push(value());
     else if (a === "--force") force = true;

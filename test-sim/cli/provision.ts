@@ -13,6 +13,7 @@ import { assertDeviceId } from "../broker/credentials";
 import { deviceAcl } from "../broker/acl";
 import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
 import { NVS_KEYS, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
+import { flags } from "./args";
 
 const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N]";
 
@@ -24,13 +25,7 @@ function writeSecret(path: string, text: string | Buffer): string {
 
 function main(argv: string[]): void {
   let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = 3650;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+  for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--broker") broker = value();
     else if (a === "--pki") pkiDir = value();
     else if (a === "--out") out = value();
