@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { startFleetHistory } from "../fleet-history";
 import { DEFAULT_RETENTION } from "../db/retention";
-import { flags } from "../../test-sim/cli/args";
+import { flags } from "./args";
 
 const USAGE = `usage: npm run collector -- --broker mqtt://host:port --db postgres://user@host:port/db
   [--username collector-1] [--password-file FILE | env COLLECTOR_PASSWORD] [--creds broker-creds.json]

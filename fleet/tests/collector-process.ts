@@ -1,7 +1,7 @@
 // A collector as its own process (dist/collector.js), so a test can kill it with SIGKILL.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import type { Identity } from "../../test-sim/broker/credentials";
+import type { Identity } from "../broker/credentials";
 import { REPO_ROOT } from "../paths";
 
 export interface CollectorProcess {

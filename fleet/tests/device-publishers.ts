@@ -1,8 +1,8 @@
 // Test publishers that speak as the routers do: each routers/<id>/... message goes out on <id>'s own
 // device login (the broker's ACL lets a device write only its own topics, and the fleet login none).
 import type { IClientPublishOptions, MqttClient } from "mqtt";
-import { connect } from "../../test-sim/broker/connect";
-import type { FleetCredentials } from "../../test-sim/broker/credentials";
+import { connect } from "../broker/connect";
+import type { FleetCredentials } from "../broker/credentials";
 
 export interface DevicePublishers {
   publishAsync(topic: string, payload: string, options: IClientPublishOptions): Promise<unknown>;

@@ -4,12 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { CHROMIUM, launchChromium } from "../../test-sim/browser/chromium";
-import { startBroker } from "../../test-sim/broker/broker";
-import { makeCredentials } from "../../test-sim/broker/credentials";
+import { CHROMIUM, launchChromium } from "./browser/chromium";
+import { startBroker } from "../broker/broker";
+import { makeCredentials } from "../broker/credentials";
 import { LiveFleet, DEFAULT_LINKS } from "../../test-sim/live/fleet";
 import { recordBrokerKind, recordBrowser } from "../../test-sim/tests/helpers-env";
-import { serveDashboard } from "../../dashboard/server";
+import { serveDashboard } from "../web/dashboard-server";
 import { startPostgres, postgresOrSkip } from "./postgres-server";
 import { startFleetHistory } from "../fleet-history";
 import { REPO_ROOT } from "../paths";

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../test-sim/broker/free-port";
+import { freePort } from "../broker/free-port";
 
 export function postgresBin(): string | null {
   const fromEnv = process.env.PG_BIN;

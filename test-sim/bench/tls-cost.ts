@@ -7,9 +7,9 @@ import { createServer, connect as netConnect, type Server } from "node:net";
 import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions } from "mqtt";
-import { startBroker } from "../broker/broker";
-import { makeCredentials } from "../broker/credentials";
-import { loginOptions } from "../broker/connect";
+import { startBroker } from "../../fleet/broker/broker";
+import { makeCredentials } from "../../fleet/broker/credentials";
+import { loginOptions } from "../../fleet/broker/connect";
 import { parseScenario } from "../scenario/load-scenario";
 import { runScenario } from "../scenario/run-scenario";
 

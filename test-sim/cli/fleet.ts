@@ -11,11 +11,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LiveFleet } from "../live/fleet";
 import { fleetSpecs } from "../fleet/fleet-specs";
-import { readCredsFile } from "../broker/creds-file";
-import { checkBrokerUrl, isTlsUrl } from "../broker/url-policy";
-import type { Identity } from "../broker/credentials";
-import { lifecycle } from "./shutdown";
-import { flags } from "./args";
+import { readCredsFile } from "../../fleet/broker/creds-file";
+import { checkBrokerUrl, isTlsUrl } from "../../fleet/broker/url-policy";
+import type { Identity } from "../../fleet/broker/credentials";
+import { lifecycle } from "../../fleet/cli/shutdown";
+import { flags } from "../../fleet/cli/args";
 
 const USAGE = "usage: npm run fleet -- --routers N --broker mqtt[s]://host:port [--duration-ms D] [--seed S] [--chaos]\n" +
   "         [--creds FILE] [--ca FILE --cert-dir DIR] [--allow-plaintext]";

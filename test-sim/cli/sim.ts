@@ -12,9 +12,9 @@ import { loadScenario, ScenarioError } from "../scenario/load-scenario";
 import { runScenario } from "../scenario/run-scenario";
 import { summarize, toJson } from "../scenario/summary";
 import { runLiveScenario } from "../live/live-scenario";
-import { checkBrokerUrl } from "../broker/url-policy";
-import type { Identity } from "../broker/credentials";
-import { lifecycle } from "./shutdown";
+import { checkBrokerUrl } from "../../fleet/broker/url-policy";
+import type { Identity } from "../../fleet/broker/credentials";
+import { lifecycle } from "../../fleet/cli/shutdown";
 
 const USAGE = "usage: npm run sim -- <scenario.json> [--json] [--xs] [--broker mqtt[s]://host:port [--device-id ID]\n" +
   "         [--ca FILE --cert FILE --key FILE] [--username U] [--password-file FILE (or $MQTT_PASSWORD)] [--allow-plaintext]]";

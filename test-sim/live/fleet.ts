@@ -7,7 +7,7 @@ import { scheduleFaults } from "../scenario/faults";
 import type { Fault } from "../scenario/load-scenario";
 import { MqttJsSession, type BrokerEndpoint } from "./mqttjs-session";
 import { runLive, type LiveRun } from "./live-clock";
-import type { Identity } from "../broker/credentials";
+import type { Identity } from "../../fleet/broker/credentials";
 
 export interface LiveRouterSpec {
   deviceId: string;

@@ -5,7 +5,7 @@ import type { Scenario } from "../scenario/load-scenario";
 import { Scorer, type ScenarioResult } from "../scenario/run-scenario";
 import { LiveFleet } from "./fleet";
 import { printEvents } from "./live-report";
-import type { Identity } from "../broker/credentials";
+import type { Identity } from "../../fleet/broker/credentials";
 
 export interface LiveOptions {
   broker: string;

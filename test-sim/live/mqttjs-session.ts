@@ -14,8 +14,8 @@ import type { InboundMessage, MqttConnectOptions, MqttMessage, MqttSession } fro
 import { MAX_INBOUND_BYTES } from "../../src/telemetry/limits";
 import type { BootContext } from "../world/boot-context";
 import type { SimWorld } from "../world/world";
-import type { Identity } from "../broker/credentials";
-import { loginOptions } from "../broker/connect";
+import type { Identity } from "../../fleet/broker/credentials";
+import { loginOptions } from "../../fleet/broker/connect";
 
 export interface BrokerEndpoint {
   url: string;

@@ -13,7 +13,7 @@ import type { MqttClient } from "mqtt";
 import { ROOT } from "./helpers";
 import { brokerFor, connect, until, sleep, FleetWatcher, type TestBroker } from "./helpers-broker";
 import { recordBrokerKind, recordDevice } from "./helpers-env";
-import { mosquittoPath } from "../broker/broker";
+import { mosquittoPath } from "../../fleet/broker/broker";
 import { LinApp } from "../device/lin-app";
 import { startPathResponders, type PathResponders } from "../device/path-responders";
 import { Blackholes, iptablesUsable } from "../device/blackhole";

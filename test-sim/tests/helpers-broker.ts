@@ -1,9 +1,9 @@
 // Shared by the broker tests: a broker with a fleet's credentials, a fleet-side MQTT client, and
 // bounded waiting.
 import type { MqttClient } from "mqtt";
-import { connect } from "../broker/connect";
-import { startBroker, type Broker, type BrokerOptions } from "../broker/broker";
-import { makeCredentials, type FleetCredentials, type Identity } from "../broker/credentials";
+import { connect } from "../../fleet/broker/connect";
+import { startBroker, type Broker, type BrokerOptions } from "../../fleet/broker/broker";
+import { makeCredentials, type FleetCredentials, type Identity } from "../../fleet/broker/credentials";
 
 export { connect };
 

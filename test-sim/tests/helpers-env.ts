@@ -2,7 +2,7 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Broker } from "../broker/broker";
+import type { Broker } from "../../fleet/broker/broker";
 
 // One file per `node --test` run: the test files are its children, so they share its pid as ppid.
 const FILE = join(tmpdir(), `uplink-router-test-env-${process.ppid}.txt`);

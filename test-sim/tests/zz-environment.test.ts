@@ -2,7 +2,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { recorded } from "./helpers-env";
-import { mosquittoPath } from "../broker/broker";
+import { mosquittoPath } from "../../fleet/broker/broker";
 
 test("the broker tests ran on Mosquitto when CI requires it", () => {
   const lines = recorded();

@@ -1,5 +1,5 @@
 // Runs inside XS: the real firmware (src/router) with ports that forward to the simulator.
-// Bundled by test-sim/build.mjs into dist/firmware-xs.js and evaluated in an xsnap worker.
+// Bundled by build.mjs into dist/firmware-xs.js and evaluated in an xsnap worker.
 import type { InboundMessage, LinkInfo, Ports, ProbeResult, TrafficCounters } from "../../src/ports";
 import { Router } from "../../src/router";
 import type { Command, FirmwareView, Op, Query } from "./protocol";

@@ -1,6 +1,6 @@
 // Runs inside XS for the hostile-input tests: the firmware's pure pieces (the JSON guard, the
 // event queue on a store in the worker, the UTF-8 counter), reachable by name, so a test can call
-// them on the engine the device runs. Bundled by test-sim/build.mjs into dist/units-xs.js.
+// them on the engine the device runs. Bundled by build.mjs into dist/units-xs.js.
 import { checkJsonShape } from "../../src/telemetry/json-guard";
 import { EventQueue, RECORDS } from "../../src/telemetry/event-queue";
 import { utf8Length } from "../../src/telemetry/utf8";

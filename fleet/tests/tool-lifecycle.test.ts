@@ -12,9 +12,9 @@ import { connect } from "../broker/connect";
 import { accepts } from "../broker/free-port";
 import { mosquittoPath } from "../broker/broker";
 import { readCredsFile } from "../broker/creds-file";
-import { recordBrokerKind } from "./helpers-env";
-import { ROOT } from "./helpers";
-import { sleep, until } from "./helpers-broker";
+import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { ROOT } from "../../test-sim/tests/helpers";
+import { sleep, until } from "../../test-sim/tests/helpers-broker";
 
 const DIST = join(ROOT, "dist");
 

@@ -1,9 +1,9 @@
-// The dashboards' WebSocket door (test-sim/broker/ws-bridge.ts): its MQTT reading, its password
+// The dashboards' WebSocket door (fleet/broker/ws-bridge.ts): its MQTT reading, its password
 // throttle (Mosquitto 2.0 has none), and who it lets through.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { brokerFor, connect, sleep } from "./helpers-broker";
-import { recordBrokerKind } from "./helpers-env";
+import { brokerFor, connect, sleep } from "../../test-sim/tests/helpers-broker";
+import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
 import { connackAccepted, PacketSizeGuard, readConnect } from "../broker/mqtt-frames";
 import { LoginThrottle } from "../broker/login-throttle";
 import mqttPacket from "mqtt-packet";

@@ -1,12 +1,12 @@
-// broker/acl: rendered for a fleet (one block per device), and read and enforced the way
+// fleet/broker/acl.template: rendered for a fleet (one block per device), and read and enforced the way
 // Mosquitto does for the lines we use (user / topic), so the embedded broker keeps the same rules.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { topicMatches } from "../world/sim-broker";
+import { topicMatches } from "../../test-sim/world/sim-broker";
 import { assertDeviceId } from "./credentials";
-import { REPO } from "./repo";
+import { REPO_ROOT as REPO } from "../paths";
 
-export const ACL_TEMPLATE = join(REPO, "broker/acl");
+export const ACL_TEMPLATE = join(REPO, "fleet/broker/acl.template");
 
 type Access = "read" | "write";
 interface Rule { user: string | null; pattern: boolean; access: "read" | "write" | "readwrite"; topic: string }

@@ -5,7 +5,7 @@
 //   <id>.nvs.csv (0600) for ESP-IDF's NVS partition generator (namespace "router"; run it where the
 //     CSV's file paths are valid, with encryption: see docs),
 //   <id>.nvs.json (0600) the same entries as JSON (id, mqttHost, mqttPort; tlsCa, tlsCert, tlsKey as base64 DER).
-// --acl FILE appends the device's block of broker/acl to Mosquitto's ACL file (then SIGHUP Mosquitto).
+// --acl FILE appends the device's block of fleet/broker/acl.template to Mosquitto's ACL file (then SIGHUP Mosquitto).
 // The key is never printed.
 import { appendFileSync, existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";

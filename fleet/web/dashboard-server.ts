@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFileSync, readdirSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FleetLimits } from "./src/fleet-state";
+import type { FleetLimits } from "../../dashboard/src/fleet-state";
 
 export interface PageConfig { wsUrl: string; username?: string; password?: string; silentMs: number; limits?: Partial<FleetLimits> }
 

@@ -20,7 +20,7 @@ import type { WsBridge } from "./ws-bridge";
 import type { ThrottleOptions } from "./login-throttle";
 import { allowOriginsOn, doorAddresses, serverNames, startBridges } from "./bridges";
 import { cleanupOnExit } from "./exit-cleanup";
-import { REPO } from "./repo";
+import { REPO_ROOT as REPO } from "../paths";
 
 export { REPO };
 

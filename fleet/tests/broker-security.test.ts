@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MqttClient } from "mqtt";
-import { brokerFor, connect, FleetWatcher, until, sleep } from "./helpers-broker";
-import { recordBrokerKind } from "./helpers-env";
+import { brokerFor, connect, FleetWatcher, until, sleep } from "../../test-sim/tests/helpers-broker";
+import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
 import { Pki } from "../broker/pki";
 import type { Identity } from "../broker/credentials";
 

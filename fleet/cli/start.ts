@@ -8,16 +8,16 @@
 //   npm start -- [--routers N] [--port P] [--mosquitto] [--duration-ms D] [--host ADDR]
 // --host ADDR: where the broker's TLS doors listen (default 127.0.0.1); plain doors stay on loopback.
 import { fileURLToPath } from "node:url";
-import { loadScenario } from "../scenario/load-scenario";
+import { loadScenario } from "../../test-sim/scenario/load-scenario";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { writeCredsFile } from "../broker/creds-file";
 import { PrivateDir } from "../broker/private-dir";
-import { LiveFleet, type LiveRouterSpec } from "../live/fleet";
-import { printEvents } from "../live/live-report";
-import { fleetSpecs } from "../fleet/fleet-specs";
-import { serveDashboard } from "../../dashboard/server";
-import { startLocalHistory } from "../../fleet/fleet-history";
+import { LiveFleet, type LiveRouterSpec } from "../../test-sim/live/fleet";
+import { printEvents } from "../../test-sim/live/live-report";
+import { fleetSpecs } from "../../test-sim/fleet/fleet-specs";
+import { serveDashboard } from "../web/dashboard-server";
+import { startLocalHistory } from "../fleet-history";
 import { lifecycle } from "./shutdown";
 
 const DEMO = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));

@@ -5,8 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
-import { brokerFor, connect, until, sleep } from "./helpers-broker";
-import { recordBrokerKind } from "./helpers-env";
+import { brokerFor, connect, until, sleep } from "../../test-sim/tests/helpers-broker";
+import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
 import { brokerLimits } from "../broker/limits";
 import WebSocket from "ws";
 

@@ -1,6 +1,6 @@
 // Last-resort cleanup when the process exits any way Node still runs code (normal end,
 // process.exit, an uncaught exception): kill the children we started, remove our secret dirs.
-// Signals are handled by the tools themselves (test-sim/cli/shutdown.ts), which stop things in order.
+// Signals are handled by the tools themselves (fleet/cli/shutdown.ts), which stop things in order.
 const jobs = new Set<() => void>();
 let installed = false;
 

@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, isAbsolute } from "node:path";
-import { REPO } from "./repo";
+import { REPO_ROOT as REPO } from "../paths";
 import { cleanupOnExit } from "./exit-cleanup";
 
 export class PrivateDir {

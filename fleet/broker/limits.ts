@@ -1,12 +1,12 @@
-// The broker's size limits, read from broker/mosquitto.conf (the one place they are written), so
+// The broker's size limits, read from fleet/broker/mosquitto.conf (the one place they are written), so
 // the embedded broker and the WebSocket bridge enforce the same numbers as Mosquitto.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO } from "./repo";
+import { REPO_ROOT as REPO } from "../paths";
 
 export interface BrokerLimits { maxPacketSize: number; messageSizeLimit: number; maxQueuedMessages: number; maxQueuedBytes: number }
 
-export const MOSQUITTO_CONF = join(REPO, "broker/mosquitto.conf");
+export const MOSQUITTO_CONF = join(REPO, "fleet/broker/mosquitto.conf");
 
 export function brokerLimits(conf = readFileSync(MOSQUITTO_CONF, "utf8")): BrokerLimits {
   const value = (key: string): number => {

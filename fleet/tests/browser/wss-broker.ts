@@ -6,9 +6,9 @@ import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { freePort, waitForPort } from "../broker/free-port";
-import { mosquittoPath } from "../broker/broker";
-import { makeCredentials, allIdentities, type FleetCredentials } from "../broker/credentials";
+import { freePort, waitForPort } from "../../broker/free-port";
+import { mosquittoPath } from "../../broker/broker";
+import { makeCredentials, allIdentities, type FleetCredentials } from "../../broker/credentials";
 
 export const OPENSSL = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p)) ?? null;
 

@@ -30,7 +30,7 @@ export interface FleetCredentials {
   pki: Pki;
 }
 
-/** As many as broker/acl names (collector-1 .. collector-4). */
+/** As many as fleet/broker/acl.template names (collector-1 .. collector-4). */
 export const COLLECTORS = 4;
 
 /** Role logins. A device id may be neither these nor start with one and '-' (dashboards use such client ids). */
