@@ -53,10 +53,12 @@ test("1 s gaps every 30-120 s: at most 2 switches an hour", () => {
   assert.ok(r <= 2, `${r.toFixed(2)} switches/hour`);
 });
 
-test("1.5-3 s gaps: at most 4 switches an hour, none begun knowably after its gap ended, no DNS fault read into a gap", () => {
+for (const traffic of [undefined, { profile: "busy" as const }]) {
+test(`1.5-3 s gaps${traffic ? ", users' traffic flowing" : ""}: at most 4 switches an hour, none begun knowably after its gap ended, no DNS fault read into a gap`, () => {
   let n = 0, h = 0, late = 0, dns = 0;
-  for (let seed = 1; seed <= 4; seed++) {
-    const { obs, events } = runFirmware(classById("gaps-3s"), seed);
+  // With traffic each silence is dated from the users' last packet, so gaps are seen whole.
+  for (let seed = 1; seed <= (traffic ? 6 : 4); seed++) {
+    const { obs, events } = runFirmware(classById("gaps-3s"), seed, false, traffic);
     n += obs.switches.length;
     h += hours(obs.durationMs);
     late += obs.switches.filter((s) => s.afterEndKnowable).length;
@@ -66,14 +68,20 @@ test("1.5-3 s gaps: at most 4 switches an hour, none begun knowably after its ga
   assert.equal(late, 0, "failovers begun more than 100 ms + RTT after the gap ended");
   assert.equal(dns, 0, "resolvers asked inside a gap are not a DNS fault");
 });
+}
 
 test("10 % loss + 200 ms jitter for 24 h: no switch (seed 2 once read a lucky window as 2 % loss)", () => {
   for (let seed = 1; seed <= 3; seed++) assert.equal(runFirmware(classById("lossy-day"), seed).obs.switches.length, 0, `seed ${seed}`);
 });
 
-test("a slow loss ramp to 70 % and back: one failover, one failback", () => {
+test("a slow loss ramp to 70 % and back: one failover, one failback, with or without users' traffic", () => {
   const { obs } = runFirmware(classById("loss-ramp"), 1);
   assert.deepEqual(obs.switches.map((s) => (s.failback ? "failback" : "failover")), ["failover", "failback"]);
+  // Users' packets prove the path but not its loss: probing must not stay slow while loss grows.
+  for (let seed = 1; seed <= 2; seed++) {
+    const busy = runFirmware(classById("loss-ramp"), seed, false, { profile: "busy" }).obs;
+    assert.deepEqual(busy.switches.map((s) => (s.failback ? "failback" : "failover")), ["failover", "failback"], `busy, seed ${seed}`);
+  }
 });
 
 test("burst loss 0.2-0.8 s: at most 2 switches an hour", () => {
