@@ -37,7 +37,8 @@ function heartbeat(i: number, seq: number): string {
  * every 10 ms), or with no rate as fast as the broker takes them.
  */
 async function flood(broker: Broker, creds: FleetCredentials, seconds: number, rate?: number, routers = ROUTER_IDS): Promise<number> {
-  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
+  // Devices may write only their own topics: one load generator login speaks for every router id.
+  const pub = await connect(broker.url, creds.loadgen!, { reconnectPeriod: 0 });
   const payloads = Array.from({ length: 64 }, (_, i) => heartbeat(i, i));
   let sent = 0, outstanding = 0;
   const start = Date.now(), end = start + seconds * 1000;
@@ -55,10 +56,14 @@ async function flood(broker: Broker, creds: FleetCredentials, seconds: number, r
 
 async function bareSubscriber(broker: Broker, creds: FleetCredentials): Promise<{ sent: number; received: number; perSecond: number }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-subscriber.js", import.meta.url)), "bare", broker.url,
-    creds.dashboard.username, creds.dashboard.password, String(SECONDS + 2)], { stdio: ["ignore", "pipe", "inherit"] });
+    creds.collectors[1].username, String(SECONDS + 2)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MQTT_PASSWORD: creds.collectors[1].password } });
   const lines: string[] = [];
   child.stdout.on("data", (d) => lines.push(...String(d).split("\n").filter(Boolean)));
-  while (!lines.includes("ready")) await sleep(20);
+  const deadline = Date.now() + 15000;
+  while (!lines.includes("ready")) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error("the bench subscriber did not subscribe (login refused?)");
+    await sleep(20);
+  }
   const sent = await flood(broker, creds, SECONDS);
   await new Promise((r) => child.once("exit", r));
   const res = JSON.parse(lines.find((l) => l.startsWith("{")) ?? "{}") as { count: number; perSecond: number };
@@ -186,7 +191,7 @@ export async function historyBench(): Promise<void> {
   }
   const t0 = performance.now();
   const pg = await startPostgres({ durable: true });
-  const creds = makeCredentials([]);
+  const creds = makeCredentials([], undefined, { loadgen: true });
   const broker = await startBroker(creds);
   const brokerGuard = () => void broker.kill(); // the bench dying early (a closed pipe) must not leave the broker running
   process.once("exit", brokerGuard);

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { topicMatches } from "../../test-sim/world/sim-broker";
-import { assertDeviceId } from "./credentials";
+import { assertDeviceId, type FleetCredentials } from "./credentials";
 import { REPO_ROOT as REPO } from "../paths";
 
 export const ACL_TEMPLATE = join(REPO, "fleet/broker/acl.template");
@@ -27,6 +27,12 @@ export function deviceAcl(id: string, template = readFileSync(ACL_TEMPLATE, "utf
 /** The whole file for a fleet: the role blocks, then one block per device. */
 export function renderAcl(deviceIds: readonly string[], template = readFileSync(ACL_TEMPLATE, "utf8")): string {
   return [split(template).roles.trimEnd() + "\n", ...deviceIds.map((id) => deviceAcl(id, template))].join("\n");
+}
+
+/** The file a broker of `creds` enforces: renderAcl, and the bench's load generator if it has one. */
+export function brokerAcl(creds: FleetCredentials): string {
+  const acl = renderAcl([...creds.devices.keys()]);
+  return creds.loadgen ? `${acl}\nuser ${creds.loadgen.username}\ntopic write routers/+/heartbeat\n` : acl;
 }
 
 export function parseAcl(text: string, where = "acl"): Rule[] {

@@ -14,7 +14,7 @@ import { freePort, waitForPort } from "./free-port";
 import { allIdentities, type FleetCredentials } from "./credentials";
 import { EmbeddedBroker } from "./embedded";
 import { PrivateDir } from "./private-dir";
-import { renderAcl } from "./acl";
+import { brokerAcl } from "./acl";
 import { MOSQUITTO_CONF } from "./limits";
 import type { WsBridge } from "./ws-bridge";
 import type { ThrottleOptions } from "./login-throttle";
@@ -102,7 +102,7 @@ class Mosquitto implements Broker {
     dir.write("ca.pem", creds.pki.caPem);
     dir.write("server.pem", server.certPem);
     dir.write("server.key", server.keyPem);
-    dir.write("acl", renderAcl([...creds.devices.keys()]));
+    dir.write("acl", brokerAcl(creds));
     const line = (i: { username: string; password: string }) => `${i.username}:${i.password}\n`;
     const hashed = (name: string, text: string) => {
       const file = dir.write(name, text);

@@ -28,13 +28,18 @@ export interface FleetCredentials {
   collectors: Identity[];
   /** The fleet's CA, which also signs the broker's certificate. */
   pki: Pki;
+  /**
+   * Benches only: one login that writes every router's heartbeat topic, so a flood from 100,000
+   * router ids needs one connection, not 100,000 device logins. Never made unless asked for.
+   */
+  loadgen?: Identity;
 }
 
 /** As many as fleet/broker/acl.template names (collector-1 .. collector-4). */
 export const COLLECTORS = 4;
 
 /** Role logins. A device id may be neither these nor start with one and '-' (dashboards use such client ids). */
-export const ROLES = { fleet: "fleet", dashboard: "dashboard", collector: "collector" } as const;
+export const ROLES = { fleet: "fleet", dashboard: "dashboard", collector: "collector", loadgen: "loadgen" } as const;
 
 const secret = () => randomBytes(18).toString("base64url");
 
@@ -50,9 +55,10 @@ function identity(pki: Pki, username: string): Identity {
   return { username, password: secret(), tls: { ca: pki.caPem, cert: certPem, key: keyPem } };
 }
 
-export function makeCredentials(deviceIds: readonly string[], pki: Pki = Pki.create("uplink-router test CA", 2)): FleetCredentials {
+export function makeCredentials(deviceIds: readonly string[], pki: Pki = Pki.create("uplink-router test CA", 2), o: { loadgen?: boolean } = {}): FleetCredentials {
   for (const id of deviceIds) assertDeviceId(id);
   return {
+    ...(o.loadgen ? { loadgen: identity(pki, ROLES.loadgen) } : {}),
     fleet: identity(pki, ROLES.fleet),
     dashboard: identity(pki, ROLES.dashboard),
     devices: new Map(deviceIds.map((id) => [id, identity(pki, id)])),
@@ -62,5 +68,5 @@ export function makeCredentials(deviceIds: readonly string[], pki: Pki = Pki.cre
 }
 
 export function allIdentities(c: FleetCredentials): Identity[] {
-  return [c.fleet, c.dashboard, ...c.collectors, ...c.devices.values()];
+  return [c.fleet, c.dashboard, ...c.collectors, ...(c.loadgen ? [c.loadgen] : []), ...c.devices.values()];
 }

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { Aedes } from "aedes";
-import { allowed, parseAcl, renderAcl } from "./acl";
+import { allowed, brokerAcl, parseAcl } from "./acl";
 import { freePort } from "./free-port";
 import { allIdentities, type FleetCredentials } from "./credentials";
 import type { Broker, BrokerOptions } from "./broker";
@@ -96,7 +96,7 @@ export class EmbeddedBroker implements Broker {
   }
 
   #secure(aedes: Aedes, creds: FleetCredentials): void {
-    const rules = parseAcl(renderAcl([...creds.devices.keys()]));
+    const rules = parseAcl(brokerAcl(creds));
     const passwords = new Map(allIdentities(creds).map((i) => [i.username, i.password]));
     const users = new WeakMap<object, string>();
     aedes.authenticate = (client, username, password, done) => {

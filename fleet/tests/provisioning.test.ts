@@ -16,7 +16,7 @@ import { makeCredentials } from "../broker/credentials";
 import { loadProjectPki } from "../broker/project-pki";
 import { Pki } from "../broker/pki";
 import { nvsEntries } from "../broker/provisioning";
-import { renderAcl, parseAcl, allowed, deviceAcl } from "../broker/acl";
+import { renderAcl, parseAcl, allowed, deviceAcl, brokerAcl } from "../broker/acl";
 
 const run = (script: string, args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist", script), ...args], { cwd: ROOT, encoding: "utf8" });
 const mode = (p: string) => statSync(p).mode & 0o777;
@@ -67,7 +67,14 @@ test("ACL: one block per device, no patterns; device ids cannot inject lines or 
   assert.ok(allowed(rules, "fleet", "routers/r1/cmd/reboot", "write"));
   assert.ok(allowed(rules, "fleet", "routers/r1/config/set", "write"));
   assert.ok(allowed(rules, "dashboard", "routers/#", "read"));
-  for (const bad of ["r1\ntopic readwrite #", "r1 #", "fleet", "dashboard-1", "a+b"]) assert.throws(() => deviceAcl(bad), /device id/);
+  for (const bad of ["r1\ntopic readwrite #", "r1 #", "fleet", "dashboard-1", "a+b", "loadgen"]) assert.throws(() => deviceAcl(bad), /device id/);
+  // The benches' load generator: only when asked for, and then it writes heartbeats and nothing else.
+  const pki = Pki.create("acl test CA", 1);
+  assert.doesNotMatch(brokerAcl(makeCredentials(["r1"], pki)), /loadgen/);
+  const bench = parseAcl(brokerAcl(makeCredentials(["r1"], pki, { loadgen: true })));
+  assert.ok(allowed(bench, "loadgen", "routers/r1/heartbeat", "write"));
+  for (const t of ["routers/r1/state", "routers/r1/event", "routers/r1/cmd/reboot", "routers/r1/config/set"]) assert.ok(!allowed(bench, "loadgen", t, "write"), t);
+  assert.ok(!allowed(bench, "loadgen", "routers/#", "read"));
 });
 
 test("npm run pki and npm run provision: private files, NVS entries for the device, and the device gets in", async () => {

@@ -148,19 +148,24 @@ async function fleetIngest(): Promise<void> {
     `MQTT PUBLISH on the wire about ${mean + topicBytes + 2 + 3} bytes (QoS 0)`);
 
   const ids = Array.from({ length: 10000 }, (_, i) => `router-${String(i).padStart(5, "0")}`);
-  const creds = makeCredentials([]);
+  const creds = makeCredentials([], undefined, { loadgen: true });
   const broker = await startBroker(creds);
   const sample = beats[beats.length - 1].payload;
-  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
+  // Devices may write only their own topics: the flood comes from the bench's load generator login.
+  const pub = await connect(broker.url, creds.loadgen!, { reconnectPeriod: 0 });
   const SECONDS = 5;
   const rows: string[][] = [];
   for (const mode of ["bare", "consumer"]) {
     // The password goes by environment, not argv (which every user sees in `ps`).
     const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-subscriber.js", import.meta.url)), mode, broker.url,
-      creds.dashboard.username, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MQTT_PASSWORD: creds.dashboard.password } });
+      creds.collectors[0].username, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MQTT_PASSWORD: creds.collectors[0].password } });
     const lines: string[] = [];
     child.stdout.on("data", (d) => lines.push(...String(d).split("\n").filter(Boolean)));
-    while (!lines.includes("ready")) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 15000;
+    while (!lines.includes("ready")) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error("the bench subscriber did not subscribe (login refused?)");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     let sent = 0, outstanding = 0;
     const end = Date.now() + SECONDS * 1000;
     while (Date.now() < end) {
@@ -190,11 +195,12 @@ async function dashboardCost(): Promise<void> {
     return;
   }
   const N = 10000, RATE = 1000, SECONDS = 10;
-  const creds = makeCredentials([]);
+  const creds = makeCredentials([], undefined, { loadgen: true });
   const broker = await startBroker(creds);
   const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 });
   const browser = await launchChromium();
-  const pub = await connect(broker.url, creds.fleet, { reconnectPeriod: 0 });
+  // Devices may write only their own topics: the flood comes from the bench's load generator login.
+  const pub = await connect(broker.url, creds.loadgen!, { reconnectPeriod: 0 });
   try {
     const tab = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     await tab.goto(page.url);
