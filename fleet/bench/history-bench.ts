@@ -3,8 +3,7 @@
 //     stored in PostgreSQL by one collector (decode, schema, rollup, batched upserts), side by side.
 //  2. Database bytes per router per day (link rollups as the collector writes them, and events).
 //  3. History load time for a router with a week of data: the API calls, and the page in Chromium.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { startSubscriber, floodHeartbeats } from "../../test-sim/bench/heartbeat-flood";
 import { performance } from "node:perf_hooks";
 import { startPostgres, postgresBin } from "../tests/postgres-server";
 import { spawnCollector } from "../tests/collector-process";
@@ -40,33 +39,15 @@ async function flood(broker: Broker, creds: FleetCredentials, seconds: number, r
   // Devices may write only their own topics: one load generator login speaks for every router id.
   const pub = await connect(broker.url, creds.loadgen!, { reconnectPeriod: 0 });
   const payloads = Array.from({ length: 64 }, (_, i) => heartbeat(i, i));
-  let sent = 0, outstanding = 0;
-  const start = Date.now(), end = start + seconds * 1000;
-  while (Date.now() < end) {
-    if (rate !== undefined && sent >= ((Date.now() - start) / 1000) * rate) { await sleep(10); continue; }
-    if (outstanding > 500) { await new Promise((r) => setImmediate(r)); continue; }
-    outstanding++;
-    pub.publish(`routers/${id(sent % routers)}/heartbeat`, payloads[sent & 63], { qos: 0 }, () => { outstanding--; });
-    sent++;
-    if (sent % 500 === 0) await new Promise((r) => setImmediate(r));
-  }
+  const sent = await floodHeartbeats(pub, { seconds, rate, topic: (i) => `routers/${id(i % routers)}/heartbeat`, payload: (i) => payloads[i & 63] });
   await pub.endAsync();
   return sent;
 }
 
 async function bareSubscriber(broker: Broker, creds: FleetCredentials): Promise<{ sent: number; received: number; perSecond: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-subscriber.js", import.meta.url)), "bare", broker.url,
-    creds.collectors[1].username, String(SECONDS + 2)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MQTT_PASSWORD: creds.collectors[1].password } });
-  const lines: string[] = [];
-  child.stdout.on("data", (d) => lines.push(...String(d).split("\n").filter(Boolean)));
-  const deadline = Date.now() + 15000;
-  while (!lines.includes("ready")) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error("the bench subscriber did not subscribe (login refused?)");
-    await sleep(20);
-  }
+  const figures = await startSubscriber("bare", broker.url, creds.collectors[1], SECONDS + 2);
   const sent = await flood(broker, creds, SECONDS);
-  await new Promise((r) => child.once("exit", r));
-  const res = JSON.parse(lines.find((l) => l.startsWith("{")) ?? "{}") as { count: number; perSecond: number };
+  const res = await figures();
   return { sent, received: res.count, perSecond: res.perSecond };
 }
 

@@ -13,7 +13,7 @@ export function serverNames(host: string): string[] {
 }
 
 /** The two WebSocket doors, both passing connections to `socketPath` (dashboards only). */
-export async function startBridges(o: { host: string; socketPath: string; creds: FleetCredentials; cert: { cert: string; key: string }; throttle?: ThrottleOptions }): Promise<{ ws: WsBridge; wss: WsBridge }> {
+async function startBridges(o: { host: string; socketPath: string; creds: FleetCredentials; cert: { cert: string; key: string }; throttle?: ThrottleOptions }): Promise<{ ws: WsBridge; wss: WsBridge }> {
   const throttle = new LoginThrottle(o.throttle ?? DEFAULT_THROTTLE);
   const common = {
     port: 0, throttle, maxPacketSize: brokerLimits().maxPacketSize,
@@ -27,17 +27,50 @@ export async function startBridges(o: { host: string; socketPath: string; creds:
   return { ws, wss };
 }
 
-/** The addresses a broker announces once its doors are open (both brokers, the same way). */
-export function doorAddresses(host: string, port: number, tlsPort: number, bridges: { ws: WsBridge; wss: WsBridge }):
-  { url: string; tlsUrl: string; wsUrl: string; wssUrl: string; wsPort: number; wssPort: number } {
-  const h = host.includes(":") ? `[${host}]` : host;
-  const wsUrl = bridges.ws.url, wssUrl = bridges.wss.url;
-  return { url: `mqtt://127.0.0.1:${port}`, tlsUrl: `mqtts://${h}:${tlsPort}`, wsUrl, wssUrl,
-    wsPort: Number(new URL(wsUrl).port), wssPort: Number(new URL(wssUrl).port) };
-}
+/**
+ * What both brokers (Mosquitto and the embedded one) share: the addresses of their doors, and the
+ * WebSocket bridges in front of their dashboards' socket.
+ */
+export abstract class BrokerDoors {
+  /** Where the TLS doors listen. */
+  host: string;
+  url = "";
+  tlsUrl = "";
+  wsUrl = "";
+  wssUrl = "";
+  port = 0;
+  tlsPort = 0;
+  wsPort = 0;
+  wssPort = 0;
+  caPem = "";
+  protected bridges: { ws: WsBridge; wss: WsBridge } | null = null;
 
-/** Which pages' origins may open the WebSocket doors (null: any). */
-export function allowOriginsOn(bridges: { ws: WsBridge; wss: WsBridge } | null, origins: readonly string[] | null): void {
-  bridges?.ws.allowOrigins(origins);
-  bridges?.wss.allowOrigins(origins);
+  constructor(host = "127.0.0.1") {
+    this.host = host;
+  }
+
+  /** Open the WebSocket doors in front of `socketPath`, then announce every door (MQTT on `port` and `tlsPort`). */
+  protected async openBridges(o: { socketPath: string; creds: FleetCredentials; cert: { cert: string; key: string }; throttle?: ThrottleOptions }): Promise<void> {
+    const bridges = await startBridges({ host: this.host, ...o });
+    this.bridges = bridges;
+    const h = this.host.includes(":") ? `[${this.host}]` : this.host;
+    this.url = `mqtt://127.0.0.1:${this.port}`;
+    this.tlsUrl = `mqtts://${h}:${this.tlsPort}`;
+    this.wsUrl = bridges.ws.url;
+    this.wssUrl = bridges.wss.url;
+    this.wsPort = Number(new URL(this.wsUrl).port);
+    this.wssPort = Number(new URL(this.wssUrl).port);
+  }
+
+  protected async closeBridges(): Promise<void> {
+    await this.bridges?.ws.close();
+    await this.bridges?.wss.close();
+    this.bridges = null;
+  }
+
+  /** Browsers from these origins only on the WebSocket doors (null: any). */
+  allowOrigins(origins: readonly string[] | null): void {
+    this.bridges?.ws.allowOrigins(origins);
+    this.bridges?.wss.allowOrigins(origins);
+  }
 }

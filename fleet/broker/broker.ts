@@ -16,9 +16,8 @@ import { EmbeddedBroker } from "./embedded";
 import { PrivateDir } from "./private-dir";
 import { brokerAcl } from "./acl";
 import { MOSQUITTO_CONF } from "./limits";
-import type { WsBridge } from "./ws-bridge";
 import type { ThrottleOptions } from "./login-throttle";
-import { allowOriginsOn, doorAddresses, serverNames, startBridges } from "./bridges";
+import { BrokerDoors, serverNames } from "./bridges";
 import { cleanupOnExit } from "./exit-cleanup";
 import { REPO_ROOT as REPO } from "../paths";
 
@@ -65,26 +64,17 @@ export function mosquittoPath(): string | null {
   return null;
 }
 
-class Mosquitto implements Broker {
+class Mosquitto extends BrokerDoors implements Broker {
   kind = "mosquitto" as const;
   version = "";
-  host = "127.0.0.1";
-  url = "";
-  tlsUrl = "";
-  wsUrl = "";
-  wssUrl = "";
-  port = 0;
-  tlsPort = 0;
-  wsPort = 0;
-  wssPort = 0;
-  caPem = "";
   #dir: PrivateDir | null = null;
   #conf = "";
   #proc: ChildProcess | null = null;
-  #bridges: { ws: WsBridge; wss: WsBridge } | null = null;
   #unregister: () => void = () => {};
 
-  constructor(private readonly bin: string) {}
+  constructor(private readonly bin: string) {
+    super();
+  }
 
   get pid(): number | null {
     return this.#proc?.pid ?? null;
@@ -118,12 +108,7 @@ class Mosquitto implements Broker {
     const v = spawnSync(this.bin, ["-h"], { encoding: "utf8" });
     this.version = (/mosquitto version (\S+)/.exec(v.stdout + v.stderr) ?? [])[1] ?? "?";
     await this.#spawn();
-    this.#bridges = await startBridges({ host: this.host, socketPath: join(dir.path, "dashboards.sock"), creds, cert: { cert: server.certPem, key: server.keyPem }, throttle: o.throttle });
-    Object.assign(this, doorAddresses(this.host, this.port, this.tlsPort, this.#bridges));
-  }
-
-  allowOrigins(origins: readonly string[] | null): void {
-    allowOriginsOn(this.#bridges, origins);
+    await this.openBridges({ socketPath: join(dir.path, "dashboards.sock"), creds, cert: { cert: server.certPem, key: server.keyPem }, throttle: o.throttle });
   }
 
   async #spawn(): Promise<void> {
@@ -161,9 +146,7 @@ class Mosquitto implements Broker {
   }
 
   async stop(): Promise<void> {
-    await this.#bridges?.ws.close();
-    await this.#bridges?.wss.close();
-    this.#bridges = null;
+    await this.closeBridges();
     const p = this.#proc;
     this.#proc = null;
     if (p && p.exitCode === null) {

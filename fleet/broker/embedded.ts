@@ -15,11 +15,10 @@ import { allowed, brokerAcl, parseAcl } from "./acl";
 import { freePort } from "./free-port";
 import { allIdentities, type FleetCredentials } from "./credentials";
 import type { Broker, BrokerOptions } from "./broker";
-import { allowOriginsOn, doorAddresses, serverNames, startBridges } from "./bridges";
+import { BrokerDoors, serverNames } from "./bridges";
 import { brokerLimits } from "./limits";
 import { PacketSizeGuard } from "./mqtt-frames";
 import { PrivateDir } from "./private-dir";
-import type { WsBridge } from "./ws-bridge";
 
 type Door = "plain" | "tls" | "dashboards";
 
@@ -43,32 +42,21 @@ class GuardedConn extends Duplex {
   override _destroy(err: Error | null, cb: (e: Error | null) => void): void { this.socket.destroy(); cb(err); }
 }
 
-export class EmbeddedBroker implements Broker {
+export class EmbeddedBroker extends BrokerDoors implements Broker {
   readonly kind = "embedded";
   readonly version: string;
   readonly pid = null;
-  host: string;
-  url = "";
-  tlsUrl = "";
-  wsUrl = "";
-  wssUrl = "";
-  port = 0;
-  tlsPort = 0;
-  wsPort = 0;
-  wssPort = 0;
-  caPem = "";
   #aedes: Aedes | null = null;
   #servers: Array<Server | TlsServer> = [];
   #sockets = new Set<Socket>();
-  #bridges: { ws: WsBridge; wss: WsBridge } | null = null;
   #dir: PrivateDir | null = null;
   #server: { certPem: string; keyPem: string } | null = null;
 
   constructor(private readonly creds: FleetCredentials, private readonly o: BrokerOptions = {}) {
+    super(o.host);
     // aedes' exports hide its package.json; its main file sits beside it.
     const main = createRequire(import.meta.url).resolve("aedes");
     this.version = "aedes " + (JSON.parse(readFileSync(join(dirname(main), "package.json"), "utf8")) as { version: string }).version;
-    this.host = o.host ?? "127.0.0.1";
   }
 
   get #socketPath(): string {
@@ -86,13 +74,8 @@ export class EmbeddedBroker implements Broker {
     this.#aedes = aedes;
     this.#secure(aedes, this.creds);
     await this.#listen();
-    this.#bridges = await startBridges({ host: this.host, socketPath: this.#socketPath, creds: this.creds,
+    await this.openBridges({ socketPath: this.#socketPath, creds: this.creds,
       cert: { cert: this.#server.certPem, key: this.#server.keyPem }, throttle: this.o.throttle });
-    Object.assign(this, doorAddresses(this.host, this.port, this.tlsPort, this.#bridges));
-  }
-
-  allowOrigins(origins: readonly string[] | null): void {
-    allowOriginsOn(this.#bridges, origins);
   }
 
   #secure(aedes: Aedes, creds: FleetCredentials): void {
@@ -155,8 +138,8 @@ export class EmbeddedBroker implements Broker {
   async kill(): Promise<void> {
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
-    this.#bridges?.ws.dropAll();
-    this.#bridges?.wss.dropAll();
+    this.bridges?.ws.dropAll();
+    this.bridges?.wss.dropAll();
     await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.#servers = [];
   }
@@ -168,9 +151,7 @@ export class EmbeddedBroker implements Broker {
   }
 
   async stop(): Promise<void> {
-    await this.#bridges?.ws.close();
-    await this.#bridges?.wss.close();
-    this.#bridges = null;
+    await this.closeBridges();
     await this.kill();
     await new Promise<void>((r) => (this.#aedes ? this.#aedes.close(() => r()) : r()));
     this.#aedes = null;

@@ -51,6 +51,8 @@ function save(): void {
   if (!File.rename(tmp, path())) throw new Error(`preference: could not replace ${path()}`);
 }
 
+// A copy of src/telemetry/utf8.ts's count: this module is linked under the name "preference", so
+// a relative import of src/ does not resolve (mcconfig: module "../../src/telemetry/utf8" not found).
 function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {

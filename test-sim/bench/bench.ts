@@ -8,8 +8,7 @@ import { CHROMIUM, launchChromium } from "../../fleet/tests/browser/chromium";
 import { waitInPage } from "../../fleet/tests/browser/wait";
 import { connect } from "../../fleet/broker/connect";
 import { serveDashboard } from "../../fleet/web/dashboard-server";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { startSubscriber, floodHeartbeats } from "./heartbeat-flood";
 import { startBroker } from "../../fleet/broker/broker";
 import { makeCredentials } from "../../fleet/broker/credentials";
 import { parseScenario, type Scenario } from "../scenario/load-scenario";
@@ -155,28 +154,10 @@ async function fleetIngest(): Promise<void> {
   const pub = await connect(broker.url, creds.loadgen!, { reconnectPeriod: 0 });
   const SECONDS = 5;
   const rows: string[][] = [];
-  for (const mode of ["bare", "consumer"]) {
-    // The password goes by environment, not argv (which every user sees in `ps`).
-    const child = spawn(process.execPath, [fileURLToPath(new URL("./bench-subscriber.js", import.meta.url)), mode, broker.url,
-      creds.collectors[0].username, String(SECONDS + 1)], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, MQTT_PASSWORD: creds.collectors[0].password } });
-    const lines: string[] = [];
-    child.stdout.on("data", (d) => lines.push(...String(d).split("\n").filter(Boolean)));
-    const deadline = Date.now() + 15000;
-    while (!lines.includes("ready")) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error("the bench subscriber did not subscribe (login refused?)");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    let sent = 0, outstanding = 0;
-    const end = Date.now() + SECONDS * 1000;
-    while (Date.now() < end) {
-      if (outstanding > 500) { await new Promise((r) => setImmediate(r)); continue; }
-      outstanding++;
-      pub.publish(`routers/${ids[sent % ids.length]}/heartbeat`, sample, { qos: 0 }, () => { outstanding--; });
-      sent++;
-      if (sent % 500 === 0) await new Promise((r) => setImmediate(r));
-    }
-    await new Promise((r) => child.once("exit", r));
-    const res = JSON.parse(lines.find((l) => l.startsWith("{")) ?? "{}") as { count: number; perSecond: number; rows: number };
+  for (const mode of ["bare", "consumer"] as const) {
+    const figures = await startSubscriber(mode, broker.url, creds.collectors[0], SECONDS + 1);
+    const sent = await floodHeartbeats(pub, { seconds: SECONDS, topic: (i) => `routers/${ids[i % ids.length]}/heartbeat`, payload: () => sample });
+    const res = await figures();
     rows.push([mode === "bare" ? "bare subscriber (counts)" : "fleet consumer (parse, schema, rows)", String(Math.round(sent / SECONDS)),
       String(res.perSecond), String(res.count), mode === "consumer" ? String(res.rows) : "-"]);
   }
