@@ -20,6 +20,8 @@ export class CollectorMetrics {
     { kind: [...MESSAGE_KINDS, "unknown"], reason: [...REJECT_REASONS] });
   readonly heartbeatsStored = new Counter("fleet_collector_heartbeats_stored_total", "Heartbeats whose figures are committed to the database (as per-minute rollups)");
   readonly heartbeatsDropped = new Counter("fleet_collector_heartbeats_dropped_total", "Heartbeats dropped because the unwritten batch was full (the database is behind)");
+  readonly quotaDropped = new Counter("fleet_collector_quota_dropped_total",
+    "Messages (and heartbeat links) dropped because their router was over its quota, by what was dropped", { kind: ["event", "birth", "state", "link", "rejected"] });
   readonly events = new Counter("fleet_collector_events_stored_total", "Event rows stored (each event once), by type", { type: EVENT_TYPES });
   readonly duplicates = new Counter("fleet_collector_duplicates_total", "Redelivered events already stored (not stored again)");
   readonly failovers = new Counter("fleet_failovers_total", "Failovers stored, by the kind of link left and the kind switched to", { from_kind: KINDS_OR_NONE, to_kind: [...LINK_KINDS] });
@@ -31,7 +33,7 @@ export class CollectorMetrics {
   readonly connected = new Gauge("fleet_collector_connected", "1 while the collector's MQTT session is up");
 
   all(): Metric[] {
-    return [this.messages, this.rejected, this.heartbeatsStored, this.heartbeatsDropped, this.events, this.duplicates, this.failovers,
+    return [this.messages, this.rejected, this.heartbeatsStored, this.heartbeatsDropped, this.quotaDropped, this.events, this.duplicates, this.failovers,
       this.linkStateChanges, this.dbErrors, this.flushSeconds, this.lag, this.pending, this.connected];
   }
 }

@@ -17,8 +17,8 @@ const MAX_TEXT = 300;
 
 export type MessageKind = "heartbeat" | "event" | "state" | "birth";
 export const MESSAGE_KINDS: readonly MessageKind[] = ["heartbeat", "event", "state", "birth"];
-export type RejectReason = "topic" | "size" | "json" | "schema" | "bounds";
-export const REJECT_REASONS: readonly RejectReason[] = ["topic", "size", "json", "schema", "bounds"];
+export type RejectReason = "topic" | "size" | "json" | "schema" | "bounds" | "store";
+export const REJECT_REASONS: readonly RejectReason[] = ["topic", "size", "json", "schema", "bounds", "store"];
 
 export interface HeartbeatLink { name: string; state: "unknown" | "up" | "degraded" | "down"; rttMs: number; lossPct: number; jitterMs: number }
 export interface Heartbeat { seq: number; epoch: number; uptimeMs: number; active: string | null; configVersion: number; links: HeartbeatLink[] }

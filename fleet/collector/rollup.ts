@@ -3,7 +3,9 @@
 // row about once instead of once per heartbeat; what the newest heartbeat of each router said is
 // handed out at every flush (the router's row: last heartbeat, active link). Sums (not means), so a
 // write adds to what another collector wrote for the same minute. Keys are bounded: the caller
-// stops adding when `size` reaches its limit and counts what it drops.
+// stops adding when `size` reaches its limit and counts what it drops; and one router gets at most
+// `maxLinksPerMinute` link names a minute (the firmware has a few links, so a router inventing new
+// names fills only its own allowance, not the batch every router shares, nor link_minutes).
 import type { Heartbeat } from "./decode";
 
 export interface LinkMinute {
@@ -34,16 +36,27 @@ export class MinuteRollups {
   /** Receive time of the oldest heartbeat whose router row is not yet taken (for the lag figure). */
   oldestAt: number | null = null;
 
-  constructor(private readonly graceMs = 5000) {}
+  /** Link names seen per router in its current minute. */
+  #names = new Map<string, { minute: number; names: Set<string> }>();
+
+  constructor(private readonly graceMs = 5000, readonly maxLinksPerMinute = 16) {}
 
   get size(): number { return this.#minutes.size + this.#routers.size; }
 
-  add(router: string, hb: Heartbeat, receivedAt: number): void {
+  /** Returns how many of the heartbeat's links were left out (over the router's link names this minute). */
+  add(router: string, hb: Heartbeat, receivedAt: number): number {
     this.heartbeats++;
     if (this.oldestAt === null) this.oldestAt = receivedAt;
     const minute = receivedAt - (receivedAt % 60000);
     this.#perMinute.set(minute, (this.#perMinute.get(minute) ?? 0) + 1);
+    let seen = this.#names.get(router);
+    if (!seen || seen.minute < minute) { seen = { minute, names: new Set() }; this.#names.set(router, seen); }
+    let left = 0;
     for (const l of hb.links) {
+      if (!seen.names.has(l.name)) {
+        if (seen.names.size >= this.maxLinksPerMinute) { left++; continue; }
+        seen.names.add(l.name);
+      }
       const key = router + "\0" + l.name + "\0" + minute;
       let m = this.#minutes.get(key);
       if (!m) {
@@ -66,7 +79,7 @@ export class MinuteRollups {
     if (!r) {
       this.#routers.set(router, { router, lastAt: receivedAt, epoch: hb.epoch, uptimeMs: hb.uptimeMs, active: hb.active,
         primary: hb.links[0]?.name ?? null, configVersion: hb.configVersion, clockZeroAt: zero });
-      return;
+      return left;
     }
     r.lastAt = Math.max(r.lastAt, receivedAt);
     if (hb.epoch > r.epoch || (hb.epoch === r.epoch && hb.uptimeMs >= r.uptimeMs)) {
@@ -78,6 +91,7 @@ export class MinuteRollups {
       r.configVersion = hb.configVersion;
     }
     if (hb.epoch === r.epoch) r.clockZeroAt = Math.min(r.clockZeroAt, zero);
+    return left;
   }
 
   /**
@@ -101,6 +115,8 @@ export class MinuteRollups {
     this.#routers = new Map();
     this.heartbeats -= heartbeats;
     this.oldestAt = null;
+    const current = now === Infinity ? Infinity : now - (now % 60000);
+    for (const [r, s] of this.#names) if (s.minute < current) this.#names.delete(r);
     return { minutes, routers, heartbeats };
   }
 

@@ -85,8 +85,12 @@ export async function writeState(q: Queryable, router: string, online: boolean, 
   return rows.length > 0;
 }
 
-/** One flush of heartbeat rollups, the routers they came from, and rejected input, in one transaction. */
-export async function writeBatch(q: Queryable, minutes: readonly LinkMinute[], routers: readonly RouterSeen[], rejected: readonly EventRow[]): Promise<number> {
+/**
+ * One flush of heartbeat rollups, the routers they came from, rejected input, and what each router
+ * sent over its quotas (`dropped`, added to its row), in one transaction.
+ */
+export async function writeBatch(q: Queryable, minutes: readonly LinkMinute[], routers: readonly RouterSeen[], rejected: readonly EventRow[],
+  dropped: ReadonlyMap<string, number> = new Map()): Promise<number> {
   if (minutes.length) {
     await q.query(`
       INSERT INTO link_minutes (router_id, link, minute, samples, rtt_sum, rtt_max, loss_sum, loss_max, jitter_sum, up, degraded, down, active)
@@ -143,6 +147,12 @@ export async function writeBatch(q: Queryable, minutes: readonly LinkMinute[], r
     if (ids.length) await q.query(`
       INSERT INTO routers (id, rejected) SELECT * FROM unnest($1::text[], $2::int[])
       ON CONFLICT (id) DO UPDATE SET rejected = routers.rejected + excluded.rejected`, [ids, ids.map((i) => per.get(i))]);
+  }
+  if (dropped.size) {
+    const ids = [...dropped.keys()].sort();
+    await q.query(`
+      INSERT INTO routers (id, dropped) SELECT * FROM unnest($1::text[], $2::bigint[])
+      ON CONFLICT (id) DO UPDATE SET dropped = routers.dropped + excluded.dropped`, [ids, ids.map((i) => dropped.get(i))]);
   }
   return stored;
 }
