@@ -49,16 +49,23 @@ async function openPostgres(url: string, poolSize: number): Promise<Sql> {
     engine: "postgres", where, ...base,
     async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A server that ends the connection while it is checked out (a restart, pg_terminate_backend)
+      // makes the client emit 'error', which the pool listens for only on idle clients: without a
+      // listener here it would crash the process. The failing query reports it; the client is discarded.
+      let broken = false;
+      const onError = () => { broken = true; };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const out = await fn(on(client));
         await client.query("COMMIT");
         return out;
       } catch (e) {
-        await client.query("ROLLBACK").catch(() => {});
+        await client.query("ROLLBACK").catch(() => { broken = true; });
         throw e;
       } finally {
-        client.release();
+        client.off("error", onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),
