@@ -335,7 +335,7 @@ export class Collector {
         return;
       }
       const routers = new Set<string>([...batch.routers.map((r) => r.router), ...batch.minutes.map((m) => m.router), ...rejected.map((r) => r.router), ...dropped.keys()]);
-      if (routers.size <= 1) return this.#refused([...routers][0], batch, e as Error);
+      if (routers.size <= 1) return this.#refused([...routers][0], batch, rejected, dropped, e as Error);
       // Split by router and try each half on its own.
       const ids = [...routers].sort();
       const half = new Set(ids.slice(0, ids.length >> 1));
@@ -349,18 +349,25 @@ export class Collector {
     }
   }
 
-  /** One router's flush rows that the database refused: counted, logged, kept as a `rejected` event of that router. */
-  async #refused(router: string | undefined, batch: RollupBatch, e: Error): Promise<void> {
+  /**
+   * One router's flush rows that the database refused: counted, logged, kept as a `rejected` event of
+   * that router beside its other rejected rows and drops (or alone, if those were what it refused).
+   */
+  async #refused(router: string | undefined, batch: RollupBatch, rejected: EventRow[], dropped: Map<string, number>, e: Error): Promise<void> {
     if (router === undefined) return;
     this.metrics.rejected.inc({ kind: "heartbeat", reason: "store" });
-    this.#o.log(`collector: the database refused ${router}'s heartbeat figures (${batch.minutes.length} minute rows): ${e.message}`);
+    this.#o.log(`collector: the database refused ${router}'s flush (${batch.minutes.length} minute rows, ${rejected.length} rejected rows): ${e.message}`);
     const row = rejectedRow({ ok: false, router, kind: "heartbeat", reason: "store", error: `the database refused its figures: ${e.message}` },
       `routers/${router}/heartbeat`, new TextEncoder().encode(String(batch.minutes[0]?.minute ?? "")), this.#o.now());
-    try {
-      const stored = await this.#o.db.transaction((q) => writeBatch(q, [], [], [row], new Map([[router, batch.heartbeats]])));
-      this.metrics.events.inc({ type: "rejected" }, stored);
-    } catch (e2) {
-      this.#o.log(`collector: could not record that either: ${(e2 as Error).message}`);
+    const drops = new Map([[router, (dropped.get(router) ?? 0) + batch.heartbeats]]);
+    for (const rows of rejected.length ? [[row, ...rejected], [row]] : [[row]]) {
+      try {
+        const stored = await this.#o.db.transaction((q) => writeBatch(q, [], [], rows, drops));
+        this.metrics.events.inc({ type: "rejected" }, stored);
+        return;
+      } catch (e2) {
+        this.#o.log(`collector: could not record that either: ${(e2 as Error).message}`);
+      }
     }
   }
 }

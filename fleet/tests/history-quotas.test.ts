@@ -55,7 +55,7 @@ async function withHistory(name: string, ids: string[], body: (h: FleetHistory, 
   try {
     // rollupFlushMs 1: every flush writes every minute row, so a test need not wait for the minute to end.
     history = await startFleetHistory({ brokerUrl: broker.url, username: creds.collectors[0].username, password: creds.collectors[0].password,
-      db: dbUrl, shareGroup: null, flushMs: 100, rollupFlushMs: 1, log: () => {} });
+      db: dbUrl, shareGroup: null, flushMs: 100, rollupFlushMs: 1, log: process.env.TEST_LOG ? (s) => console.error(s) : () => {} });
     if (prepare) await prepare(admin);
     await body(history, pub, admin);
   } finally {
