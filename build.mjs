@@ -95,11 +95,15 @@ async function bundle() {
     pki: "fleet/cli/pki.ts",
     provision: "fleet/cli/provision.ts",
     "bench-subscriber": "test-sim/bench/subscriber.ts",
+    testbed: "testbed/cli.ts",
+    "testbed-agent": "testbed/agent.ts",
   };
   for (const t of tests) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "test-sim/tests/" + t;
   // Fleet history (fleet/): the standalone collector and its tests, beside the others in dist/.
   entryPoints.collector = "fleet/cli/collector.ts";
   for (const t of readdirSync(join(root, "fleet/tests")).filter((f) => f.endsWith(".test.ts"))) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "fleet/tests/" + t;
+  // The data-plane testbed (testbed/): its CLI, the agent it runs in the namespaces, its test.
+  for (const t of readdirSync(join(root, "testbed/tests")).filter((f) => f.endsWith(".test.ts"))) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "testbed/tests/" + t;
   await esbuild.build({
     absWorkingDir: root,
     entryPoints,

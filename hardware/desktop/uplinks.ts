@@ -27,6 +27,6 @@ export function createDesktopUplinks(links: readonly DesktopLink[]): DesktopUpli
     reset(name) {
       log.log("info", `reset ${name}: nothing to reset on the desktop`);
     },
-    via: (name) => find(name).via,
+    via: (name) => find(name).via ?? "",
   };
 }

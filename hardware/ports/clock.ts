@@ -6,8 +6,20 @@ import Timer from "timer";
 import Time from "time";
 import type { Clock, TimerHandle } from "../../src/ports";
 
+/** Time.ticks when the clock was created: Clock.now() is measured from it. */
+let origin = 0;
+
+/**
+ * A Time.ticks reading (as native modules stamp events) on the Clock.now() scale, so that the
+ * time of a counter's last packet compares with the control loop's own times.
+ */
+export function ticksToNow(ticks: number): number {
+  return ticks - origin;
+}
+
 export function createClock(): Clock {
   const start = Time.ticks;
+  origin = start;
   return {
     now: () => Time.ticks - start,
     once: (ms, fn) => Timer.set(() => fn(), ms),

@@ -3,7 +3,15 @@
 import Netif from "netif";
 import type { Traffic } from "../../src/ports";
 import type { BoardUplinks } from "./uplinks";
+import { ticksToNow } from "./clock";
 
 export function createTraffic(uplinks: BoardUplinks): Traffic {
-  return { read: (link, into) => Netif.counters(uplinks.wiring(link).ifkey, into) };
+  return {
+    read(link, into) {
+      if (!Netif.counters(uplinks.wiring(link).ifkey, into)) return false;
+      // The module stamps on Time.ticks; the monitor compares with Clock.now().
+      if (into.lastRxAt >= 0) into.lastRxAt = ticksToNow(into.lastRxAt);
+      return true;
+    },
+  };
 }

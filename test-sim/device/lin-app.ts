@@ -27,7 +27,9 @@ export class LinApp {
   #exited: Promise<number | null> = Promise.resolve(null);
   aborted: string | null = null;
 
-  constructor(private readonly mcsim: string, private readonly lib: string, private readonly configHome: string) {}
+  /** `wrap`: a command the app runs under, e.g. ["ip", "netns", "exec", "ns1"] (the testbed's router). */
+  constructor(private readonly mcsim: string, private readonly lib: string, private readonly configHome: string,
+    private readonly wrap: readonly string[] = []) {}
 
   get running(): boolean { return this.#proc !== null && this.#proc.exitCode === null && this.#proc.signalCode === null; }
 
@@ -37,7 +39,8 @@ export class LinApp {
     // mcsim copies the app library into its config directory: a private one per run.
     const env = { ...process.env, XDG_CONFIG_HOME: this.configHome, HOME: join(this.configHome, "home") };
     mkdirSync(env.HOME, { recursive: true });
-    const proc = spawn("xvfb-run", ["-a", "stdbuf", "-oL", "-eL", this.mcsim, this.lib], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const argv = [...this.wrap, "xvfb-run", "-a", "stdbuf", "-oL", "-eL", this.mcsim, this.lib];
+    const proc = spawn(argv[0], argv.slice(1), { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     this.#proc = proc;
     this.aborted = null;
     let partial = "";

@@ -1,0 +1,25 @@
+// A system under test: whatever decides which uplink the router's users leave by.
+import type { Bed } from "../bed";
+
+export interface RouteChange { at: number; to: string }
+
+export interface System {
+  readonly name: "firmware" | "dpinger";
+  /** Build what it needs, once per run. */
+  prepare(): Promise<void>;
+  /** Run it for one case on `bed`; resolves once it routes the users through the primary. */
+  start(bed: Bed): Promise<void>;
+  /** Its changes of the default route since start, the first choice excluded. */
+  switches(): RouteChange[];
+  /** What it printed last, for a failure's message. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+export async function waitFor(what: string, cond: () => boolean, timeoutMs: number, tail: () => string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms\n${tail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
