@@ -1,4 +1,4 @@
-// What differs per unit (identity, broker, Wi-Fi credentials) lives in Preference, domain "router",
+// What differs per unit (identity, broker, Wi-Fi uplink and LAN credentials) lives in Preference, domain "router",
 // written at provisioning. Keys are NVS keys: at most 15 characters.
 import Preference from "preference";
 
@@ -22,6 +22,9 @@ export const PROVISIONED = {
   brokerPassword: "mqttPass",
   wifiSsid: "wifiSsid",
   wifiPassword: "wifiPass",
+  /** The clients' LAN (esp32 soft AP, WPA2/WPA3): SSID 1-32 bytes, passphrase 8-63 characters (lan-keys.ts). */
+  lanSsid: "lanSsid",
+  lanPassword: "lanPass",
   /** Desktop build only: the simulated uplinks and the loopback address that stands for each one's path. */
   desktopLinks: "links",
 } as const;

@@ -1,9 +1,11 @@
 // Uplinks on the board's three interfaces. Carrier comes from each driver's own events (Ethernet
 // link, Wi-Fi association + IP, modem registration + PPP), never from probes; the default route
-// is moved with esp_netif through the netif native module.
+// is moved with esp_netif through the netif native module, and the LAN's NAPT state of the old
+// uplink is dropped right after (the lan native module).
 import Ethernet, { type EthernetMessage } from "ethernet";
 import WiFi from "wifi";
 import Netif from "netif";
+import Lan from "lan";
 import type { LinkInfo, Uplinks } from "../../src/ports";
 import { LINKS, MODEM, type LinkWiring } from "../boards/esp32-router/board";
 import { AtModem } from "../modem/at-modem";
@@ -19,6 +21,7 @@ export function createUplinks(wifi: { ssid: string; password: string } | null): 
   const carrier = new Map<string, boolean>(LINKS.map((l) => [l.name, false]));
   const listeners: Array<(link: string, up: boolean) => void> = [];
   let current: LinkWiring | null = null;
+  let dropUnavailableLogged = false;
 
   const set = (name: string, up: boolean) => {
     if (carrier.get(name) === up) return;
@@ -64,7 +67,19 @@ export function createUplinks(wifi: { ssid: string; password: string } | null): 
     onCarrier: (fn) => { listeners.push(fn); },
     setDefault(name) {
       const w = wiring(name);
-      if (Netif.setDefault(w.ifkey)) current = w;
+      if (!Netif.setDefault(w.ifkey)) return;
+      const old = current;
+      current = w;
+      if (!old || old === w) return;
+      // UDP and ICMP flows already leave by the new uplink (lwIP's NAPT rewrites each packet with
+      // the outgoing netif's address); the TCP connections that went out the old one are reset
+      // now rather than left to the far end (hardware/native/lan/lan.c).
+      const dropped = Lan.dropFlows(old.ifkey);
+      if (dropped >= 0) log.log("info", `napt: ${dropped} TCP flows of ${old.name} reset after the switch to ${w.name}`);
+      else if (!dropUnavailableLogged) {
+        dropUnavailableLogged = true;
+        log.log("warn", `napt: no LAN or no entry drop in this esp-lwip; TCP flows of ${old.name} end when their far end resets them`);
+      }
     },
     reset(name) {
       const w = wiring(name);

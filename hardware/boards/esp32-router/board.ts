@@ -26,3 +26,10 @@ export const MODEM = {
   /** PWRKEY: pulled low for 1.2 s to power-cycle the modem. */
   powerKey: 4,
 };
+
+/** The clients' LAN: the Wi-Fi soft AP (esp-netif's "WIFI_AP_DEF", 192.168.4.1/24 by default). */
+export const LAN = {
+  ifkey: "WIFI_AP_DEF",
+  /** Stations the AP admits; the DHCP server keeps as many leases (sdkconfig LWIP_DHCPS_MAX_STATION_NUM). */
+  maxStations: 8,
+} as const;
