@@ -3,9 +3,12 @@
 // where the broker is (`mqttHost`, `mqttPort`), and the CA it pins with its own certificate and key
 // (`tlsCa`, `tlsCert`, `tlsKey`: DER blobs, Preference hands them over as ArrayBuffers). Written for
 // the ESP-IDF NVS partition generator (CSV) and as JSON for any other flashing path. NVS keys are at
-// most 15 characters, a string value at most 4,000 bytes.
+// most 15 characters, a string value at most 4,000 bytes. Optionally the clients' LAN (`lanSsid`,
+// `lanPass`: the board's soft AP), checked by the same rules the firmware applies before it starts
+// the AP (hardware/lan-keys.ts), so a unit is never flashed with a LAN it would refuse.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { assertDeviceId } from "./credentials";
+import { lanKeysProblem } from "../../hardware/lan-keys";
 
 export const NVS_NAMESPACE = "router";
 
@@ -15,10 +18,12 @@ export interface DeviceProvision {
   caPem: string;
   certPem: string;
   keyPem: string;
+  /** The clients' Wi-Fi LAN (WPA2/WPA3): SSID 1-32 bytes, passphrase 8-63 printable ASCII characters. */
+  lan?: { ssid: string; passphrase: string };
 }
 
 /** The firmware's Preference keys (hardware/provisioning.ts PROVISIONED). */
-export const NVS_KEYS = { id: "id", host: "mqttHost", port: "mqttPort", ca: "tlsCa", cert: "tlsCert", key: "tlsKey" } as const;
+export const NVS_KEYS = { id: "id", host: "mqttHost", port: "mqttPort", ca: "tlsCa", cert: "tlsCert", key: "tlsKey", lanSsid: "lanSsid", lanPass: "lanPass" } as const;
 
 export interface NvsEntries {
   strings: Record<string, string>;
@@ -36,7 +41,13 @@ export function nvsEntries(p: DeviceProvision): NvsEntries {
   assertDeviceId(p.deviceId);
   const m = /^mqtts:\/\/([^/\s:]+):(\d+)$/.exec(p.mqttUrl);
   if (!m) throw new Error(`mqttUrl '${p.mqttUrl}': a device connects only over TLS: mqtts://host:port`);
-  const strings = { [NVS_KEYS.id]: p.deviceId, [NVS_KEYS.host]: m[1], [NVS_KEYS.port]: m[2] };
+  const strings: Record<string, string> = { [NVS_KEYS.id]: p.deviceId, [NVS_KEYS.host]: m[1], [NVS_KEYS.port]: m[2] };
+  if (p.lan) {
+    const problem = lanKeysProblem(p.lan.ssid, p.lan.passphrase);
+    if (problem) throw new Error(problem);
+    strings[NVS_KEYS.lanSsid] = p.lan.ssid;
+    strings[NVS_KEYS.lanPass] = p.lan.passphrase;
+  }
   const blobs = {
     [NVS_KEYS.ca]: der(p.caPem, "cert", "caPem"),
     [NVS_KEYS.cert]: der(p.certPem, "cert", "certPem"),
@@ -58,21 +69,30 @@ function der(pem: string, kind: "cert" | "key", what: string): Buffer {
   }
 }
 
+/** A string a CSV cell cannot hold as it is (a LAN SSID or passphrase may have a comma or a quote). */
+export function csvUnsafe(value: string): boolean {
+  return /[,"\r\n]/.test(value);
+}
+
 /**
  * The NVS partition generator's CSV: strings as `data`, the DER blobs as `file` entries with
- * `binary` encoding; `files` maps each blob key to the path its bytes are written to.
+ * `binary` encoding; `files` maps each blob key to the path its bytes are written to. A string
+ * a cell cannot hold (csvUnsafe) goes into its own file, read with `string` encoding: `files`
+ * names that file too.
  */
 export function nvsCsv(e: NvsEntries, files: Record<string, string>): string {
   const rows = ["key,type,encoding,value", `${NVS_NAMESPACE},namespace,,`];
-  for (const [k, v] of Object.entries(e.strings)) {
-    if (/[,"\r\n]/.test(v)) throw new Error(`${k} '${v}' cannot go into a CSV cell`);
-    rows.push(`${k},data,string,${v}`);
-  }
-  for (const k of Object.keys(e.blobs)) {
+  const fileFor = (k: string) => {
     const path = files[k];
-    if (!path || /[,"\r\n]/.test(path)) throw new Error(`${k}: no file path for its bytes, or one a CSV cell cannot hold`);
-    rows.push(`${k},file,binary,${path}`);
+    if (!path || csvUnsafe(path)) throw new Error(`${k}: no file path for its value, or one a CSV cell cannot hold`);
+    return path;
+  };
+  for (const [k, v] of Object.entries(e.strings)) {
+    if (!csvUnsafe(v)) rows.push(`${k},data,string,${v}`);
+    else if (k === NVS_KEYS.lanSsid || k === NVS_KEYS.lanPass) rows.push(`${k},file,string,${fileFor(k)}`);
+    else throw new Error(`${k} '${v}' cannot go into a CSV cell`);
   }
+  for (const k of Object.keys(e.blobs)) rows.push(`${k},file,binary,${fileFor(k)}`);
   return rows.join("\n") + "\n";
 }
 

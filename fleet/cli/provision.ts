@@ -1,10 +1,13 @@
 // npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE]
+//   [--lan-ssid SSID --lan-pass-file FILE]
 // Makes the device's key and a certificate for it (CN = device id) signed by the project CA (made by
 // `npm run pki`), and writes what the device needs into OUT (default DIR/devices; private, 0700):
 //   <id>.key (0600), <id>.pem, ca.pem,
 //   <id>.nvs.csv (0600) for ESP-IDF's NVS partition generator (namespace "router"; run it where the
 //     CSV's file paths are valid, with encryption: see docs),
 //   <id>.nvs.json (0600) the same entries as JSON (id, mqttHost, mqttPort; tlsCa, tlsCert, tlsKey as base64 DER).
+// --lan-ssid and --lan-pass-file add the clients' Wi-Fi LAN (lanSsid, lanPass: the board's WPA2/WPA3
+// soft AP); the passphrase is read from a file (its first line) so it stays out of argv and shell history.
 // --acl FILE appends the device's block of fleet/broker/acl.template to Mosquitto's ACL file (then SIGHUP Mosquitto).
 // The key is never printed.
 import { appendFileSync, existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
@@ -12,10 +15,10 @@ import { join, resolve } from "node:path";
 import { assertDeviceId } from "../broker/credentials";
 import { deviceAcl } from "../broker/acl";
 import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
-import { NVS_KEYS, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
+import { NVS_KEYS, csvUnsafe, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
 import { flags } from "./args";
 
-const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N]";
+const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N] [--lan-ssid SSID --lan-pass-file FILE]";
 
 function writeSecret(path: string, text: string | Buffer): string {
   writeFileSync(path, text, { mode: 0o600 });
@@ -25,12 +28,15 @@ function writeSecret(path: string, text: string | Buffer): string {
 
 function main(argv: string[]): void {
   let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = 3650;
+  let lanSsid: string | null = null, lanPassFile: string | null = null;
   for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--broker") broker = value();
     else if (a === "--pki") pkiDir = value();
     else if (a === "--out") out = value();
     else if (a === "--acl") acl = value();
     else if (a === "--days") days = Number(value());
+    else if (a === "--lan-ssid") lanSsid = value();
+    else if (a === "--lan-pass-file") lanPassFile = value();
     else if (a.startsWith("--")) throw new Error(`unknown option ${a}\n${USAGE}`);
     else if (id === null) id = a;
     else throw new Error(`one device id at a time\n${USAGE}`);
@@ -38,26 +44,33 @@ function main(argv: string[]): void {
   if (id === null || broker === null) throw new Error(USAGE);
   assertDeviceId(id);
   if (!Number.isInteger(days) || days < 1 || days > 36500) throw new Error("--days must be a whole number of days from 1 to 36500");
+  if ((lanSsid === null) !== (lanPassFile === null)) throw new Error(`--lan-ssid and --lan-pass-file go together\n${USAGE}`);
+  const lan = lanSsid !== null && lanPassFile !== null ? { ssid: lanSsid, passphrase: readFileSync(lanPassFile, "utf8").split(/\r?\n/)[0] } : undefined;
   const pki = loadProjectPki(pkiDir);
   const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
   const keyFile = join(dir, `${id}.key`);
   if (existsSync(keyFile)) throw new Error(`${keyFile} exists: device '${id}' was provisioned already (remove its files to make a new key)`);
   const issued = pki.issue(id, { kind: "client", days });
   const files = { caPem: join(dir, "ca.pem"), certPem: join(dir, `${id}.pem`), keyPem: keyFile };
-  const entries = nvsEntries({ mqttUrl: broker, deviceId: id, caPem: pki.caPem, certPem: issued.certPem, keyPem: issued.keyPem });
-  // The firmware takes DER blobs; the generator reads each from its own file.
+  const entries = nvsEntries({ mqttUrl: broker, deviceId: id, caPem: pki.caPem, certPem: issued.certPem, keyPem: issued.keyPem, lan });
+  // The firmware takes DER blobs; the generator reads each from its own file, and so a LAN value
+  // with a comma or a quote (which a CSV cell cannot hold).
   const blobFiles = { [NVS_KEYS.ca]: join(dir, "ca.der"), [NVS_KEYS.cert]: join(dir, `${id}.der`), [NVS_KEYS.key]: join(dir, `${id}.key.der`) };
-  const csv = nvsCsv(entries, blobFiles); // checks every value before anything is written
+  const lanFiles = Object.fromEntries([NVS_KEYS.lanSsid, NVS_KEYS.lanPass]
+    .filter((k) => entries.strings[k] !== undefined && csvUnsafe(entries.strings[k]))
+    .map((k) => [k, join(dir, `${id}.${k}.txt`)]));
+  const csv = nvsCsv(entries, { ...blobFiles, ...lanFiles }); // checks every value before anything is written
   writeFileSync(files.caPem, pki.caPem);
   writeFileSync(files.certPem, issued.certPem);
   writeSecret(files.keyPem, issued.keyPem);
   writeFileSync(blobFiles[NVS_KEYS.ca], entries.blobs[NVS_KEYS.ca]);
   writeFileSync(blobFiles[NVS_KEYS.cert], entries.blobs[NVS_KEYS.cert]);
   writeSecret(blobFiles[NVS_KEYS.key], entries.blobs[NVS_KEYS.key]);
+  for (const [k, path] of Object.entries(lanFiles)) writeSecret(path, entries.strings[k]);
   writeSecret(join(dir, `${id}.nvs.csv`), csv);
   writeSecret(join(dir, `${id}.nvs.json`), nvsJson(entries));
   console.log(`device ${id}: key ${files.keyPem} (0600), certificate ${files.certPem} (CA ${pki.caName})`);
-  console.log(`NVS (namespace router: id, mqttHost, mqttPort, tlsCa, tlsCert, tlsKey): ${join(dir, `${id}.nvs.csv`)} and .nvs.json`);
+  console.log(`NVS (namespace router: id, mqttHost, mqttPort, tlsCa, tlsCert, tlsKey${lan ? ", lanSsid, lanPass" : ""}): ${join(dir, `${id}.nvs.csv`)} and .nvs.json`);
   console.log(`  $IDF_PATH/components/nvs_flash/nvs_partition_generator/nvs_partition_gen.py encrypt ${id}.nvs.csv ${id}.nvs.bin 0x6000 --keygen`);
   if (acl) {
     const block = deviceAcl(id);
