@@ -50,7 +50,7 @@ declare module "lan" {
 }
 
 declare module "dnsrelay" {
-  /** The LAN clients' DNS server at the router, relaying to lwIP's first DNS server (the default netif's). */
+  /** The LAN clients' DNS server at the router, relaying to lwIP's first IPv4 DNS server (the default netif's). */
   const DnsRelay: {
     /** Serve UDP port 53 on that interface only ("WIFI_AP_DEF"). Throws when it cannot. */
     start(ifkey: string): void;

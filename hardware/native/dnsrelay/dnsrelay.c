@@ -1,6 +1,6 @@
 /*
  * The LAN clients' DNS server. The DHCP server names the router itself (lan.c), and this relay
- * answers on its UDP port 53, sending each query on to lwIP's first DNS server. With
+ * answers on its UDP port 53, sending each query on to lwIP's first IPv4 DNS server. With
  * CONFIG_ESP_NETIF_SET_DNS_PER_DEFAULT_NETIF that is the default netif's own server, so after a
  * switch the next query goes to the new uplink's resolver. Handing clients the uplink's resolver
  * in the DHCP offer instead would tie them to the old uplink's resolver until their lease renews
@@ -72,13 +72,22 @@ static Pending *slotFor(u32_t now)
 	return oldest;
 }
 
+/* The default netif's first IPv4 server (main, then backup): the pcbs are IPv4. */
+static const ip_addr_t *upstream(void)
+{
+	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
+		const ip_addr_t *server = dns_getserver(i);
+		if (server && IP_IS_V4(server) && !ip_addr_isany(server))
+			return server;
+	}
+	return NULL;
+}
+
 static void fromClient(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
-	const ip_addr_t *server = dns_getserver(0);
-	/* Queries only (QR bit clear), of a size a stub resolver sends over UDP, to an IPv4 resolver
-	   (the pcbs are IPv4). */
-	if ((p->tot_len < kHeaderBytes) || (p->tot_len > kQueryMaxBytes) || (pbuf_get_at(p, 2) & 0x80) ||
-		!server || !IP_IS_V4(server) || ip_addr_isany(server)) {
+	const ip_addr_t *server = upstream();
+	/* Queries only (QR bit clear), of a size a stub resolver sends over UDP. */
+	if ((p->tot_len < kHeaderBytes) || (p->tot_len > kQueryMaxBytes) || (pbuf_get_at(p, 2) & 0x80) || !server) {
 		gDropped++;
 		pbuf_free(p);
 		return;
