@@ -75,15 +75,20 @@ void xs_lan_start(xsMachine *the)
 	wifi_mode_t mode;
 	esp_netif_ip_info_t ip;
 	esp_netif_dns_info_t dns;
+	/* Copied at once: a string's bytes may move when XS next allocates. */
+	c_memset(&config, 0, sizeof(config));
 	char *ssid = xsmcToString(xsArg(0));
 	size_t ssidLength = byteLength(ssid);
 	if ((ssidLength < 1) || (ssidLength > sizeof(config.ap.ssid)))
 		xsRangeError("ssid: 1 to 32 bytes");
+	c_memcpy(config.ap.ssid, ssid, ssidLength);
+	config.ap.ssid_len = (uint8_t)ssidLength;
 	char *pass = xsmcToString(xsArg(1));
 	size_t passLength = byteLength(pass);
 	/* WPA2's passphrase rule (IEEE 802.11 M.4); 64 hex digits is a raw PSK, which SAE cannot use. */
 	if ((passLength < 8) || (passLength > 63))
 		xsRangeError("passphrase: 8 to 63 characters");
+	c_memcpy(config.ap.password, pass, passLength);
 	int maxStations = xsmcToInteger(xsArg(2));
 	if ((maxStations < 1) || (maxStations > 10))
 		xsRangeError("maxStations: 1 to 10");
@@ -126,10 +131,6 @@ void xs_lan_start(xsMachine *the)
 	if ((want != mode) && (ESP_OK != esp_wifi_set_mode(want)))
 		xsUnknownError("esp_wifi_set_mode");
 
-	c_memset(&config, 0, sizeof(config));
-	c_memcpy(config.ap.ssid, ssid, ssidLength);
-	config.ap.ssid_len = (uint8_t)ssidLength;
-	c_memcpy(config.ap.password, pass, passLength);
 	/* WPA3-SAE for clients that have it, WPA2-PSK (CCMP only, no TKIP) for the rest. PMF is offered,
 	   not required, or WPA2 clients without it could not join; SAE itself always uses PMF. */
 	config.ap.authmode = WIFI_AUTH_WPA2_WPA3_PSK;
