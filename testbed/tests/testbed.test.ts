@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "../../test-sim/tests/helpers";
+import { recordDevice } from "../../test-sim/tests/helpers-env";
 import { missingForTestbed } from "../ns";
 import { longestGap, sourceAt, heldFate } from "../measure";
 import type { CaseResult } from "../run-case";
@@ -43,6 +44,7 @@ describe("npm run testbed: firmware and dpinger on Linux namespaces", () => {
 
   before(async () => {
     skip = missingForTestbed();
+    recordDevice(skip ? `testbed skipped (${skip})` : "testbed on network namespaces");
     if (skip) return;
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [join(ROOT, "dist/testbed.js"), "--json"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });

@@ -211,26 +211,11 @@ static int translatedTo(const struct nlmsghdr *h, uint32_t *to)
 	return 1;
 }
 
-/*
- * dropNat(address): delete the conntrack entries whose source was translated to `address` (the
- * flows masqueraded out of one uplink), and no others: never a global flush. Their next packet is
- * a new flow to the kernel and is translated through the uplink that holds the default route now,
- * so a UDP stream (a call) moves at once instead of waiting for its entry to time out. Returns the
- * number deleted, or a negative errno. Entries are collected in a dump, then deleted by their
- * original tuple (a dump must not be changed under its reader).
- */
-void xs_linnet_dropNat(xsMachine *the)
+/* One dump-then-delete round: up to kNatDropMax entries; the count deleted, or a negative errno. */
+static int dropNatRound(uint32_t address, int *seen)
 {
-	uint32_t address;
-	if (!parseIPv4(xsmcToString(xsArg(0)), &address)) {
-		xsmcSetInteger(xsResult, -EINVAL);
-		return;
-	}
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (fd < 0) {
-		xsmcSetInteger(xsResult, -errno);
-		return;
-	}
+	if (fd < 0) return -errno;
 	struct timeval tv = { 1, 0 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	int rcvbuf = 1 << 20;
@@ -256,7 +241,9 @@ void xs_linnet_dropNat(xsMachine *the)
 				if (h->nlmsg_type == NLMSG_DONE) { done = 1; break; }
 				if (h->nlmsg_type == NLMSG_ERROR) { result = ((struct nlmsgerr *)NLMSG_DATA(h))->error; done = 1; break; }
 				uint32_t to;
-				if (count >= kNatDropMax || !translatedTo(h, &to) || to != address) continue;
+				if (!translatedTo(h, &to) || to != address) continue;
+				(*seen)++;
+				if (count >= kNatDropMax) continue;
 				const char *attrs = (const char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct nfgenmsg));
 				const struct nlattr *orig = nlaFind(attrs, (int)h->nlmsg_len - (int)(attrs - (const char *)h), CTA_TUPLE_ORIG);
 				if (!orig || orig->nla_len > 400) continue;
@@ -280,7 +267,39 @@ void xs_linnet_dropNat(xsMachine *the)
 		c_free(tuples[i]);
 	}
 	c_free(tuples);
-	xsmcSetInteger(xsResult, result < 0 ? result : dropped);
+	return result < 0 ? result : dropped;
+}
+
+/*
+ * dropNat(address): delete the conntrack entries whose source was translated to `address` (the
+ * flows masqueraded out of one uplink), and no others: never a global flush. Their next packet is
+ * a new flow to the kernel and is translated through the uplink that holds the default route now,
+ * so a UDP stream (a call) moves at once instead of waiting for its entry to time out. Returns the
+ * number deleted, or a negative errno. Entries are collected in a dump, then deleted by their
+ * original tuple (a dump must not be changed under its reader); a LAN with more flows than one
+ * round holds takes more rounds, at most kNatDropRounds.
+ */
+#define kNatDropRounds 16
+
+void xs_linnet_dropNat(xsMachine *the)
+{
+	uint32_t address;
+	if (!parseIPv4(xsmcToString(xsArg(0)), &address)) {
+		xsmcSetInteger(xsResult, -EINVAL);
+		return;
+	}
+	int total = 0;
+	for (int round = 0; round < kNatDropRounds; round++) {
+		int seen = 0;
+		int dropped = dropNatRound(address, &seen);
+		if (dropped < 0) {
+			xsmcSetInteger(xsResult, total ? total : dropped);
+			return;
+		}
+		total += dropped;
+		if (seen <= kNatDropMax) break;
+	}
+	xsmcSetInteger(xsResult, total);
 }
 
 /* ---- interface state and counters (sysfs) ---- */
