@@ -2,12 +2,14 @@
 // or week, fleet-wide failovers per bucket, the routers that switched most, and /metrics. Every
 // input is checked (router id pattern, range enum, bounded limits, no unknown parameters) and
 // answered with JSON; errors say what was wrong. Mounted by the dashboard's server (same origin as
-// the page) or served on its own by the collector.
+// the page) or served on its own by the collector. What one caller can make the database do is
+// bounded: each request's reads run under a statement timeout, and at most `maxConcurrent` are
+// answered at once (the rest get 503 with Retry-After at once, not a queue that grows).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ROUTER_ID } from "../collector/decode";
 import { linkKind } from "../collector/link-kind";
 import { fleetFailovers, fleetRouters, linkSeries, routerSummary, timeline, topSwitchers } from "../db/reads";
-import type { Queryable } from "../db/sql";
+import type { Queryable, Sql } from "../db/sql";
 
 export const RANGES = {
   hour: { ms: 3600000, linkBucketS: 60, fleetBucketS: 300 },
@@ -20,8 +22,12 @@ const MAX_URL = 2048;
 const MAX_LINKS = 16;
 
 export interface HistoryApiOptions {
-  /** The database, or null while it opens (answers 503). */
-  db: () => Queryable | null;
+  /** The database, or null while it opens (answers 503). With `transaction` (an Sql), reads get the statement timeout. */
+  db: () => Queryable | Sql | null;
+  /** Longest a request's reads may take in the database (default 5000 ms); then 503. */
+  statementTimeoutMs?: number;
+  /** Requests answered at once at most (default 2, so that the collector keeps the rest of its pool of 4 connections); /metrics counts too. */
+  maxConcurrent?: number;
   now?: () => number;
   /** The /metrics body; absent: 404. */
   metrics?: () => Promise<string>;
@@ -30,6 +36,8 @@ export interface HistoryApiOptions {
 export type Handler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 class BadRequest extends Error {}
+/** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout. */
+const QUERY_CANCELED = "57014";
 
 interface Params { range: Range; limit: number }
 
@@ -55,6 +63,9 @@ function send(res: ServerResponse, status: number, body: unknown, type = "applic
 
 export function historyApi(o: HistoryApiOptions): Handler {
   const now = o.now ?? Date.now;
+  const timeoutMs = Math.max(1, Math.floor(o.statementTimeoutMs ?? 5000));
+  const maxConcurrent = o.maxConcurrent ?? 2;
+  let busy = 0;
   return (req, res) => {
     const raw = req.url ?? "/";
     const path = raw.split("?")[0];
@@ -65,14 +76,33 @@ export function historyApi(o: HistoryApiOptions): Handler {
       return true;
     }
     if (raw.length > MAX_URL) { send(res, 414, { error: `URL longer than ${MAX_URL}` }); return true; }
+    if (busy >= maxConcurrent) {
+      res.setHeader("retry-after", "1");
+      send(res, 503, { error: `busy: ${maxConcurrent} history requests are being answered; retry in a second` });
+      return true;
+    }
+    busy++;
     void answer(raw).then(
       ([status, body, type]) => send(res, status, body, type),
       (e: Error) => {
         if (e instanceof BadRequest) send(res, 400, { error: e.message });
+        else if ((e as { code?: string }).code === QUERY_CANCELED) send(res, 503, { error: `the query took longer than ${timeoutMs} ms and was cancelled` });
         else send(res, 500, { error: "database error" });
-      });
+      }).finally(() => { busy--; });
     return true;
   };
+
+  /** The request's reads in one read-only transaction with the statement timeout (PostgreSQL and PGlite both honour it). */
+  async function read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const db = o.db();
+    if (!db) throw new Error("no database");
+    if (!("transaction" in db)) return fn(db);
+    return db.transaction(async (q) => {
+      await q.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+      await q.query("SET TRANSACTION READ ONLY");
+      return fn(q);
+    });
+  }
 
   async function answer(raw: string): Promise<[number, unknown, string?]> {
     const url = new URL(raw, "http://x");
@@ -80,8 +110,7 @@ export function historyApi(o: HistoryApiOptions): Handler {
       if (!o.metrics) return [404, { error: "no metrics here" }];
       return [200, await o.metrics(), "text/plain; version=0.0.4; charset=utf-8"];
     }
-    const db = o.db();
-    if (!db) return [503, { error: "the history database is opening" }];
+    if (!o.db()) return [503, { error: "the history database is opening" }];
     const parts = url.pathname.slice("/api/history/".length).split("/");
     const t = now();
     if (parts[0] === "routers" && parts.length >= 2) {
@@ -89,35 +118,35 @@ export function historyApi(o: HistoryApiOptions): Handler {
       if (!ROUTER_ID.test(id)) throw new BadRequest("router id: letters, digits and _.:- (at most 64)");
       if (parts.length === 2) {
         params(url, [], 1, 1);
-        const r = await routerSummary(db, id);
+        const r = await read((db) => routerSummary(db, id));
         return r ? [200, r] : [404, { error: `no history for router ${id}` }];
       }
       if (parts.length === 3 && parts[2] === "timeline") {
         const p = params(url, ["range", "limit"], 1000, 200);
         const from = t - RANGES[p.range].ms;
-        return [200, { router: id, range: p.range, from, to: t, events: await timeline(db, id, from, t + 1, p.limit) }];
+        return [200, { router: id, range: p.range, from, to: t, events: await read((db) => timeline(db, id, from, t + 1, p.limit)) }];
       }
       if (parts.length === 3 && parts[2] === "links") {
         const p = params(url, ["range"], 1, 1);
         const r = RANGES[p.range];
         const from = t - r.ms;
-        return [200, { router: id, range: p.range, from, to: t, bucketS: r.linkBucketS, links: await linkSeries(db, id, from, t + 1, r.linkBucketS, MAX_LINKS, linkKind) }];
+        return [200, { router: id, range: p.range, from, to: t, bucketS: r.linkBucketS, links: await read((db) => linkSeries(db, id, from, t + 1, r.linkBucketS, MAX_LINKS, linkKind)) }];
       }
     }
     if (parts.length === 2 && parts[0] === "fleet" && parts[1] === "routers") {
       const p = params(url, ["limit"], 5000, 1000);
-      return [200, { routers: await fleetRouters(db, p.limit) }];
+      return [200, { routers: await read((db) => fleetRouters(db, p.limit)) }];
     }
     if (parts.length === 2 && parts[0] === "fleet" && parts[1] === "failovers") {
       const p = params(url, ["range"], 1, 1);
       const r = RANGES[p.range];
       const from = t - r.ms;
-      return [200, { range: p.range, from, to: t, bucketS: r.fleetBucketS, points: await fleetFailovers(db, from, t + 1, r.fleetBucketS) }];
+      return [200, { range: p.range, from, to: t, bucketS: r.fleetBucketS, points: await read((db) => fleetFailovers(db, from, t + 1, r.fleetBucketS)) }];
     }
     if (parts.length === 2 && parts[0] === "fleet" && parts[1] === "top-switchers") {
       const p = params(url, ["range", "limit"], 100, 10);
       const from = t - RANGES[p.range].ms;
-      return [200, { range: p.range, from, to: t, routers: await topSwitchers(db, from, t + 1, p.limit) }];
+      return [200, { range: p.range, from, to: t, routers: await read((db) => topSwitchers(db, from, t + 1, p.limit)) }];
     }
     return [404, { error: "no such history resource (see fleet/README or docs: /api/history/routers/<id>[/timeline|/links], /api/history/fleet/routers, /api/history/fleet/failovers, /api/history/fleet/top-switchers)" }];
   }

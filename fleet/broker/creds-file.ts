@@ -17,6 +17,8 @@ export interface CredsFile {
   dashboard: FileIdentity;
   /** id -> login (older files: id -> password). */
   devices: Record<string, FileIdentity | string>;
+  /** The history collectors' logins, one each (`npm run collector -- --creds FILE --username collector-N`). */
+  collectors?: FileIdentity[];
 }
 
 /** Writes creds.json and the key files into `dir`; returns the JSON file's path. */
@@ -28,7 +30,7 @@ export function writeCredsFile(dir: PrivateDir, broker: Broker, creds: FleetCred
   });
   const file: CredsFile = {
     broker: broker.url, tls: broker.tlsUrl, websocket: broker.wsUrl, wss: broker.wssUrl, ca,
-    fleet: entry(creds.fleet), dashboard: entry(creds.dashboard),
+    fleet: entry(creds.fleet), dashboard: entry(creds.dashboard), collectors: creds.collectors.map(entry),
     devices: Object.fromEntries([...creds.devices].map(([id, i]) => [id, entry(i)])),
   };
   return dir.write("creds.json", JSON.stringify(file, null, 2) + "\n");

@@ -18,7 +18,8 @@ import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/proje
 import { NVS_KEYS, csvUnsafe, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
 import { flags } from "./args";
 
-const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N] [--lan-ssid SSID --lan-pass-file FILE]";
+const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N] [--lan-ssid SSID --lan-pass-file FILE]\n" +
+  "       npm run provision -- collector-N --collector [--pki DIR] [--out DIR] [--acl FILE] [--days N]   (a history collector's certificate)";
 
 function writeSecret(path: string, text: string | Buffer): string {
   writeFileSync(path, text, { mode: 0o600 });
@@ -29,8 +30,10 @@ function writeSecret(path: string, text: string | Buffer): string {
 function main(argv: string[]): void {
   let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = 3650;
   let lanSsid: string | null = null, lanPassFile: string | null = null;
+  let collector = false;
   for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--broker") broker = value();
+    else if (a === "--collector") collector = true;
     else if (a === "--pki") pkiDir = value();
     else if (a === "--out") out = value();
     else if (a === "--acl") acl = value();
@@ -41,6 +44,7 @@ function main(argv: string[]): void {
     else if (id === null) id = a;
     else throw new Error(`one device id at a time\n${USAGE}`);
   }
+  if (id !== null && collector) return provisionCollector(id, pkiDir, out, acl, days);
   if (id === null || broker === null) throw new Error(USAGE);
   assertDeviceId(id);
   if (!Number.isInteger(days) || days < 1 || days > 36500) throw new Error("--days must be a whole number of days from 1 to 36500");
@@ -79,6 +83,29 @@ function main(argv: string[]): void {
     else {
       appendFileSync(acl, (have && !have.endsWith("\n\n") ? "\n" : "") + block);
       console.log(`ACL block for ${id} appended to ${acl}: send Mosquitto SIGHUP to reload it`);
+    }
+  }
+}
+
+/** A collector's own login: a client certificate whose CN is `collector-N` (read-only in the ACL), no NVS. */
+function provisionCollector(id: string, pkiDir: string, out: string | null, acl: string | null, days: number): void {
+  if (!/^collector-[1-9][0-9]{0,3}$/.test(id)) throw new Error(`a collector's login is collector-N (N from 1 to 9999), not '${id.slice(0, 40)}'`);
+  if (!Number.isInteger(days) || days < 1 || days > 36500) throw new Error("--days must be a whole number of days from 1 to 36500");
+  const pki = loadProjectPki(pkiDir);
+  const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
+  const keyFile = join(dir, `${id}.key`);
+  if (existsSync(keyFile)) throw new Error(`${keyFile} exists: ${id} was provisioned already (remove its files to make a new key)`);
+  const issued = pki.issue(id, { kind: "client", days });
+  writeFileSync(join(dir, "ca.pem"), pki.caPem);
+  writeFileSync(join(dir, `${id}.pem`), issued.certPem);
+  writeSecret(keyFile, issued.keyPem);
+  console.log(`collector ${id}: key ${keyFile} (0600), certificate ${join(dir, `${id}.pem`)} (CA ${pki.caName})`);
+  if (acl) {
+    const have = existsSync(acl) ? readFileSync(acl, "utf8") : "";
+    if (have.split("\n").some((l) => l.trim() === `user ${id}`)) console.log(`${acl} already has a block for ${id}`);
+    else {
+      appendFileSync(acl, (have && !have.endsWith("\n\n") ? "\n" : "") + `user ${id}\ntopic read routers/#\n`);
+      console.log(`ACL block for ${id} (read routers/#) appended to ${acl}: send Mosquitto SIGHUP to reload it`);
     }
   }
 }
