@@ -3,8 +3,9 @@
 // input is checked (router id pattern, range enum, bounded limits, no unknown parameters) and
 // answered with JSON; errors say what was wrong. Mounted by the dashboard's server (same origin as
 // the page) or served on its own by the collector. What one caller can make the database do is
-// bounded: each request's reads run under a statement timeout, and at most `maxConcurrent` are
-// answered at once (the rest get 503 with Retry-After at once, not a queue that grows).
+// bounded: each request's reads run under a statement timeout, at most `maxConcurrent` are
+// answered at once, at most `maxQueued` wait for a turn (a page asks for five things at once), and
+// the rest get 503 with Retry-After at once, not a queue that grows.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ROUTER_ID } from "../collector/decode";
 import { linkKind } from "../collector/link-kind";
@@ -28,6 +29,8 @@ export interface HistoryApiOptions {
   statementTimeoutMs?: number;
   /** Requests answered at once at most (default 2, so that the collector keeps the rest of its pool of 4 connections); /metrics counts too. */
   maxConcurrent?: number;
+  /** Requests waiting for a turn at most (default 16); beyond, 503 at once. */
+  maxQueued?: number;
   now?: () => number;
   /** The /metrics body; absent: 404. */
   metrics?: () => Promise<string>;
@@ -65,7 +68,9 @@ export function historyApi(o: HistoryApiOptions): Handler {
   const now = o.now ?? Date.now;
   const timeoutMs = Math.max(1, Math.floor(o.statementTimeoutMs ?? 5000));
   const maxConcurrent = o.maxConcurrent ?? 2;
+  const maxQueued = o.maxQueued ?? 16;
   let busy = 0;
+  const waiting: Array<() => void> = [];
   return (req, res) => {
     const raw = req.url ?? "/";
     const path = raw.split("?")[0];
@@ -76,21 +81,29 @@ export function historyApi(o: HistoryApiOptions): Handler {
       return true;
     }
     if (raw.length > MAX_URL) { send(res, 414, { error: `URL longer than ${MAX_URL}` }); return true; }
-    if (busy >= maxConcurrent) {
+    if (busy >= maxConcurrent && waiting.length >= maxQueued) {
       res.setHeader("retry-after", "1");
-      send(res, 503, { error: `busy: ${maxConcurrent} history requests are being answered; retry in a second` });
+      send(res, 503, { error: `busy: ${maxConcurrent} history requests are being answered and ${maxQueued} wait; retry in a second` });
       return true;
     }
-    busy++;
-    void answer(raw).then(
+    void turn().then(() => answer(raw)).then(
       ([status, body, type]) => send(res, status, body, type),
       (e: Error) => {
         if (e instanceof BadRequest) send(res, 400, { error: e.message });
         else if ((e as { code?: string }).code === QUERY_CANCELED) send(res, 503, { error: `the query took longer than ${timeoutMs} ms and was cancelled` });
         else send(res, 500, { error: "database error" });
-      }).finally(() => { busy--; });
+      }).finally(() => {
+        const next = waiting.shift();
+        if (next) next(); else busy--;
+      });
     return true;
   };
+
+  /** Resolves when this request may run (the finishing one hands its place over). */
+  function turn(): Promise<void> {
+    if (busy < maxConcurrent) { busy++; return Promise.resolve(); }
+    return new Promise((r) => waiting.push(r));
+  }
 
   /** The request's reads in one read-only transaction with the statement timeout (PostgreSQL and PGlite both honour it). */
   async function read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
