@@ -27,7 +27,6 @@ export interface CaseResult {
   decisions: string[];
 }
 
-const SETTLE_MS = 8000;
 const AFTER_NUISANCE_MS = 5000;
 /** pfSense's alarm clears only once the lost probes leave its 60 s window: about 50 s after a 20 s outage. */
 const FAILBACK_WAIT_MS = 60000;
@@ -47,7 +46,7 @@ export async function runCase(bed: Bed, system: System, plan: FaultPlan, progres
   await system.start(bed);
   try {
     await bed.startClient();
-    await sleep(SETTLE_MS);
+    await sleep(system.settleMs);
     const before = await bed.arrivals(Date.now() - 2000);
     if (sourceAt(before, Date.now()) !== ADDR.wan0) {
       throw new Error(`before the fault the stream should flow through wan0 (${ADDR.wan0}); it came from ${sourceAt(before, Date.now())}\n${system.tail()}`);

@@ -15,6 +15,8 @@ const BUILD_MS = 10 * 60 * 1000;
 
 export class Firmware implements System {
   readonly name = "firmware" as const;
+  /** Enough for its RTT estimates and for users' traffic to be judged busy. */
+  readonly settleMs = 8000;
   #mcsim = "";
   #lib = "";
   #app: LinApp | null = null;

@@ -5,6 +5,11 @@ export interface RouteChange { at: number; to: string }
 
 export interface System {
   readonly name: "firmware" | "dpinger";
+  /**
+   * How long it runs with the user's traffic before a fault, to judge from a steady state: dpinger
+   * averages over a 60 s window, and a window that is not yet full calls an alarm early.
+   */
+  readonly settleMs: number;
   /** Build what it needs, once per run. */
   prepare(): Promise<void>;
   /** Run it for one case on `bed`; resolves once it routes the users through the primary. */

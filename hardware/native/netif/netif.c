@@ -7,6 +7,7 @@
 #include "xsHost.h"
 #include "mc.xs.h"
 #include "esp_netif.h"
+#include "esp_netif_net_stack.h"	/* esp_netif_get_netif_impl: the lwIP netif behind an esp_netif */
 #include "ping/ping_sock.h"
 #include "lwip/inet.h"
 
