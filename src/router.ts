@@ -3,6 +3,7 @@
 // (hardware/main.ts, the simulator) build the ports and call start(); nothing here knows which
 // host it runs on. A new config rebuilds the plane in place, seeded with what the old one knew, so
 // traffic and the broker session carry on.
+import { countingStore } from "./telemetry/counting-store";
 import type { Ports } from "./ports";
 import type { DeviceConfig } from "./config/config";
 import { loadBootConfig, peekBootLoopCount } from "./config/boot-config";
@@ -62,7 +63,10 @@ export class Router implements CommandTarget {
   #spent = new Map<string, DataBudget>();
   #savedAt = 0;
 
-  constructor(ports: Ports, options: RouterOptions) {
+  constructor(platform: Ports, options: RouterOptions) {
+    // Every Store write counted (the heartbeat's storeWrites: flash wear is part of health).
+    const counted = countingStore(platform.store);
+    const ports: Ports = { ...platform, store: counted };
     this.#ports = ports;
     const { clock, store } = ports;
     this.events = new EventLog(() => clock.now());
@@ -85,7 +89,7 @@ export class Router implements CommandTarget {
       links: () => this.linkReports(), active: () => this.controller.active,
       extra: () => ({
         heap: ports.watchdog.heapUsed(), ...(ports.watchdog.chunkUsed ? { chunk: ports.watchdog.chunkUsed() } : {}),
-        rejected: this.inbound.rejected, safeMode: this.safeMode ? 1 : 0,
+        rejected: this.inbound.rejected, safeMode: this.safeMode ? 1 : 0, storeWrites: counted.writes,
       }),
       pace: () => {
         const a = this.controller.active;

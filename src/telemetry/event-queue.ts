@@ -3,6 +3,13 @@
 // BYTES), written at most once per `flushMs` and only while something has waited that long
 // unacknowledged, so a router that is online writes nothing to flash in normal operation.
 //
+// Flash wears with writes, and a router offline for a day while a link flaps raises an event every
+// few seconds: each record or meta write (set or remove) spends one token of a write budget
+// (`writesPerHour`, at most two full rewrites at once). A write the budget cannot pay yet waits
+// until it can, and then writes the queue as it is by then: the newest events, the drops counted.
+// The price: a crash between two paced writes loses the events raised since the last one (at most
+// about nine minutes' worth while the budget binds). `flush()` before a deliberate reboot is not paced.
+//
 // The queue is bounded twice: by count (`max`) and by what the records can hold, measured exactly
 // as stored: the UTF-8 bytes of each payload's JSON string form (quotes and backslashes are escaped
 // once more inside a record's array, and text may be multi-byte). Nothing is kept that the records
@@ -19,6 +26,10 @@ export const RECORDS = 8;
  */
 export const RECORD_BYTES = 3800;
 const META = "qmeta";
+/** Store writes (set or remove) the queue may make per hour: one a minute, under the 100 an hour a day offline may cost. */
+export const WRITES_PER_HOUR = 60;
+/** Writes the budget may spend at once: two full rewrites (every record and the meta). */
+const BURST = 2 * (RECORDS + 1);
 
 export interface QueuedEvent {
   payload: string;
@@ -52,6 +63,10 @@ export class EventQueue {
   #items: QueuedEvent[] = [];
   #written: string[] = [];
   #timer: unknown = null;
+  #tokens: number;
+  #tokensAt: number;
+  /** Store writes the queue made (sets and removes). */
+  writes = 0;
   dropped = 0;
   /** Events that arrived from the Store at boot, sent before anything new. */
   restored = 0;
@@ -61,7 +76,13 @@ export class EventQueue {
     private readonly clock: Clock,
     private max: number,
     private readonly flushMs: number,
-  ) {}
+    private readonly writesPerHour = WRITES_PER_HOUR,
+  ) {
+    this.#tokens = BURST;
+    this.#tokensAt = clock.now();
+  }
+
+
 
   get length(): number { return this.#items.length; }
   get items(): readonly QueuedEvent[] { return this.#items; }
@@ -126,11 +147,11 @@ export class EventQueue {
     for (const e of this.#items) e.inflight = false;
   }
 
-  /** Write now (before a deliberate reboot). */
+  /** Write now (before a deliberate reboot), whatever the budget says. */
   flush(): void {
     if (this.#timer !== null) this.clock.cancel(this.#timer);
     this.#timer = null;
-    this.#write();
+    this.#write(true);
   }
 
   /** Drop the oldest until the count and the records' bytes both hold. */
@@ -141,16 +162,16 @@ export class EventQueue {
     }
   }
 
-  #arm(): void {
+  #arm(ms = this.flushMs): void {
     if (this.#timer === null) {
-      this.#timer = this.clock.once(this.flushMs, () => {
+      this.#timer = this.clock.once(ms, () => {
         this.#timer = null;
-        this.#write();
+        this.#write(false);
       });
     }
   }
 
-  #write(): void {
+  #write(force: boolean): void {
     // Packed exactly as recordsFor() counts, so every record fits and every item has one.
     const records: string[] = [];
     let cur: string[] = [], size = 0;
@@ -163,18 +184,36 @@ export class EventQueue {
       cur.push(JSON.stringify(e.payload));
     }
     if (cur.length > 0) records.push("[" + cur.join(",") + "]");
+    const changed: number[] = [];
     for (let i = 0; i < RECORDS; i++) {
       let text = records[i] ?? "";
       // Cannot happen (the bound above); if it ever did, losing a record beats crashing the device.
       if (utf8Length(text) > RECORD_BYTES) text = "";
-      if (text === (this.#written[i] ?? "")) continue;
+      records[i] = text;
+      if (text !== (this.#written[i] ?? "")) changed.push(i);
+    }
+    const meta = String(this.dropped);
+    const metaChanged = this.store.get(META) !== meta && (this.dropped > 0 || this.store.get(META) !== undefined);
+    const cost = changed.length + (metaChanged ? 1 : 0);
+    if (cost === 0) return;
+    if (!force) {
+      const now = this.clock.now();
+      this.#tokens = Math.min(BURST, this.#tokens + ((now - this.#tokensAt) * this.writesPerHour) / 3600000);
+      this.#tokensAt = now;
+      if (this.#tokens < cost) {
+        // Come back when the budget pays for it; the queue is written as it is then.
+        this.#arm(Math.max(this.flushMs, Math.ceil(((cost - this.#tokens) * 3600000) / this.writesPerHour)));
+        return;
+      }
+      this.#tokens -= cost;
+    }
+    for (const i of changed) {
+      const text = records[i];
       if (text === "") this.store.remove("q" + i);
       else this.store.set("q" + i, text);
       this.#written[i] = text;
     }
-    const meta = String(this.dropped);
-    if (this.store.get(META) !== meta && (this.dropped > 0 || this.store.get(META) !== undefined)) {
-      this.store.set(META, meta);
-    }
+    if (metaChanged) this.store.set(META, meta);
+    this.writes += cost;
   }
 }

@@ -103,7 +103,11 @@ export class SimStore implements Store {
     this.map.set(key, value);
   }
 
-  remove(key: string): void { this.map.delete(key); }
+  /** An NVS erase writes too (the entry's state), so it counts as a write. */
+  remove(key: string): void {
+    if (this.map.has(key)) this.writes++;
+    this.map.delete(key);
+  }
 }
 
 export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (level: LogLevel, msg: string) => void): Ports {
