@@ -4,7 +4,7 @@ import { connect as netConnect } from "node:net";
 import { hostname } from "node:os";
 import type { FleetCredentials } from "./credentials";
 import { brokerLimits } from "./limits";
-import { WsBridge } from "./ws-bridge";
+import { DEFAULT_SESSIONS_PER_LOGIN, SessionCap, WsBridge } from "./ws-bridge";
 import { LoginThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from "./login-throttle";
 
 /** The names a client may use for the broker: loopback, this machine, and the bind address. */
@@ -12,11 +12,17 @@ export function serverNames(host: string): string[] {
   return [...new Set(["127.0.0.1", "::1", "localhost", hostname(), ...(host === "0.0.0.0" || host === "::" ? [] : [host])])];
 }
 
+interface BridgeSetup {
+  socketPath: string; creds: FleetCredentials; cert: { cert: string; key: string }; throttle?: ThrottleOptions;
+  /** Dashboard connections per login over both doors (default DEFAULT_SESSIONS_PER_LOGIN). */
+  maxSessionsPerLogin?: number;
+}
+
 /** The two WebSocket doors, both passing connections to `socketPath` (dashboards only). */
-async function startBridges(o: { host: string; socketPath: string; creds: FleetCredentials; cert: { cert: string; key: string }; throttle?: ThrottleOptions }): Promise<{ ws: WsBridge; wss: WsBridge }> {
+async function startBridges(o: BridgeSetup & { host: string }): Promise<{ ws: WsBridge; wss: WsBridge }> {
   const throttle = new LoginThrottle(o.throttle ?? DEFAULT_THROTTLE);
   const common = {
-    port: 0, throttle, maxPacketSize: brokerLimits().maxPacketSize,
+    port: 0, throttle, maxPacketSize: brokerLimits().maxPacketSize, sessions: new SessionCap(o.maxSessionsPerLogin ?? DEFAULT_SESSIONS_PER_LOGIN),
     upstream: () => netConnect(o.socketPath),
     allowLogin: (u: string) => u === o.creds.dashboard.username,
   };
@@ -50,7 +56,7 @@ export abstract class BrokerDoors {
   }
 
   /** Open the WebSocket doors in front of `socketPath`, then announce every door (MQTT on `port` and `tlsPort`). */
-  protected async openBridges(o: { socketPath: string; creds: FleetCredentials; cert: { cert: string; key: string }; throttle?: ThrottleOptions }): Promise<void> {
+  protected async openBridges(o: BridgeSetup): Promise<void> {
     const bridges = await startBridges({ host: this.host, ...o });
     this.bridges = bridges;
     const h = this.host.includes(":") ? `[${this.host}]` : this.host;

@@ -53,6 +53,8 @@ export interface BrokerOptions {
   /** Address of the TLS listeners (default 127.0.0.1). Plain listeners stay on loopback whatever it is. */
   host?: string;
   throttle?: ThrottleOptions;
+  /** Dashboard connections per login on the WebSocket doors (default 50). */
+  maxSessionsPerLogin?: number;
 }
 
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null;
@@ -108,7 +110,8 @@ class Mosquitto extends BrokerDoors implements Broker {
     const v = spawnSync(this.bin, ["-h"], { encoding: "utf8" });
     this.version = (/mosquitto version (\S+)/.exec(v.stdout + v.stderr) ?? [])[1] ?? "?";
     await this.#spawn();
-    await this.openBridges({ socketPath: join(dir.path, "dashboards.sock"), creds, cert: { cert: server.certPem, key: server.keyPem }, throttle: o.throttle });
+    await this.openBridges({ socketPath: join(dir.path, "dashboards.sock"), creds, cert: { cert: server.certPem, key: server.keyPem }, throttle: o.throttle,
+      maxSessionsPerLogin: o.maxSessionsPerLogin });
   }
 
   async #spawn(): Promise<void> {

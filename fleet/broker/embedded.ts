@@ -75,7 +75,7 @@ export class EmbeddedBroker extends BrokerDoors implements Broker {
     this.#secure(aedes, this.creds);
     await this.#listen();
     await this.openBridges({ socketPath: this.#socketPath, creds: this.creds,
-      cert: { cert: this.#server.certPem, key: this.#server.keyPem }, throttle: this.o.throttle });
+      cert: { cert: this.#server.certPem, key: this.#server.keyPem }, throttle: this.o.throttle, maxSessionsPerLogin: this.o.maxSessionsPerLogin });
   }
 
   #secure(aedes: Aedes, creds: FleetCredentials): void {

@@ -40,7 +40,9 @@ export class PacketSizeGuard {
 export type ConnectRead =
   | { state: "incomplete" }
   | { state: "bad"; reason: string }
-  | { state: "ok"; level: number; clientId: string; username: string | null; bytes: number };
+  | { state: "ok"; level: number; clientId: string; username: string | null; bytes: number;
+      /** The broker is asked to keep the session after the connection ends (clean session off, or MQTT 5 with a session expiry). */
+      persistent: boolean };
 
 /** Reads the first packet of a connection, which must be a CONNECT (`buf` holds what arrived so far). */
 export function readConnect(buf: Uint8Array): ConnectRead {
@@ -67,6 +69,24 @@ export function readConnect(buf: Uint8Array): ConnectRead {
     throw new Error("malformed property length");
   };
   const skipProperties = () => { const n = varint(); need(n); p += n; };
+  /** CONNECT properties (MQTT 5): the Session Expiry Interval (0x11), 0 when absent. */
+  const sessionExpiry = (): number => {
+    const n = varint();
+    need(n);
+    const stop = p + n;
+    let expiry = 0;
+    while (p < stop) {
+      const id = b[p++];
+      if (id === 0x11 || id === 0x27) { need(4); if (id === 0x11) expiry = b.readUInt32BE(p); p += 4; }
+      else if (id === 0x21 || id === 0x22) { need(2); p += 2; }
+      else if (id === 0x17 || id === 0x19) { need(1); p += 1; }
+      else if (id === 0x15 || id === 0x16) bytes();
+      else if (id === 0x26) { bytes(); bytes(); }
+      else throw new Error(`unknown CONNECT property 0x${id.toString(16)}`);
+    }
+    if (p !== stop) throw new Error("CONNECT properties longer than announced");
+    return expiry;
+  };
   try {
     const proto = bytes().toString("utf8");
     need(4);
@@ -75,7 +95,7 @@ export function readConnect(buf: Uint8Array): ConnectRead {
     if (!((proto === "MQTT" && (level === 4 || level === 5)) || (proto === "MQIsdp" && level === 3))) {
       return { state: "bad", reason: `unknown protocol ${JSON.stringify(proto.slice(0, 16))} level ${level}` };
     }
-    if (level === 5) skipProperties();
+    const expiry = level === 5 ? sessionExpiry() : 0;
     const clientId = bytes().toString("utf8");
     if (flags & 0x04) {
       if (level === 5) skipProperties();
@@ -83,7 +103,7 @@ export function readConnect(buf: Uint8Array): ConnectRead {
       bytes(); // will payload
     }
     const username = flags & 0x80 ? bytes().toString("utf8") : null;
-    return { state: "ok", level, clientId, username, bytes: end };
+    return { state: "ok", level, clientId, username, bytes: end, persistent: !(flags & 0x02) || expiry > 0 };
   } catch (e) {
     return { state: "bad", reason: (e as Error).message };
   }
@@ -98,6 +118,11 @@ export function connackAccepted(buf: Uint8Array): boolean | null {
 /** A CONNACK that refuses the client id (3.1.1: code 2; 5: 0x85 Client Identifier not valid). */
 export function connackIdRejected(level: number): Buffer {
   return level === 5 ? Buffer.from([0x20, 0x03, 0x00, 0x85, 0x00]) : Buffer.from([0x20, 0x02, 0x00, 0x02]);
+}
+
+/** A CONNACK that says the server will not take more (3.1.1: code 3 server unavailable; 5: 0x97 quota exceeded). */
+export function connackQuotaExceeded(level: number): Buffer {
+  return level === 5 ? Buffer.from([0x20, 0x03, 0x00, 0x97, 0x00]) : Buffer.from([0x20, 0x02, 0x00, 0x03]);
 }
 
 /** A CONNACK that refuses a login (3.1.1: code 5 not authorized; 5: 0x87). */

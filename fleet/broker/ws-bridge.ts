@@ -6,13 +6,15 @@
 //    over a device's, the fleet's or another role's session,
 //  - admits only the logins `allowLogin` accepts (dashboards) and browsers from allowed origins,
 //  - caps frames and packets at the broker's max_packet_size,
+//  - takes clean sessions only (a dashboard that left must not have the broker queue every event
+//    for it), and at most `sessions.max` connections per login over all doors,
 //  - throttles addresses that keep failing to log in.
 // The broker behind it still checks every password and ACL.
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
-import { connackAccepted, connackIdRejected, connackNotAuthorized, PacketSizeGuard, readConnect } from "./mqtt-frames";
+import { connackAccepted, connackIdRejected, connackNotAuthorized, connackQuotaExceeded, PacketSizeGuard, readConnect } from "./mqtt-frames";
 import { LoginThrottle } from "./login-throttle";
 
 export interface BridgeOptions {
@@ -27,7 +29,29 @@ export interface BridgeOptions {
   throttle: LoginThrottle;
   /** Seconds a client has to send its CONNECT. */
   connectTimeoutS?: number;
+  /** Connections per login, shared by the doors. */
+  sessions: SessionCap;
 }
+
+/** Live connections per login, bounded (one count for both WebSocket doors). */
+export class SessionCap {
+  #live = new Map<string, number>();
+  constructor(readonly max: number) {}
+  /** Take a place for `login`; false when it has `max` already. */
+  take(login: string): boolean {
+    const n = this.#live.get(login) ?? 0;
+    if (n >= this.max) return false;
+    this.#live.set(login, n + 1);
+    return true;
+  }
+  release(login: string): void {
+    const n = (this.#live.get(login) ?? 0) - 1;
+    if (n > 0) this.#live.set(login, n); else this.#live.delete(login);
+  }
+}
+
+/** Dashboards per login at once: enough for a control room, not for one caller holding the broker's memory. */
+export const DEFAULT_SESSIONS_PER_LOGIN = 50;
 
 const rawToBuffer = (d: RawData): Buffer => Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d);
 
@@ -81,8 +105,10 @@ export class WsBridge {
     let up: Socket | null = null;
     let level = 4;
     let verdictSeen = false;
+    let holds: string | null = null;
     const close = () => {
       clearTimeout(timer);
+      if (holds !== null) { this.o.sessions.release(holds); holds = null; }
       if (up) { up.destroy(); this.#upstreams.delete(up); }
       this.#clients.delete(ws);
       ws.terminate();
@@ -112,6 +138,9 @@ export class WsBridge {
         return refuse(connackNotAuthorized(level));
       }
       if (c.clientId !== c.username && !c.clientId.startsWith(c.username + "-")) return refuse(connackIdRejected(level));
+      if (c.persistent) return refuse(connackNotAuthorized(level));
+      if (!this.o.sessions.take(c.username)) return refuse(connackQuotaExceeded(level));
+      holds = c.username;
       up = this.o.upstream();
       this.#upstreams.add(up);
       clearTimeout(timer);

@@ -16,7 +16,8 @@ test("MQTT frames: CONNECT read for 3.1.1 and 5 with will and login; announced s
       will: { topic: "t", payload: Buffer.from("bye"), qos: 1, retain: false }, ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 5 } } : {}),
     } as mqttPacket.IConnectPacket);
     for (let cut = 0; cut < bytes.length; cut++) assert.equal(readConnect(bytes.subarray(0, cut)).state, "incomplete");
-    assert.deepEqual(readConnect(bytes), { state: "ok", level: protocolVersion, clientId: "dashboard-7", username: "dashboard", bytes: bytes.length });
+    assert.deepEqual(readConnect(bytes), { state: "ok", level: protocolVersion, clientId: "dashboard-7", username: "dashboard", bytes: bytes.length,
+      persistent: protocolVersion === 5 /* a session expiry keeps the session */ });
   }
   assert.equal(readConnect(mqttPacket.generate({ cmd: "pingreq" })).state, "bad");
   assert.equal(readConnect(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01])).state, "bad");
