@@ -1,10 +1,12 @@
-// npm run broker -- [--devices N] [--embedded] [--host ADDR] [--pki DIR]
+// npm run broker -- [--devices N] [--embedded] [--host ADDR] [--pki DIR] [--allow-origin ORIGIN]...
 // Starts a broker the way the tests do: the repo's ACL and limits, a key and certificate per device
 // from a CA (a new one per run, or the project CA made by `npm run pki` with --pki DIR), MQTT over
 // TLS with client certificates on ADDR (default 127.0.0.1; off loopback only TLS listens), and
 // passwords for development on loopback. The credentials go to a private directory (0700, files
 // 0600, outside the repository) whose path is printed; nothing secret is printed. Ctrl-C or
-// SIGTERM stops the broker and removes the directory.
+// SIGTERM stops the broker and removes the directory. Browsers reach the WebSocket doors only from
+// the origins given with --allow-origin (none by default: a web page elsewhere must not use an
+// operator's browser to try dashboard logins or read the fleet).
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { writeCredsFile } from "../broker/creds-file";
@@ -13,17 +15,19 @@ import { loadProjectPki } from "../broker/project-pki";
 import { lifecycle } from "./shutdown";
 import { flags } from "./args";
 
-const USAGE = "usage: npm run broker -- [--devices N] [--embedded] [--host ADDR] [--pki DIR]";
+const USAGE = "usage: npm run broker -- [--devices N] [--embedded] [--host ADDR] [--pki DIR] [--allow-origin https://dashboard.example]...";
 
 async function main(): Promise<void> {
   const life = lifecycle();
   const argv = process.argv.slice(2);
   let n = 10, embedded = false, host = "127.0.0.1", pkiDir: string | null = null;
+  const origins: string[] = [];
   for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--devices") n = Number(value());
     else if (a === "--embedded") embedded = true;
     else if (a === "--host") host = value();
     else if (a === "--pki") pkiDir = value();
+    else if (a === "--allow-origin") origins.push(checkOrigin(value()));
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
   if (!Number.isInteger(n) || n < 1 || n > 100000) throw new Error(`--devices must be an integer from 1 to 100000\n${USAGE}`);
@@ -33,17 +37,27 @@ async function main(): Promise<void> {
   life.onStop("remove the credentials", () => dir.remove());
   const broker = await startBroker(creds, embedded ? "embedded" : "mosquitto", { host });
   life.onStop("stop the broker", () => broker.stop());
+  broker.allowOrigins(origins);
   const file = writeCredsFile(dir, broker, creds);
   console.log(`${broker.kind} ${broker.version}, pid ${process.pid}`);
   console.log(`  MQTT over TLS, client certificates  ${broker.tlsUrl}`);
   console.log(`  dashboards, wss (password)          ${broker.wssUrl}`);
   console.log(`  development on loopback (password)  ${broker.url}  and  ${broker.wsUrl}`);
+  console.log(`  browsers from ${origins.length ? origins.join(", ") : "no origin (--allow-origin ORIGIN to admit a dashboard's)"}`);
   console.log(`credentials for ${n} devices, fleet and dashboard: ${file}`);
   console.log(`  (private directory, removed when this stops)`);
   console.log(`try: npm run fleet -- --routers ${Math.min(n, 10)} --broker ${broker.tlsUrl} --creds ${file}`);
   console.log("ready");
   await life.signalled;
   await life.stop(0);
+}
+
+/** An origin as browsers send it: scheme://host[:port], nothing else. */
+function checkOrigin(o: string): string {
+  let u: URL;
+  try { u = new URL(o); } catch { throw new Error(`--allow-origin '${o.slice(0, 80)}' is not an origin (https://host[:port])`); }
+  if (!/^https?:$/.test(u.protocol) || u.origin !== o) throw new Error(`--allow-origin '${o.slice(0, 80)}' is not an origin (https://host[:port], no path)`);
+  return o;
 }
 
 main().catch((e) => { console.error("error: " + (e as Error).message); process.exit(1); });

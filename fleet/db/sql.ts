@@ -1,6 +1,7 @@
 // The one database interface the fleet side uses, on two engines that speak the same SQL:
 // PostgreSQL through node-postgres (production, the tests, CI) and PGlite, PostgreSQL compiled to
 // WebAssembly, in this process (the zero-install default of `npm start`).
+import { chmodSync, mkdirSync } from "node:fs";
 import type { Pool, PoolClient } from "pg";
 
 export interface Queryable {
@@ -75,6 +76,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Sql> {
 async function openPglite(spec: string): Promise<Sql> {
   const { PGlite } = await import("@electric-sql/pglite");
   const memory = spec === "memory:" || spec === "memory";
+  // The fleet's whole history is in there: readable by this user only, whatever modes PGlite's
+  // files get (it made them 0666 under a permissive umask).
+  if (!memory) { mkdirSync(spec, { recursive: true, mode: 0o700 }); chmodSync(spec, 0o700); }
   const db = memory ? await PGlite.create() : await PGlite.create(spec);
   type Tx = { query: typeof db.query; exec: typeof db.exec };
   const on = (c: Tx): Queryable => ({

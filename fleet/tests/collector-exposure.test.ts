@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -173,5 +173,22 @@ test("history API: a read held up in the database is cancelled at the statement 
     server?.close();
     await db.close();
     await pg.stop();
+  }
+});
+
+test("the embedded history database (PGlite) is a private directory: 0700, whatever the umask", async () => {
+  const parent = mkdtempSync(join(tmpdir(), "pglite-mode-"));
+  const dir = join(parent, "history");
+  const old = process.umask(0);
+  try {
+    const db = await openDatabase(dir);
+    await db.close();
+  } finally {
+    process.umask(old);
+  }
+  try {
+    assert.equal((statSync(dir).mode & 0o777).toString(8), "700");
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
   }
 });
