@@ -67,14 +67,22 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 
-async function runSystem(system: System, id: string, faults: FaultPlan[], progress: (s: string) => void): Promise<CaseResult[]> {
-  progress(`${system.name}: building`);
-  await system.prepare();
-  const bed = await Bed.start(id, agentPath());
-  beds.push(bed);
-  const rows: CaseResult[] = [];
-  for (const plan of faults) rows.push(...await runCase(bed, system, plan, progress));
-  return rows;
+/** One system's cases: one after another on one site, or each on a site of its own. */
+async function runSystem(make: (n: number) => System, id: number, faults: FaultPlan[], progress: (s: string) => void): Promise<CaseResult[]> {
+  const onSite = async (system: System, siteId: number, plans: FaultPlan[]): Promise<CaseResult[]> => {
+    systems.push(system);
+    await system.prepare();
+    const bed = await Bed.start(String(siteId), agentPath());
+    beds.push(bed);
+    const rows: CaseResult[] = [];
+    for (const plan of plans) rows.push(...await runCase(bed, system, plan, progress));
+    return rows;
+  };
+  const first = make(0);
+  progress(`${first.name}: building`);
+  if (!first.parallelCases) return onSite(first, id, faults);
+  const results = await Promise.all(faults.map((plan, i) => onSite(i === 0 ? first : make(i), id + i, [plan])));
+  return results.flat();
 }
 
 function agentPath(): string {
@@ -112,11 +120,11 @@ async function main(): Promise<void> {
   const work = join(root, "build/testbed");
   const t0 = Date.now();
   const progress = (s: string) => process.stderr.write(`testbed [${((Date.now() - t0) / 1000).toFixed(0)} s] ${s}\n`);
-  const make = (name: "firmware" | "dpinger"): System =>
-    name === "firmware" ? new Firmware(root, join(work, "firmware")) : new Dpinger(root, join(work, "dpinger"));
-  for (const name of o.systems) systems.push(make(name));
+  const makers = o.systems.map((name) => (n: number): System =>
+    name === "firmware" ? new Firmware(root, join(work, "firmware")) : new Dpinger(root, join(work, `dpinger-${n}`)));
   try {
-    const results = await Promise.all(systems.map((s, i) => runSystem(s, String(i + 1), o.faults, progress)));
+    // Site numbers: the firmware's is 1, the other system's start after it, one per parallel case.
+    const results = await Promise.all(makers.map((make, i) => runSystem(make, i === 0 ? 1 : 2, o.faults, progress)));
     const rows: Array<CaseResult & { simulator?: string[] }> = results.flat();
     for (const r of rows) {
       if (r.system !== "firmware" || r.fault.includes(":")) continue;

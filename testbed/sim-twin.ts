@@ -6,8 +6,8 @@ import type { FaultPlan } from "./faults";
 import { parseScenario, type Fault } from "../test-sim/scenario/load-scenario";
 import { runScenario } from "../test-sim/scenario/run-scenario";
 
-/** Boot, the first route, the client and the settle time before the testbed's fault. */
-export const TWIN_FAULT_AT_MS = 15000;
+/** Boot, the first route, the client and the firmware's settle time (25 s) before the testbed's fault. */
+export const TWIN_FAULT_AT_MS = 27000;
 
 function faultsFor(plan: FaultPlan): Fault[] {
   const at = TWIN_FAULT_AT_MS, end = at + plan.holdMs, link = "wan0";

@@ -18,6 +18,7 @@ const MONITOR = "1.1.1.1";
 export class Dpinger implements System {
   readonly name = "dpinger" as const;
   /** Its 60 s window full (-t 60s), plus its 2 s loss interval. */
+  readonly parallelCases = true;
   readonly settleMs = 62000;
   #bin = "";
   #procs: NsProcess[] = [];

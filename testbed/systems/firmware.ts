@@ -16,6 +16,7 @@ const BUILD_MS = 10 * 60 * 1000;
 export class Firmware implements System {
   readonly name = "firmware" as const;
   /** Enough for its RTT estimates and for users' traffic to be judged busy. */
+  readonly parallelCases = false;
   readonly settleMs = 8000;
   #mcsim = "";
   #lib = "";

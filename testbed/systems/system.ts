@@ -10,6 +10,12 @@ export interface System {
    * averages over a 60 s window, and a window that is not yet full calls an alarm early.
    */
   readonly settleMs: number;
+  /**
+   * Its cases may run at once, each on a site of its own: it is small (two dpinger processes) and a
+   * long settle per case would otherwise set the run's length. The firmware's cases run one after
+   * another on one site, as a unit in the field meets its faults.
+   */
+  readonly parallelCases: boolean;
   /** Build what it needs, once per run. */
   prepare(): Promise<void>;
   /** Run it for one case on `bed`; resolves once it routes the users through the primary. */
