@@ -19,6 +19,13 @@ export interface Clock {
 export interface Random {
   /** Uniform in [0, 1). Seeded in the simulator so runs repeat. */
   next(): number;
+  /**
+   * Uniform in [0, 1) from a source that a restart does not repeat: the hardware RNG on the
+   * device, the OS in a live simulation. It names each boot (telemetry's bootId), because a boot
+   * counter in the Store starts over when the Store is erased, reflashed or the board replaced.
+   * Absent: `next()`.
+   */
+  fresh?(): number;
 }
 
 export type ProbeKind = "icmp" | "tcp" | "dns" | "http";

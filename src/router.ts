@@ -19,6 +19,7 @@ import { Supervisor } from "./watchdog/supervisor";
 import { EventLog, type RouterEvent } from "./telemetry/events";
 import { Telemetry, type LinkReport } from "./telemetry/telemetry";
 import { Inbound, type CommandTarget } from "./telemetry/inbound";
+import { drawBootId } from "./telemetry/boot-id";
 
 export const FIRMWARE_VERSION = "0.2.0";
 
@@ -48,6 +49,7 @@ export class Router implements CommandTarget {
   readonly safeMode: boolean;
   readonly boots: number;
   readonly epoch: number;
+  readonly bootId: string;
   readonly telemetry: Telemetry;
   readonly inbound: Inbound;
   #ports: Ports;
@@ -76,6 +78,7 @@ export class Router implements CommandTarget {
     this.boots = boot.boots;
     this.safeMode = boot.safeMode;
     this.epoch = nextEpoch(store);
+    this.bootId = drawBootId(ports.random);
     const bc = loadBootConfig(store, boot.safeMode);
     this.#configJson = bc.json;
     this.#configRejected = bc.rejected;
@@ -85,7 +88,7 @@ export class Router implements CommandTarget {
     const mqtt = countedSession(ports.mqtt, (bytes) => { const a = this.controller.active; if (a !== null) this.#spend(a, bytes); });
     this.telemetry = new Telemetry({
       deviceId: options.deviceId, firmware: FIRMWARE_VERSION, cfg: bc.cfg, clock, random: ports.random,
-      mqtt, store, events: this.events, safeMode: this.safeMode, boots: this.boots, epoch: this.epoch,
+      mqtt, store, events: this.events, safeMode: this.safeMode, boots: this.boots, epoch: this.epoch, bootId: this.bootId,
       links: () => this.linkReports(), active: () => this.controller.active,
       extra: () => ({
         heap: ports.watchdog.heapUsed(), ...(ports.watchdog.chunkUsed ? { chunk: ports.watchdog.chunkUsed() } : {}),
@@ -100,7 +103,7 @@ export class Router implements CommandTarget {
       onMessage: (m) => this.inbound.handle(m),
     });
     this.inbound = new Inbound({ topics: this.telemetry.topics, mqtt, events: this.events, target: this,
-      send: (m) => this.telemetry.send(m), now: () => clock.now(), epoch: this.epoch });
+      send: (m) => this.telemetry.send(m), now: () => clock.now(), epoch: this.epoch, bootId: this.bootId });
     ports.uplinks.onCarrier((link, up) => this.#plane.monitors.find((m) => m.link === link)?.setCarrier(up));
   }
 

@@ -31,6 +31,9 @@ export interface RouterRow {
   epoch: number | null;
   /** The boot the router itself last reported (heartbeat, birth): what `epoch` resynchronises to. */
   liveEpoch: number | null;
+  /** The random boot id of `epoch` and of `liveEpoch` (null from firmware without one). */
+  bootId: string | null;
+  liveBootId: string | null;
   lastSeq: number | null;
   /** Event sequence numbers never seen: lost on the way. */
   gaps: number;
@@ -80,7 +83,7 @@ const TIMELINE_TYPES = new Set(["failover", "failback", "initial", "watchdog", "
   "config-rejected", "config-rolled-back", "cmd-rejected", "pinned", "dampened", "budget"]);
 const KINDS = new Set<string>(["heartbeat", "event", "state", "birth", "reply"]);
 
-interface AnyEvent { epoch: number; seq: number; type: string; from?: string | null; to?: string; reason?: string;
+interface AnyEvent { epoch: number; bootId?: string; seq: number; type: string; from?: string | null; to?: string; reason?: string;
   action?: string; detail?: string; link?: string | null; error?: string; version?: number }
 
 /** At most `n` characters of `s`, marked when cut. */
@@ -112,7 +115,7 @@ export class FleetState {
     let r = this.rows.get(id);
     if (!r) {
       r = { id, online: null, active: null, links: [], linkCount: 0, lastHeartbeatAt: null, heartbeats: 0, epoch: null,
-        liveEpoch: null, lastSeq: null, gaps: 0, timeline: [], configVersion: null, invalid: 0, version: 0 };
+        liveEpoch: null, bootId: null, liveBootId: null, lastSeq: null, gaps: 0, timeline: [], configVersion: null, invalid: 0, version: 0 };
       this.rows.set(id, r);
     }
     return r;
@@ -186,7 +189,7 @@ export class FleetState {
     else if (kind === "birth") {
       r.configVersion = m.configVersion as number;
       r.online = true;
-      this.#live(r, m.epoch as number);
+      this.#live(r, m.epoch as number, m.bootId as string | undefined);
     }
     this.#touch(r);
   }
@@ -227,27 +230,34 @@ export class FleetState {
     r.configVersion = m.configVersion as number;
     // A heartbeat proves the router is connected, whatever a stale retained state said.
     r.online = true;
-    this.#live(r, m.epoch as number);
+    this.#live(r, m.epoch as number, m.bootId as string | undefined);
   }
 
   /**
    * The router says which boot it is in. Events sequenced under a later boot than that (one bogus
    * event is enough) would hide every real event from now on: follow the router instead.
    */
-  #live(r: RouterRow, epoch: number): void {
+  #live(r: RouterRow, epoch: number, bootId: string | undefined): void {
     r.liveEpoch = epoch;
-    if (r.epoch !== null && r.epoch > epoch) {
+    r.liveBootId = bootId ?? null;
+    // Another boot id is another boot whatever its epoch says (an erased store starts it over).
+    if (r.epoch !== null && (r.epoch > epoch || (bootId !== undefined && r.bootId !== bootId))) {
       r.epoch = epoch;
+      r.bootId = bootId ?? null;
       r.lastSeq = null;
     }
   }
 
   #event(r: RouterRow, e: AnyEvent, now: number): void {
-    if (r.epoch !== e.epoch) {
+    const boot = e.bootId ?? null;
+    if (r.epoch !== e.epoch || r.bootId !== boot) {
       // A new boot starts its own sequence at 0. An older one is a late event, already counted or
       // irrelevant, unless it is the boot the router itself reports (the newer one was bogus).
-      if (r.epoch === null || e.epoch > r.epoch || e.epoch === r.liveEpoch) {
+      // With boot ids only the reported boot is new: epochs start over when a store is erased.
+      const current = boot !== null && r.liveBootId !== null ? boot === r.liveBootId : e.epoch > (r.epoch ?? 0) || e.epoch === r.liveEpoch;
+      if (r.epoch === null || current) {
         r.epoch = e.epoch;
+        r.bootId = boot;
         r.lastSeq = null;
       } else return;
     }

@@ -21,14 +21,14 @@ export type RejectReason = "topic" | "size" | "json" | "schema" | "bounds" | "st
 export const REJECT_REASONS: readonly RejectReason[] = ["topic", "size", "json", "schema", "bounds", "store"];
 
 export interface HeartbeatLink { name: string; state: "unknown" | "up" | "degraded" | "down"; rttMs: number; lossPct: number; jitterMs: number }
-export interface Heartbeat { seq: number; epoch: number; uptimeMs: number; active: string | null; configVersion: number; links: HeartbeatLink[] }
+export interface Heartbeat { seq: number; epoch: number; bootId?: string; uptimeMs: number; active: string | null; configVersion: number; links: HeartbeatLink[] }
 export interface RouterEventMessage {
-  epoch: number; seq: number; atMs: number; type: string;
+  epoch: number; bootId?: string; seq: number; atMs: number; type: string;
   from?: string | null; to?: string; reason?: string; link?: string | null; action?: string; detail?: string;
   [field: string]: unknown;
 }
 export interface State { online: boolean; active?: string | null }
-export interface Birth { firmware: string; configVersion: number; safeMode: boolean; boots: number; epoch: number; birthSeq: number; links: string[] }
+export interface Birth { firmware: string; configVersion: number; safeMode: boolean; boots: number; epoch: number; bootId?: string; birthSeq: number; links: string[] }
 
 export type Accepted =
   | { ok: true; router: string; kind: "heartbeat"; value: Heartbeat }

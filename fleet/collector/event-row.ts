@@ -10,6 +10,8 @@ export interface EventRow {
   type: string;
   receivedAt: number;
   epoch: number | null;
+  /** The boot's random id (null from firmware without one). */
+  bootId: string | null;
   seq: number | null;
   atMs: number | null;
   link: string | null;
@@ -20,12 +22,21 @@ export interface EventRow {
   detail: string | null;
 }
 
+/**
+ * The boot id as a key prefix. Without one (older firmware) the key is what it always was, so rows
+ * stored before boot ids existed still match their redeliveries.
+ */
+function boot(id: string | undefined): string {
+  return id === undefined ? "" : id + "/";
+}
+
 /** Events that move the router to another uplink. */
 export const SWITCH_TYPES = new Set(["initial", "failover", "failback"]);
 
 export function routerEventRow(router: string, e: RouterEventMessage, receivedAt: number): EventRow {
   const row: EventRow = {
-    router, key: `e/${e.epoch}/${e.seq}/${e.atMs}`, type: e.type, receivedAt, epoch: e.epoch, seq: e.seq, atMs: e.atMs,
+    router, key: `e/${boot(e.bootId)}${e.epoch}/${e.seq}/${e.atMs}`, type: e.type, receivedAt, epoch: e.epoch, bootId: e.bootId ?? null,
+    seq: e.seq, atMs: e.atMs,
     link: null, linkKind: null, from: null, to: null, reason: text(e.reason), detail: null,
   };
   switch (e.type) {
@@ -73,7 +84,8 @@ export function routerEventRow(router: string, e: RouterEventMessage, receivedAt
 
 export function birthRow(router: string, b: Birth, receivedAt: number): EventRow {
   return {
-    router, key: `b/${b.epoch}/${b.birthSeq}`, type: "online", receivedAt, epoch: b.epoch, seq: null, atMs: null,
+    router, key: `b/${boot(b.bootId)}${b.epoch}/${b.birthSeq}`, type: "online", receivedAt, epoch: b.epoch, bootId: b.bootId ?? null,
+    seq: null, atMs: null,
     link: null, linkKind: null, from: null, to: null, reason: null,
     detail: text(`firmware ${b.firmware}, config v${b.configVersion}, boot ${b.boots}${b.safeMode ? ", safe mode" : ""}`),
   };
@@ -83,7 +95,7 @@ export function birthRow(router: string, b: Birth, receivedAt: number): EventRow
 export function rejectedRow(r: RejectedMessage & { router: string }, topic: string, payload: Uint8Array, receivedAt: number): EventRow {
   const hash = createHash("sha1").update(topic).update("\0").update(payload).digest("base64url");
   return {
-    router: r.router, key: `x/${hash}`, type: "rejected", receivedAt, epoch: null, seq: null, atMs: null,
+    router: r.router, key: `x/${hash}`, type: "rejected", receivedAt, epoch: null, bootId: null, seq: null, atMs: null,
     link: null, linkKind: null, from: null, to: null, reason: r.reason, detail: text(`${r.kind ?? "?"}: ${r.error}`),
   };
 }

@@ -19,6 +19,8 @@ export interface RouterSeen {
   router: string;
   lastAt: number;
   epoch: number;
+  /** The boot's random id, null from firmware without one. */
+  bootId: string | null;
   uptimeMs: number;
   active: string | null;
   primary: string | null;
@@ -77,20 +79,25 @@ export class MinuteRollups {
     const zero = receivedAt - hb.uptimeMs;
     const r = this.#routers.get(router);
     if (!r) {
-      this.#routers.set(router, { router, lastAt: receivedAt, epoch: hb.epoch, uptimeMs: hb.uptimeMs, active: hb.active,
+      this.#routers.set(router, { router, lastAt: receivedAt, epoch: hb.epoch, bootId: hb.bootId ?? null, uptimeMs: hb.uptimeMs, active: hb.active,
         primary: hb.links[0]?.name ?? null, configVersion: hb.configVersion, clockZeroAt: zero });
       return left;
     }
     r.lastAt = Math.max(r.lastAt, receivedAt);
-    if (hb.epoch > r.epoch || (hb.epoch === r.epoch && hb.uptimeMs >= r.uptimeMs)) {
-      if (hb.epoch !== r.epoch) r.clockZeroAt = zero;
+    const bootId = hb.bootId ?? null;
+    // Another boot id: the epoch may have started over (an erased store), so the boot that started
+    // later is the newer one.
+    const sameBoot = bootId === r.bootId;
+    if (sameBoot ? hb.epoch > r.epoch || (hb.epoch === r.epoch && hb.uptimeMs >= r.uptimeMs) : zero > r.clockZeroAt) {
+      if (!sameBoot || hb.epoch !== r.epoch) r.clockZeroAt = zero;
+      r.bootId = bootId;
       r.epoch = hb.epoch;
       r.uptimeMs = hb.uptimeMs;
       r.active = hb.active;
       r.primary = hb.links[0]?.name ?? null;
       r.configVersion = hb.configVersion;
     }
-    if (hb.epoch === r.epoch) r.clockZeroAt = Math.min(r.clockZeroAt, zero);
+    if (hb.epoch === r.epoch && bootId === r.bootId) r.clockZeroAt = Math.min(r.clockZeroAt, zero);
     return left;
   }
 

@@ -41,6 +41,8 @@ export interface InboundDeps {
   now: () => number;
   /** This boot's epoch: a command that names another boot is stale. */
   epoch: number;
+  /** This boot's random id: a command that names another is stale even if the epoch matches. */
+  bootId: string;
 }
 
 /** Config writes: 4 at once, then one a minute (each is two NVS writes; flash wears). */
@@ -55,6 +57,7 @@ const ANSWERS_KEPT = 16;
 interface Request {
   id?: string;
   epoch?: number;
+  bootId?: string;
   expiresAtMs?: number;
   [k: string]: unknown;
 }
@@ -126,6 +129,9 @@ export class Inbound {
     this.#key = key;
     if (req.epoch !== undefined && req.epoch !== this.#d.epoch) {
       return this.#reject(what, req.id, `stale: sent for boot ${req.epoch}, this is boot ${this.#d.epoch}`);
+    }
+    if (req.bootId !== undefined && req.bootId !== this.#d.bootId) {
+      return this.#reject(what, req.id, `stale: sent for boot id ${req.bootId}, this is ${this.#d.bootId}`);
     }
     if (req.expiresAtMs !== undefined && this.#d.now() > req.expiresAtMs) {
       return this.#reject(what, req.id, `expired at uptime ${req.expiresAtMs} ms (now ${this.#d.now()} ms)`);

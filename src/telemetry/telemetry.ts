@@ -39,6 +39,8 @@ export interface TelemetryDeps {
   boots: number;
   /** Increments every boot: with seq (0..255 per boot) it names each event uniquely. */
   epoch: number;
+  /** Drawn at random each boot: names the boot when the epoch starts over (an erased Store). */
+  bootId: string;
   links: () => LinkReport[];
   active: () => string | null;
   /** Extra heartbeat fields (heap, rejected counts...). */
@@ -157,7 +159,7 @@ export class Telemetry {
     const d = this.#d;
     this.#birthSeq = (this.#birthSeq + 1) & 0xffff;
     d.mqtt.publish({ topic: this.topics.birth, qos: 1, retain: false, payload: JSON.stringify({
-      firmware: d.firmware, configVersion: this.#cfg.version, safeMode: d.safeMode, boots: d.boots, epoch: d.epoch,
+      firmware: d.firmware, configVersion: this.#cfg.version, safeMode: d.safeMode, boots: d.boots, epoch: d.epoch, bootId: d.bootId,
       birthSeq: this.#birthSeq, links: d.links().map((l) => l.name),
     }) });
     this.#publishState();
@@ -183,7 +185,7 @@ export class Telemetry {
   }
 
   #enqueue(e: RouterEvent): void {
-    this.queue.push(JSON.stringify(Object.assign({ epoch: this.#d.epoch }, e)));
+    this.queue.push(JSON.stringify(Object.assign({ epoch: this.#d.epoch, bootId: this.#d.bootId }, e)));
     // The state (with the new active link) goes out on the new session's connect.
     if (e.type === "failover" || e.type === "failback" || e.type === "initial") this.useLink(e.to);
     this.#flush();
@@ -213,7 +215,7 @@ export class Telemetry {
     this.#hbAt = now;
     this.#hbSeq = (this.#hbSeq + 1) & 0xffff;
     d.mqtt.publish({ topic: this.topics.heartbeat, qos: 0, retain: false, payload: JSON.stringify(Object.assign({
-      seq: this.#hbSeq, epoch: d.epoch, uptimeMs: d.clock.now(), active: d.active(), configVersion: this.#cfg.version,
+      seq: this.#hbSeq, epoch: d.epoch, bootId: d.bootId, uptimeMs: d.clock.now(), active: d.active(), configVersion: this.#cfg.version,
       links: d.links(), queued: this.queue.length, dropped: this.queue.dropped,
     }, d.extra())) });
   }

@@ -1,6 +1,7 @@
 // Simulated routers on the wall clock against a real broker: each has its own simulated links and
 // virtual clock, runs the real firmware (Node host), and talks MQTT through MQTT.js. Used by
 // `npm run fleet`, `npm run sim -- --broker`, `npm start` and the broker tests.
+import { randomInt } from "node:crypto";
 import { withLinkPriorities, type LinkSpec } from "../world/sim-link";
 import { SimWorld } from "../world/world";
 import { scheduleFaults } from "../scenario/faults";
@@ -38,6 +39,9 @@ export class LiveFleet {
         onAttempt: () => this.attempts.push({ deviceId: s.deviceId, at: Date.now() }) };
       const world = new SimWorld({
         seed: s.seed, links: s.links, deviceId: s.deviceId,
+        // A real broker and a fleet that outlives this process: each boot gets a boot id no
+        // earlier run drew (the seed repeats with every npm start).
+        entropy: () => randomInt(0x10000) / 0x10000,
         mqtt: (ctx, w) => {
           const session = new MqttJsSession(ctx, w, endpoint);
           this.#sessions.add(session);

@@ -53,8 +53,8 @@ export class MqttJsSession implements MqttSession {
     const gen = ++this.#gen;
     this.#link = o.link;
     if (!this.#pathOk()) {
-      // No path: the TCP connect times out.
-      setTimeout(() => this.#lost(gen, "connect failed"), CONNECT_TIMEOUT_MS);
+      // No path: the TCP connect times out. (unref: a closed router must not hold its process open.)
+      setTimeout(() => this.#lost(gen, "connect failed"), CONNECT_TIMEOUT_MS).unref();
       return;
     }
     this.broker.onAttempt?.();
@@ -111,7 +111,9 @@ export class MqttJsSession implements MqttSession {
     c.removeAllListeners();
     c.on("error", () => {});
     if (clean && this.#pathOk()) c.end(false);
-    else c.stream?.destroy();
+    // Forced: the socket dies without DISCONNECT (the broker sends the will), and MQTT.js drops its
+    // keepalive timer (a bare stream.destroy() left it holding the process open for 1.5 keepalives).
+    else c.end(true);
   }
 
   disconnect(): void {

@@ -439,7 +439,7 @@ test("device port: a message delivered in pieces is reassembled; one over the ca
 test("device port: what a port reports as unreadable (not UTF-8, or over the cap) is refused by size or as no text", () => {
   const sent: string[] = [];
   const events = new EventLog(() => 0);
-  const inbound = new Inbound({ topics: topicsFor("r"), mqtt: {} as MqttSession, events, epoch: 1, now: () => 0,
+  const inbound = new Inbound({ topics: topicsFor("r"), mqtt: {} as MqttSession, events, epoch: 1, bootId: "00000000000000aa", now: () => 0,
     send: (m) => sent.push(m.payload),
     target: { applyConfig: () => null, runningConfigJson: () => null, pin: () => null, reboot: () => assert.fail("no reboot"), probeNow: () => null, hasLink: () => false } });
   inbound.handle({ topic: "routers/r/cmd/reboot", payload: null, bytes: 12, retained: false });

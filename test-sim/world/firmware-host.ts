@@ -17,7 +17,7 @@ export interface FirmwareHost {
 
 export function viewOf(r: Router): FirmwareView {
   return {
-    active: r.controller.active, queued: r.telemetry.queued, connected: r.telemetry.connected, safeMode: r.safeMode, configVersion: r.cfg.version,
+    active: r.controller.active, queued: r.telemetry.queued, connected: r.telemetry.connected, safeMode: r.safeMode, configVersion: r.cfg.version, bootId: r.bootId,
     links: r.linkReports().map((l, i) => ({ ...l, deadTargets: r.monitors[i].deadTargets })),
   };
 }

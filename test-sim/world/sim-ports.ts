@@ -110,7 +110,8 @@ export class SimStore implements Store {
   }
 }
 
-export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (level: LogLevel, msg: string) => void): Ports {
+export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (level: LogLevel, msg: string) => void,
+  fresh: () => number = () => rng.next()): Ports {
   const watchdog: HardwareWatchdog = {
     arm: (ms) => world.hwArm(ms),
     feed: () => world.hwFeed(),
@@ -121,7 +122,7 @@ export function portsFor(ctx: BootContext, world: SimWorld, rng: Rng, log: (leve
   const logPort: Log = { log };
   return {
     clock: clockFor(ctx),
-    random: { next: () => rng.next() },
+    random: { next: () => rng.next(), fresh },
     prober: proberFor(ctx, world),
     uplinks: uplinksFor(ctx, world),
     mqtt: world.options.mqtt?.(ctx, world) ?? new SimMqttSession(ctx, ctx.clock, world.broker, (n) => world.maybeLink(n)),

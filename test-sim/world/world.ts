@@ -35,6 +35,11 @@ export interface WorldOptions {
   mqtt?: (ctx: BootContext, world: SimWorld) => MqttSession;
   /** The users behind the router (default: none, only the firmware's own packets). */
   traffic?: TrafficSpec;
+  /**
+   * What the firmware's Random.fresh draws from (the boot id). Default: a seeded stream per boot,
+   * so virtual runs repeat; live routers pass the OS's randomness, as a device has its hardware RNG.
+   */
+  entropy?: () => number;
 }
 
 export type LoggedEvent = RouterEvent & { boot: number };
@@ -99,7 +104,8 @@ export class SimWorld {
     this.#ctx = ctx;
     this.#hwTimeoutMs = 0;
     this.#carrierListeners = this.#carrierListeners.filter((l) => l.ctx.alive);
-    const ports = portsFor(ctx, this, this.rng.fork("firmware:" + this.boots), this.options.log ?? (() => {}));
+    const fresh = this.options.entropy ?? ((r) => () => r.next())(this.rng.fork("boot-id:" + this.boots));
+    const ports = portsFor(ctx, this, this.rng.fork("firmware:" + this.boots), this.options.log ?? (() => {}), fresh);
     this.firmware = this.host.boot(ports, this.boots, this.options.deviceId, (e) => {
       const logged = Object.assign({ boot: ctx.boot }, e) as LoggedEvent;
       this.events.push(logged);

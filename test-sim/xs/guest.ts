@@ -42,7 +42,7 @@ function makePorts(links: LinkInfo[]): Ports {
       cancel: (h) => { callbacks.delete(h as number); oneShot.delete(h as number); out.push({ op: "cancel", id: h as number }); },
       wallMs: () => ask({ q: "wall" }) as number,
     },
-    random: { next: () => ask({ q: "random" }) as number },
+    random: { next: () => ask({ q: "random" }) as number, fresh: () => ask({ q: "fresh" }) as number },
     prober: {
       probe: (link, target, timeoutMs, done) => {
         out.push({ op: "probe", id: register(done as (arg?: unknown) => void, true), link, target, timeoutMs });
@@ -102,7 +102,7 @@ function view(): FirmwareView | null {
   if (!router) return null;
   const r = router;
   return {
-    active: r.controller.active, queued: r.telemetry.queued, connected: r.telemetry.connected, safeMode: r.safeMode, configVersion: r.cfg.version,
+    active: r.controller.active, queued: r.telemetry.queued, connected: r.telemetry.connected, safeMode: r.safeMode, configVersion: r.cfg.version, bootId: r.bootId,
     links: r.linkReports().map((l, i) => ({ ...l, deadTargets: r.monitors[i].deadTargets })),
   };
 }

@@ -30,6 +30,7 @@ export type Query =
   | { q: "carrier"; link: string }
   | { q: "storeGet"; key: string }
   | { q: "random" }
+  | { q: "fresh" }
   | { q: "traffic"; link: string }
   | { q: "wall" };
 
@@ -55,5 +56,7 @@ export interface FirmwareView {
   connected: boolean;
   safeMode: boolean;
   configVersion: number;
+  /** The boot's random id (birth, heartbeat, events). */
+  bootId: string;
   links: Array<LinkReport & { deadTargets: number }>;
 }

@@ -78,6 +78,7 @@ class XsBoot implements FirmwareInstance {
       const c = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, lastRxAt: -1 };
       return this.ports.traffic.read(q.link, c) ? c : null;
     }
+    if (q.q === "fresh") return this.ports.random.fresh ? this.ports.random.fresh() : this.ports.random.next();
     return this.ports.random.next();
   }
 }
