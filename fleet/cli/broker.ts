@@ -13,13 +13,13 @@ import { writeCredsFile } from "../broker/creds-file";
 import { PrivateDir } from "../broker/private-dir";
 import { loadProjectPki } from "../broker/project-pki";
 import { lifecycle } from "./shutdown";
-import { flags } from "./args";
+import { flags, runTool, unknownOption, UsageError } from "./args";
 
-const USAGE = "usage: npm run broker -- [--devices N] [--embedded] [--host ADDR] [--pki DIR] [--allow-origin https://dashboard.example]...";
+const USAGE = `usage: npm run broker -- [--devices N] [--embedded] [--host ADDR] [--pki DIR] [--allow-origin https://dashboard.example]...
+  Starts a broker (Mosquitto, or the embedded one) with the repo's ACL and limits; prints its URLs and
+  the path of creds.json (the logins of the devices, fleet, dashboard and collectors).`;
 
-async function main(): Promise<void> {
-  const life = lifecycle();
-  const argv = process.argv.slice(2);
+async function main(argv: string[]): Promise<void> {
   let n = 10, embedded = false, host = "127.0.0.1", pkiDir: string | null = null;
   const origins: string[] = [];
   for (const { flag: a, value: value } of flags(argv, USAGE)) {
@@ -28,9 +28,10 @@ async function main(): Promise<void> {
     else if (a === "--host") host = value();
     else if (a === "--pki") pkiDir = value();
     else if (a === "--allow-origin") origins.push(checkOrigin(value()));
-    else throw new Error(`unknown option ${a}\n${USAGE}`);
+    else throw unknownOption(a);
   }
-  if (!Number.isInteger(n) || n < 1 || n > 100000) throw new Error(`--devices must be an integer from 1 to 100000\n${USAGE}`);
+  if (!Number.isInteger(n) || n < 1 || n > 100000) throw new UsageError("--devices must be an integer from 1 to 100000");
+  const life = lifecycle();
   const ids = Array.from({ length: n }, (_, i) => `router-${String(i).padStart(4, "0")}`);
   const creds = makeCredentials(ids, pkiDir ? loadProjectPki(pkiDir) : undefined);
   const dir = new PrivateDir("uplink-broker-");
@@ -55,9 +56,9 @@ async function main(): Promise<void> {
 /** An origin as browsers send it: scheme://host[:port], nothing else. */
 function checkOrigin(o: string): string {
   let u: URL;
-  try { u = new URL(o); } catch { throw new Error(`--allow-origin '${o.slice(0, 80)}' is not an origin (https://host[:port])`); }
-  if (!/^https?:$/.test(u.protocol) || u.origin !== o) throw new Error(`--allow-origin '${o.slice(0, 80)}' is not an origin (https://host[:port], no path)`);
+  try { u = new URL(o); } catch { throw new UsageError(`--allow-origin '${o.slice(0, 80)}' is not an origin (https://host[:port])`); }
+  if (!/^https?:$/.test(u.protocol) || u.origin !== o) throw new UsageError(`--allow-origin '${o.slice(0, 80)}' is not an origin (https://host[:port], no path)`);
   return o;
 }
 
-main().catch((e) => { console.error("error: " + (e as Error).message); process.exit(1); });
+runTool(USAGE, main);

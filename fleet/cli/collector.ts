@@ -14,10 +14,10 @@ import { startFleetHistory } from "../fleet-history";
 import { DEFAULT_RETENTION } from "../db/retention";
 import { admit, hostNames, type HttpGuard } from "../api/http-guard";
 import { checkBrokerUrl, isLoopback } from "../broker/url-policy";
-import { flags } from "./args";
+import { flags, runTool, unknownOption, UsageError } from "./args";
 
 const USAGE = `usage: npm run collector -- --broker mqtt://host:port --db postgres://user@host:port/db
-  [--username collector-1] [--password-file FILE | env COLLECTOR_PASSWORD] [--creds broker-creds.json]
+  [--username collector-1] [--password-file FILE | env COLLECTOR_PASSWORD] [--creds creds.json (what npm run broker wrote)]
   [--client-id ID] [--group fleet-history | --no-share] [--http-port 9464] [--http-host 127.0.0.1]
   [--events-days ${DEFAULT_RETENTION.eventsDays}] [--minutes-days ${DEFAULT_RETENTION.minutesDays}] [--hours-days ${DEFAULT_RETENTION.hoursDays}] [--flush-ms 1000] [--rollup-flush-ms MS]
   [--ca FILE] [--cert FILE --key FILE (mqtts:// client certificate: the login, no password)] [--allow-plaintext]
@@ -35,7 +35,7 @@ function parse(argv: string[]): Args {
     allowPlaintext: false, httpToken: process.env.COLLECTOR_HTTP_TOKEN || null, httpAllowHosts: [] };
   const num = (k: string, v: string, min: number, max: number) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${k} must be an integer from ${min} to ${max}\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${k} must be an integer from ${min} to ${max}`);
     return n;
   };
   for (const { flag: k, value: v } of flags(argv, USAGE)) {
@@ -62,35 +62,36 @@ function parse(argv: string[]): Args {
     else if (k === "--http-tls-cert") a.httpTlsCert = v();
     else if (k === "--http-tls-key") a.httpTlsKey = v();
     else if (k === "--http-allow-host") a.httpAllowHosts.push(v().toLowerCase());
-    else if (k === "--help" || k === "-h") { console.log(USAGE); process.exit(0); }
-    else throw new Error(`unknown option ${k}\n${USAGE}`);
+    else throw unknownOption(k);
   }
-  checkBrokerUrl(a.broker, a.allowPlaintext);
-  if (!a.cert !== !a.key) throw new Error("--cert and --key go together (the collector's client certificate and its key)");
-  if (a.cert && !a.broker.startsWith("mqtts://")) throw new Error("--cert/--key: the broker URL must be mqtts://");
-  if (!a.httpTlsCert !== !a.httpTlsKey) throw new Error("--http-tls-cert and --http-tls-key go together");
+  try {
+    checkBrokerUrl(a.broker, a.allowPlaintext);
+  } catch (e) { throw new UsageError((e as Error).message); }
+  if (!a.cert !== !a.key) throw new UsageError("--cert and --key go together (the collector's client certificate and its key)");
+  if (a.cert && !a.broker.startsWith("mqtts://")) throw new UsageError("--cert/--key: the broker URL must be mqtts://");
+  if (!a.httpTlsCert !== !a.httpTlsKey) throw new UsageError("--http-tls-cert and --http-tls-key go together");
   if (!isLoopback(a.httpHost) && (!a.httpTlsCert || !a.httpToken)) {
     throw new Error(`--http-host ${a.httpHost}: off loopback the history port needs TLS (--http-tls-cert/--http-tls-key) and a login (--http-token-file): it serves the whole fleet's history`);
   }
   if (a.httpToken !== null && !/^[\x21-\x7e]{16,512}$/.test(a.httpToken)) throw new Error("the HTTP token must be 16-512 printable characters without spaces");
-  if (!a.db) throw new Error(`--db is required: a postgres:// URL (or a directory for an embedded PGlite database)\n${USAGE}`);
-  if (a.group !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(a.group)) throw new Error("--group: letters, digits, _ and - (a shared-subscription group name)");
+  if (!a.db) throw new UsageError("--db is required: a postgres:// URL (or a directory for an embedded PGlite database)");
+  if (a.group !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(a.group)) throw new UsageError("--group: letters, digits, _ and - (a shared-subscription group name)");
   if (a.credsFile) {
     const c = JSON.parse(readFileSync(a.credsFile, "utf8")) as { ca?: string; collectors?: Array<{ username: string; password: string; cert?: string; key?: string }> };
     const me = c.collectors?.find((x) => x.username === a.username);
-    if (!me) throw new Error(`${a.credsFile} has no login for ${a.username}`);
+    if (!me) throw new Error(`${a.credsFile} has no login for ${a.username} (it has: ${(c.collectors ?? []).map((x) => x.username).join(", ") || "no collectors"})`);
     a.password = me.password;
     const here = (p: string) => (isAbsolute(p) ? p : join(dirname(a.credsFile as string), p));
     // Over TLS the file's certificate is the login (and its CA the only one trusted).
     if (a.broker.startsWith("mqtts://") && me.cert && me.key && !a.cert) { a.cert = here(me.cert); a.key = here(me.key); }
     if (/^(mqtts|wss):/.test(a.broker) && c.ca && !a.ca) a.ca = here(c.ca);
   }
-  if (a.password === null && !a.cert) throw new Error(`no login: --cert/--key, --password-file, --creds or COLLECTOR_PASSWORD\n${USAGE}`);
+  if (a.password === null && !a.cert) throw new UsageError("no login: --cert/--key, --password-file, --creds or COLLECTOR_PASSWORD");
   return a;
 }
 
-async function main(): Promise<void> {
-  const a = parse(process.argv.slice(2));
+async function main(argv: string[]): Promise<void> {
+  const a = parse(argv);
   const history = await startFleetHistory({
     brokerUrl: a.broker, username: a.username, password: a.cert ? "" : a.password as string, clientId: a.clientId, db: a.db, shareGroup: a.group,
     retention: { eventsDays: a.eventsDays, minutesDays: a.minutesDays, hoursDays: a.hoursDays }, flushMs: a.flushMs, rollupFlushMs: a.rollupFlushMs,
@@ -130,7 +131,4 @@ async function main(): Promise<void> {
   process.once("SIGHUP", () => void stop());
 }
 
-main().catch((e) => {
-  console.error("error: " + (e instanceof Error ? e.message : String(e)));
-  process.exit(1);
-});
+runTool(USAGE, main);

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { Pki } from "../broker/pki";
 import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
-import { flags } from "./args";
+import { flags, runTool, unknownOption } from "./args";
 
 const USAGE = "usage: npm run pki -- [--dir DIR] [--host NAME]... [--force]";
 
@@ -23,7 +23,7 @@ function main(argv: string[]): void {
     if (a === "--dir") dir = value();
     else if (a === "--host") hosts.push(value());
     else if (a === "--force") force = true;
-    else throw new Error(`unknown option ${a}\n${USAGE}`);
+    else throw unknownOption(a);
   }
   ensurePrivateDir(dir);
   const made = !existsSync(join(dir, "ca.pem")) || force;
@@ -41,9 +41,4 @@ function main(argv: string[]): void {
   console.log(`next: npm run provision -- <deviceId> --pki ${dir} --broker mqtts://<host>:8883`);
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
-  console.error("error: " + (e as Error).message);
-  process.exitCode = 1;
-}
+runTool(USAGE, main);

@@ -16,7 +16,7 @@ import { assertDeviceId } from "../broker/credentials";
 import { deviceAcl } from "../broker/acl";
 import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
 import { NVS_KEYS, csvUnsafe, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
-import { flags } from "./args";
+import { flags, runTool, unknownOption, UsageError } from "./args";
 
 const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N] [--lan-ssid SSID --lan-pass-file FILE]\n" +
   "       npm run provision -- collector-N --collector [--pki DIR] [--out DIR] [--acl FILE] [--days N]   (a history collector's certificate)";
@@ -40,15 +40,16 @@ function main(argv: string[]): void {
     else if (a === "--days") days = Number(value());
     else if (a === "--lan-ssid") lanSsid = value();
     else if (a === "--lan-pass-file") lanPassFile = value();
-    else if (a.startsWith("--")) throw new Error(`unknown option ${a}\n${USAGE}`);
+    else if (a.startsWith("-")) throw unknownOption(a);
     else if (id === null) id = a;
-    else throw new Error(`one device id at a time\n${USAGE}`);
+    else throw new UsageError("one device id at a time");
   }
   if (id !== null && collector) return provisionCollector(id, pkiDir, out, acl, days);
-  if (id === null || broker === null) throw new Error(USAGE);
+  if (id === null) throw new UsageError("a device id is required");
+  if (broker === null) throw new UsageError("--broker is required");
   assertDeviceId(id);
-  if (!Number.isInteger(days) || days < 1 || days > 36500) throw new Error("--days must be a whole number of days from 1 to 36500");
-  if ((lanSsid === null) !== (lanPassFile === null)) throw new Error(`--lan-ssid and --lan-pass-file go together\n${USAGE}`);
+  if (!Number.isInteger(days) || days < 1 || days > 36500) throw new UsageError("--days must be a whole number of days from 1 to 36500");
+  if ((lanSsid === null) !== (lanPassFile === null)) throw new UsageError("--lan-ssid and --lan-pass-file go together");
   const lan = lanSsid !== null && lanPassFile !== null ? { ssid: lanSsid, passphrase: readFileSync(lanPassFile, "utf8").split(/\r?\n/)[0] } : undefined;
   const pki = loadProjectPki(pkiDir);
   const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
@@ -110,9 +111,4 @@ function provisionCollector(id: string, pkiDir: string, out: string | null, acl:
   }
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
-  console.error("error: " + (e as Error).message);
-  process.exitCode = 1;
-}
+runTool(USAGE, main);

@@ -19,25 +19,38 @@ import { fleetSpecs } from "../../test-sim/fleet/fleet-specs";
 import { serveDashboard } from "../web/dashboard-server";
 import { startLocalHistory } from "../fleet-history";
 import { lifecycle } from "./shutdown";
+import { flags, runTool, unknownOption, UsageError } from "./args";
 
 const DEMO = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));
 
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} needs a number`);
-  return v;
+const USAGE = `usage: npm start -- [--routers N] [--port P] [--duration-ms D] [--host ADDR] [--mosquitto]
+  The demo: a broker with TLS, a router through a scripted outage, N more routers (default 24), the
+  fleet history and the dashboard (port P, default 8080, or a free one). --host ADDR puts the broker's
+  TLS doors on ADDR (default 127.0.0.1); --mosquitto uses Mosquitto instead of the embedded broker.`;
+
+interface StartArgs { routers: number; port: number; durationMs: number; host: string; mosquitto: boolean }
+
+function parse(argv: string[]): StartArgs {
+  const a: StartArgs = { routers: 24, port: 8080, durationMs: 24 * 3600000, host: "127.0.0.1", mosquitto: false };
+  const whole = (flag: string, v: string, max: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`${flag} must be a whole number from 0 to ${max}, not ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (const { flag, value } of flags(argv)) {
+    if (flag === "--routers") a.routers = whole(flag, value(), 10000);
+    else if (flag === "--port") a.port = whole(flag, value(), 65535);
+    else if (flag === "--duration-ms") a.durationMs = whole(flag, value(), Number.MAX_SAFE_INTEGER);
+    else if (flag === "--host") a.host = value();
+    else if (flag === "--mosquitto") a.mosquitto = true;
+    else throw unknownOption(flag);
+  }
+  return a;
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  const { routers, durationMs, host, mosquitto, port: wantPort } = parse(argv);
   const life = lifecycle();
-  const argv = process.argv.slice(2);
-  const routers = option(argv, "--routers", 24);
-  const durationMs = option(argv, "--duration-ms", 24 * 3600000);
-  const hostAt = argv.indexOf("--host");
-  const host = hostAt >= 0 ? argv[hostAt + 1] : "127.0.0.1";
-  if (!host || host.startsWith("--")) throw new Error("--host needs an address");
   const demo = loadScenario(DEMO);
   const specs: LiveRouterSpec[] = [
     { deviceId: demo.deviceId, seed: demo.seed, links: demo.links, faults: demo.faults, config: { telemetry: { heartbeatMs: 5000 } } },
@@ -46,14 +59,14 @@ async function main(): Promise<void> {
   const creds = makeCredentials(specs.map((s) => s.deviceId));
   const dir = new PrivateDir("uplink-start-");
   life.onStop("remove the credentials", () => dir.remove());
-  const broker = await startBroker(creds, argv.includes("--mosquitto") ? "mosquitto" : "embedded", { host });
+  const broker = await startBroker(creds, mosquitto ? "mosquitto" : "embedded", { host });
   life.onStop("stop the broker", () => broker.stop());
   // Fleet history: a collector and an embedded database (fleet/), its API on the page's origin.
   const history = await startLocalHistory(broker, creds.collectors[0]);
   life.onStop("stop the fleet history", () => history.stop());
   const pageConfig = { wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 };
   const served = { api: history.handler };
-  const page = await serveDashboard(pageConfig, option(argv, "--port", 8080), undefined, served).catch(() => serveDashboard(pageConfig, 0, undefined, served));
+  const page = await serveDashboard(pageConfig, wantPort, undefined, served).catch(() => serveDashboard(pageConfig, 0, undefined, served));
   life.onStop("close the dashboard", () => page.close());
   const port = new URL(page.url).port;
   // Only the dashboard's own page may open the broker's WebSocket door from a browser.
@@ -73,7 +86,4 @@ async function main(): Promise<void> {
   await life.stop(0);
 }
 
-main().catch((e) => {
-  console.error("error: " + (e instanceof Error ? e.message : String(e)));
-  process.exit(1);
-});
+runTool(USAGE, main);

@@ -133,8 +133,13 @@ export class Collector {
     client.on("close", () => this.metrics.connected.set({}, 0));
     client.on("error", (e) => o.log(`collector ${this.clientId}: ${e.message}`));
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`collector ${this.clientId} could not connect to ${o.url}`)), 15000);
-      client.once("connect", () => { clearTimeout(t); resolve(); });
+      // Before the first session an error is the answer, with its reason (refused, TLS, login);
+      // after it the client reconnects by itself.
+      const failed = (why: string) => { clearTimeout(t); client.off("error", onError); client.end(true); reject(new Error(`collector ${this.clientId} could not connect to ${o.url}: ${why}`)); };
+      const onError = (e: Error) => failed(e.message);
+      const t = setTimeout(() => failed("no answer within 15 s"), 15000);
+      client.once("error", onError);
+      client.once("connect", () => { clearTimeout(t); client.off("error", onError); resolve(); });
     });
     // With a session present the broker kept the subscriptions; subscribing again is harmless.
     await client.subscribeAsync(this.filters());

@@ -23,6 +23,10 @@ import { tlsCost } from "./tls-cost";
 import type { XsHost } from "../xs/xs-host";
 import type { Meter } from "../xs/xs-worker";
 import { fuzzFirmware, type FuzzReport } from "../fuzz/fuzz-firmware";
+import { CLASSES } from "./classes";
+import { flags, runTool, unknownOption, UsageError } from "../../fleet/cli/args";
+
+const TRAFFIC_PROFILES = ["idle", "busy", "mixed"] as const;
 
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 100);
 const DAY_SEEDS = Number(process.env.BENCH_DAY_SEEDS ?? 3);
@@ -251,42 +255,78 @@ function fuzzBench(): void {
   if (failed > 0) process.exitCode = 1;
 }
 
-const argv = process.argv.slice(2);
-if (argv.includes("--fuzz")) {
-  fuzzBench();
-  process.exit();
-}
-if (argv.includes("--history")) { // fleet history: ingest into PostgreSQL, bytes per router per day, history load time
-  await (await import("../../fleet/bench/history-bench")).historyBench();
-  process.exit(0);
-}
-if (argv.includes("--tls")) {
-  await tlsCost();
-  process.exit(0);
-}
-if (argv.includes("--realistic")) {
-  const i = argv.indexOf("--class");
-  const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;
-  const t = argv.indexOf("--traffic");
-  const traffic = t >= 0 ? { profile: argv[t + 1] as TrafficSpec["profile"] } : undefined;
-  printScorecard(i >= 0 ? argv[i + 1] : undefined, seeds, traffic);
-  process.exit(0);
+const USAGE = `usage: npm run bench [-- MODE]
+  (no mode)                 the figures: detection, false failovers, probe bytes, heartbeat gap, XS meter,
+                            fleet ingest and dashboard cost (BENCH_XS=0, BENCH_BROKER=0, BENCH_BROWSER=0 skip parts)
+  --realistic [--class ID] [--traffic ${TRAFFIC_PROFILES.join("|")}]
+                            operator scorecard per real-link class (ID: part of a class id; SCORE_SEEDS caps seeds)
+  --passive                 users' traffic as evidence
+  --fuzz                    hostile messages per inbound topic on Node and XS
+  --tls                     what TLS costs per heartbeat and per connection
+  --history                 fleet history ingest into PostgreSQL (needs PostgreSQL and Mosquitto)`;
+
+interface BenchArgs { mode: "figures" | "realistic" | "passive" | "fuzz" | "tls" | "history"; classFilter?: string; traffic?: TrafficSpec }
+
+function parseBench(argv: string[]): BenchArgs {
+  const a: BenchArgs = { mode: "figures" };
+  const mode = (m: BenchArgs["mode"]) => {
+    if (a.mode !== "figures" && a.mode !== m) throw new UsageError(`--${a.mode} and --${m} are separate runs: give one`);
+    a.mode = m;
+  };
+  for (const { flag, value } of flags(argv)) {
+    if (flag === "--realistic" || flag === "--passive" || flag === "--fuzz" || flag === "--tls" || flag === "--history") mode(flag.slice(2) as BenchArgs["mode"]);
+    else if (flag === "--class") a.classFilter = value();
+    else if (flag === "--traffic") {
+      const p = value();
+      if (!(TRAFFIC_PROFILES as readonly string[]).includes(p)) throw new UsageError(`--traffic ${p}: not a profile (allowed: ${TRAFFIC_PROFILES.join(", ")})`);
+      a.traffic = { profile: p as TrafficSpec["profile"] };
+    } else throw unknownOption(flag);
+  }
+  if ((a.classFilter !== undefined || a.traffic) && a.mode !== "realistic") throw new UsageError("--class and --traffic go with --realistic");
+  const filter = a.classFilter;
+  if (filter !== undefined && !CLASSES.some((c) => c.id.includes(filter))) {
+    throw new UsageError(`--class ${filter}: no class id contains it (allowed: ${CLASSES.map((c) => c.id).join(", ")})`);
+  }
+  return a;
 }
 
-if (argv.includes("--passive")) {
-  printPassive(SEEDS);
-  process.exit(0);
+async function main(argv: string[]): Promise<void> {
+  const args = parseBench(argv);
+  if (args.mode === "fuzz") {
+    fuzzBench();
+    process.exit();
+  }
+  if (args.mode === "history") { // fleet history: ingest into PostgreSQL, bytes per router per day, history load time
+    await (await import("../../fleet/bench/history-bench")).historyBench();
+    process.exit(0);
+  }
+  if (args.mode === "tls") {
+    await tlsCost();
+    process.exit(0);
+  }
+  if (args.mode === "realistic") {
+    const seeds = process.env.SCORE_SEEDS ? Number(process.env.SCORE_SEEDS) : undefined;
+    printScorecard(args.classFilter, seeds, args.traffic);
+    process.exit(0);
+  }
+
+  if (args.mode === "passive") {
+    printPassive(SEEDS);
+    process.exit(0);
+  }
+
+  const t0 = performance.now();
+  console.log("uplink failover bench (virtual clock; figures are simulated time unless marked wall)");
+  detection("blackhole", everyone);
+  // mwan3 (netifd ifdown hotplug) and pfSense react to an interface going down by event, as this
+  // firmware does; modelling that as missed pings would flatter us, so carrier loss is ours alone.
+  detection("carrier-down", [firmware]);
+  day();
+  heartbeatGap();
+  if (process.env.BENCH_XS !== "0") xsMeter();
+  if (process.env.BENCH_BROKER !== "0") await fleetIngest();
+  if (process.env.BENCH_BROWSER !== "0") await dashboardCost();
+  console.log(`\nbench wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-const t0 = performance.now();
-console.log("uplink failover bench (virtual clock; figures are simulated time unless marked wall)");
-detection("blackhole", everyone);
-// mwan3 (netifd ifdown hotplug) and pfSense react to an interface going down by event, as this
-// firmware does; modelling that as missed pings would flatter us, so carrier loss is ours alone.
-detection("carrier-down", [firmware]);
-day();
-heartbeatGap();
-if (process.env.BENCH_XS !== "0") xsMeter();
-if (process.env.BENCH_BROKER !== "0") await fleetIngest();
-if (process.env.BENCH_BROWSER !== "0") await dashboardCost();
-console.log(`\nbench wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+runTool(USAGE, main);

@@ -15,7 +15,7 @@ import { readCredsFile } from "../../fleet/broker/creds-file";
 import { checkBrokerUrl, isTlsUrl } from "../../fleet/broker/url-policy";
 import type { Identity } from "../../fleet/broker/credentials";
 import { lifecycle } from "../../fleet/cli/shutdown";
-import { flags } from "../../fleet/cli/args";
+import { flags, runTool, unknownOption, UsageError } from "../../fleet/cli/args";
 
 const USAGE = "usage: npm run fleet -- --routers N --broker mqtt[s]://host:port [--duration-ms D] [--seed S] [--chaos]\n" +
   "         [--creds FILE] [--ca FILE --cert-dir DIR] [--allow-plaintext]";
@@ -24,7 +24,7 @@ interface Args { routers: number; broker: string; durationMs: number; seed: numb
 
 function parse(argv: string[]): Args {
   const a: Partial<Args> = { durationMs: 3600000, seed: 1, creds: null, ca: null, certDir: null, chaos: false, allowPlaintext: false };
-  for (const { flag: k, value: v } of flags(argv, USAGE)) {
+  for (const { flag: k, value: v } of flags(argv)) {
     if (k === "--routers") a.routers = Number(v());
     else if (k === "--broker") a.broker = v();
     else if (k === "--duration-ms") a.durationMs = Number(v());
@@ -34,13 +34,15 @@ function parse(argv: string[]): Args {
     else if (k === "--cert-dir") a.certDir = v();
     else if (k === "--chaos") a.chaos = true;
     else if (k === "--allow-plaintext") a.allowPlaintext = true;
-    else throw new Error(`unknown option ${k}\n${USAGE}`);
+    else throw unknownOption(k);
   }
-  if (!Number.isInteger(a.routers) || (a.routers as number) < 1) throw new Error(`--routers must be a positive integer\n${USAGE}`);
-  if (!a.broker) throw new Error(`--broker is required\n${USAGE}`);
-  checkBrokerUrl(a.broker, a.allowPlaintext);
-  if (!(a.durationMs! > 0)) throw new Error(`--duration-ms must be positive\n${USAGE}`);
-  if (a.certDir && !a.ca) throw new Error(`--cert-dir needs --ca (the CA that signed the broker's certificate)\n${USAGE}`);
+  if (!Number.isInteger(a.routers) || (a.routers as number) < 1) throw new UsageError("--routers must be a positive integer");
+  if (!a.broker) throw new UsageError("--broker is required");
+  try {
+    checkBrokerUrl(a.broker, a.allowPlaintext);
+  } catch (e) { throw new UsageError((e as Error).message); }
+  if (!(a.durationMs! > 0)) throw new UsageError("--duration-ms must be positive");
+  if (a.certDir && !a.ca) throw new UsageError("--cert-dir needs --ca (the CA that signed the broker's certificate)");
   return a as Args;
 }
 
@@ -65,9 +67,9 @@ function logins(a: Args): Map<string, Identity> | null {
   return null;
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<number> {
+  const a = parse(argv);
   const life = lifecycle();
-  const a = parse(process.argv.slice(2));
   const ids = logins(a);
   if (isTlsUrl(a.broker) && ids && [...ids.values()].some((i) => !i.tls?.ca)) throw new Error(`${a.broker} is TLS: the credentials name no CA (use --ca FILE)`);
   const names = ids ? [...ids.keys()].slice(0, a.routers) : undefined;
@@ -92,12 +94,14 @@ async function main(): Promise<void> {
     fleet.close();
     await new Promise((r) => setTimeout(r, 200)); // let the DISCONNECTs leave
   });
+  const refused = await Promise.race([fleet.firstContact(), life.signalled.then(() => null)]);
+  if (refused !== null) {
+    console.error(`error: cannot connect to ${a.broker}: ${refused}`);
+    return life.stop(1);
+  }
   await Promise.race([run.done, life.signalled]);
   console.log(`done: ${events} events, ${failovers} failovers`);
-  await life.stop(0);
+  return life.stop(0);
 }
 
-main().catch((e) => {
-  console.error("error: " + (e instanceof Error ? e.message : String(e)));
-  process.exit(2);
-});
+runTool(USAGE, main);

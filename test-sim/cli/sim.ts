@@ -15,6 +15,7 @@ import { runLiveScenario } from "../live/live-scenario";
 import { checkBrokerUrl } from "../../fleet/broker/url-policy";
 import type { Identity } from "../../fleet/broker/credentials";
 import { lifecycle } from "../../fleet/cli/shutdown";
+import { flags, runTool, unknownOption, UsageError } from "../../fleet/cli/args";
 
 const USAGE = "usage: npm run sim -- <scenario.json> [--json] [--xs] [--broker mqtt[s]://host:port [--device-id ID]\n" +
   "         [--ca FILE --cert FILE --key FILE] [--username U] [--password-file FILE (or $MQTT_PASSWORD)] [--allow-plaintext]]";
@@ -32,13 +33,7 @@ async function main(argv: string[]): Promise<number> {
   let json = false, xs = false;
   let broker: string | null = null, deviceId: string | null = null, username: string | undefined, passwordFile: string | undefined;
   let ca: string | undefined, cert: string | undefined, key: string | undefined, allowPlaintext = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new ScenarioError(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+  for (const { flag: a, value } of flags(argv)) {
     if (a === "--json") json = true;
     else if (a === "--xs") xs = true;
     else if (a === "--broker") broker = value();
@@ -53,12 +48,11 @@ async function main(argv: string[]): Promise<number> {
     else if (a === "--cert") cert = value();
     else if (a === "--key") key = value();
     else if (a === "--allow-plaintext") allowPlaintext = true;
-    else if (a === "-h" || a === "--help") { console.log(USAGE); return 0; }
-    else if (a.startsWith("--")) { console.error(`error: unknown option ${a}\n${USAGE}`); return 2; }
+    else if (a.startsWith("-") && a.length > 1) throw unknownOption(a);
     else if (file === null) file = a;
-    else { console.error(`error: more than one scenario file given\n${USAGE}`); return 2; }
+    else throw new UsageError("more than one scenario file given");
   }
-  if (file === null) { console.error(USAGE); return 2; }
+  if (file === null) throw new UsageError("a scenario file is required");
   let scenario;
   try {
     scenario = loadScenario(file);
@@ -67,13 +61,13 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (broker !== null) {
-    if (xs) { console.error("error: --xs runs on the virtual clock; it does not combine with --broker"); return 2; }
+    if (xs) throw new UsageError("--xs runs on the virtual clock; it does not combine with --broker");
     try {
       checkBrokerUrl(broker, allowPlaintext);
-    } catch (e) { console.error("error: " + (e as Error).message); return 2; }
+    } catch (e) { throw new UsageError((e as Error).message); }
     const id = deviceId ?? scenario.deviceId;
-    if ((cert === undefined) !== (key === undefined)) { console.error("error: --cert and --key go together"); return 2; }
-    if (/^(mqtts|wss):/.test(broker) && ca === undefined) { console.error("error: a TLS broker needs --ca FILE (the CA that signed its certificate)"); return 2; }
+    if ((cert === undefined) !== (key === undefined)) throw new UsageError("--cert and --key go together");
+    if (/^(mqtts|wss):/.test(broker) && ca === undefined) throw new UsageError("a TLS broker needs --ca FILE (the CA that signed its certificate)");
     const password = passwordFile !== undefined ? readText("--password-file", passwordFile).replace(/\r?\n$/, "") : process.env.MQTT_PASSWORD;
     const tls = ca !== undefined
       ? { ca: readText("--ca", ca), ...(cert !== undefined && key !== undefined ? { cert: readText("--cert", cert), key: readText("--key", key) } : {}) }
@@ -87,12 +81,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write((json ? toJson(result) : summarize(result)) + "\n");
     return 0;
   }
+  // XS builds a worker and runs the firmware in it: tens of seconds for a long scenario. Say so
+  // (on stderr: stdout is the result).
+  const t0 = Date.now();
+  if (xs) console.error(`XS: running ${scenario.name} (${scenario.durationMs / 1000} s simulated) in an XS worker; this takes a while`);
   const { result } = runScenario(scenario, { xs });
+  if (xs) console.error(`XS: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write((json ? toJson(result) : summarize(result)) + "\n");
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
-  console.error("error: " + (e instanceof Error ? e.message : String(e)));
-  process.exitCode = e instanceof ScenarioError ? 2 : 1;
-});
+runTool(USAGE, main);

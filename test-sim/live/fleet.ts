@@ -31,12 +31,19 @@ export class LiveFleet {
   readonly attempts: Array<{ deviceId: string; at: number }> = [];
   #sessions = new Set<MqttJsSession>();
   #run: LiveRun | null = null;
+  /** Per router: connected at least once, or why its first attempt failed. */
+  #contact = new Map<string, { connected: boolean; failed: string | null }>();
+  #contactChanged: () => void = () => {};
 
   constructor(specs: readonly LiveRouterSpec[], brokerUrl: string, identity: (deviceId: string) => Identity | undefined,
     options: { protocolVersion?: 4 | 5 } = {}) {
     for (const s of specs) {
+      const contact = { connected: false, failed: null as string | null };
+      this.#contact.set(s.deviceId, contact);
       const endpoint: BrokerEndpoint = { url: brokerUrl, identity: identity(s.deviceId), protocolVersion: options.protocolVersion,
-        onAttempt: () => this.attempts.push({ deviceId: s.deviceId, at: Date.now() }) };
+        onAttempt: () => this.attempts.push({ deviceId: s.deviceId, at: Date.now() }),
+        onConnected: () => { contact.connected = true; this.#contactChanged(); },
+        onFailed: (reason) => { if (!contact.connected && contact.failed === null) { contact.failed = reason; this.#contactChanged(); } } };
       const world = new SimWorld({
         seed: s.seed, links: s.links, deviceId: s.deviceId,
         // A real broker and a fleet that outlives this process: each boot gets a boot id no
@@ -65,6 +72,24 @@ export class LiveFleet {
     for (const w of this.worlds.values()) w.boot();
     this.#run = runLive([...this.worlds.values()].map((w) => w.clock), durationMs, speed);
     return this.#run;
+  }
+
+  /**
+   * The broker answered: resolves null once any router has a session, or with the reason when every
+   * router's first attempt failed (nothing listening, a TLS or login refusal), or after `timeoutMs`
+   * with no answer at all. A tool that cannot reach its broker says so instead of running on.
+   */
+  firstContact(timeoutMs = 15000): Promise<string | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(`no session within ${timeoutMs / 1000} s`), timeoutMs);
+      const done = (r: string | null) => { clearTimeout(timer); this.#contactChanged = () => {}; resolve(r); };
+      this.#contactChanged = () => {
+        const all = [...this.#contact.values()];
+        if (all.some((c) => c.connected)) return done(null);
+        if (all.every((c) => c.failed !== null)) done(all[0].failed);
+      };
+      this.#contactChanged();
+    });
   }
 
   /** Pull the power: the router stops at once, its TCP session dies without a goodbye. */

@@ -30,6 +30,14 @@ export async function runLiveScenario(sc: Scenario, o: LiveOptions): Promise<Sce
   }
   const run = fleet.start(sc.durationMs);
   void o.stopped?.then(() => run.stop());
+  // A broker that cannot be reached (nothing listening, a certificate or password it refuses) is an
+  // error with its reason, not a run that scores a router that never spoke.
+  const refused = await Promise.race([fleet.firstContact(), run.done.then(() => null)]);
+  if (refused !== null) {
+    run.stop();
+    fleet.close();
+    throw new Error(`cannot connect to ${o.broker}: ${refused}`);
+  }
   await run.done;
   const view = world.view();
   fleet.close();

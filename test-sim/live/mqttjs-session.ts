@@ -25,6 +25,9 @@ export interface BrokerEndpoint {
   onAttempt?: () => void;
   /** MQTT protocol level: 4 (3.1.1, default) or 5 (tells the broker the inbound cap). */
   protocolVersion?: 4 | 5;
+  /** Told when a session is up, and why an attempt failed (the client's error: refused, TLS, login). */
+  onConnected?: () => void;
+  onFailed?: (reason: string) => void;
 }
 
 /** The largest packet the router accepts: payload cap plus room for the topic and headers. */
@@ -68,6 +71,7 @@ export class MqttJsSession implements MqttSession {
     this.#client = client;
     client.on("connect", () => {
       if (gen !== this.#gen) return;
+      this.broker.onConnected?.();
       this.ctx.deliver(() => { for (const fn of this.#connected) fn(); });
       this.#watchPath(gen, o.keepAliveS);
     });
@@ -77,8 +81,8 @@ export class MqttJsSession implements MqttSession {
       const m: InboundMessage = { topic, payload: bytes > MAX_INBOUND_BYTES ? null : payload.toString("utf8"), bytes, retained: packet.retain };
       this.ctx.deliver(() => { for (const fn of this.#message) fn(m); });
     });
-    client.on("close", () => this.#lost(gen, "connection closed"));
-    client.on("error", () => this.#lost(gen, "connection error"));
+    client.on("close", () => { this.broker.onFailed?.("connection closed before the broker accepted the login (no answer, or refused)"); this.#lost(gen, "connection closed"); });
+    client.on("error", (e) => { this.broker.onFailed?.(e.message); this.#lost(gen, "connection error"); });
   }
 
   /** Watch the simulated path under the real socket. */
