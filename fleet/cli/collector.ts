@@ -114,8 +114,6 @@ async function main(argv: string[]): Promise<void> {
   const port = (server.address() as { port: number }).port;
   guard.hosts = hostNames(a.httpHost, port, a.httpAllowHosts);
   const name = a.httpHost.includes(":") ? `[${a.httpHost}]` : a.httpHost;
-  console.log(`collector ${history.collector.clientId} on ${a.broker}${a.group ? ` (shared group ${a.group})` : ""} -> ${history.db.where}; ` +
-    `${a.httpTlsCert ? "https" : "http"}://${name}:${port}/metrics and /api/history/${a.httpToken ? " (bearer token required)" : ""}`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -129,6 +127,9 @@ async function main(argv: string[]): Promise<void> {
   process.once("SIGTERM", () => void stop());
   // A closed terminal (SIGHUP) must not kill it without its final flush.
   process.once("SIGHUP", () => void stop());
+  // Last: whoever waits for this line may signal at once, and the handlers must be in place.
+  console.log(`collector ${history.collector.clientId} on ${a.broker}${a.group ? ` (shared group ${a.group})` : ""} -> ${history.db.where}; ` +
+    `${a.httpTlsCert ? "https" : "http"}://${name}:${port}/metrics and /api/history/${a.httpToken ? " (bearer token required)" : ""}`);
 }
 
 runTool(USAGE, main);
