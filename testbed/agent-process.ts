@@ -10,7 +10,10 @@ export class NsProcess {
   readonly output: string[] = [];
   #waiting: Array<(line: string) => void> = [];
 
+  readonly what: string;
+
   constructor(ns: string, argv: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
+    this.what = `${argv.slice(0, 3).join(" ")} in ${ns}`;
     this.proc = spawn("ip", ["netns", "exec", ns, ...argv], { detached: true, stdio: ["pipe", "pipe", "pipe"], env: opts.env ?? process.env });
     const lines = createInterface({ input: this.proc.stdout! });
     lines.on("line", (l) => {
@@ -32,7 +35,8 @@ export class NsProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiting = this.#waiting.filter((w) => w !== take);
-        reject(new Error(`no answer in ${timeoutMs} ms; it said:\n${this.output.slice(-20).join("\n")}`));
+        const state = this.proc.exitCode !== null ? `exited ${this.proc.exitCode}` : this.proc.signalCode ? `killed by ${this.proc.signalCode}` : "running";
+        reject(new Error(`${this.what}: no answer in ${timeoutMs} ms (${state}); it said:\n${this.output.slice(-20).join("\n")}`));
       }, timeoutMs);
       const take = (line: string) => {
         clearTimeout(timer);

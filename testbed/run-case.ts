@@ -66,7 +66,15 @@ export async function runCase(bed: Bed, system: System, plan: FaultPlan, progres
     const active = system.switches().at(-1)?.to ?? "wan0";
     const staleAtEnd = stale(bed.topology, active);
     const status = await bed.clientStatus();
-    await sleep(plan.outage ? FAILBACK_WAIT_MS : AFTER_NUISANCE_MS);
+    if (plan.outage) {
+      // Until the system has moved the users back and the stream has run a while on the primary.
+      const until = restoreAt + FAILBACK_WAIT_MS;
+      for (;;) {
+        const back = system.switches().find((c) => c.at >= restoreAt && c.to === "wan0");
+        if (Date.now() >= until || (back && Date.now() >= back.at + FAILBACK_AFTER_MS + 500)) break;
+        await sleep(250);
+      }
+    } else await sleep(AFTER_NUISANCE_MS);
     const end = Date.now();
     const arrivals = await bed.arrivals(faultAt - 5000);
     const { events } = await bed.events();
