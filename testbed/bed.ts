@@ -9,6 +9,8 @@ import { inNs } from "./ns";
 import { mosquittoPath } from "../fleet/broker/broker";
 
 export const DEVICE_ID = "testbed-router";
+/** Node starting and loading its packages, on a machine that may be compiling the firmware. */
+const STARTUP_MS = 60000;
 
 export interface Arrivals { at: number[]; seq: number[]; from: string[] }
 export interface BrokerEvent { at: number; type: string; from?: string | null; to?: string; reason?: string }
@@ -52,14 +54,14 @@ export class Bed {
     const resolvers = [ADDR.targets[1], ADDR.targets[3]];
     const tcpTargets = [ADDR.targets[2]];
     this.server = new NsProcess(this.topology.ns.inet, [process.execPath, this.agent, "server", ADDR.server, resolvers.join(","), tcpTargets.join(","), DEVICE_ID]);
-    await this.server.next();
+    await this.server.next(STARTUP_MS);
   }
 
   /** A fresh user on the LAN (new flows, new connections). */
   async startClient(): Promise<void> {
     await this.client?.stop();
     this.client = new NsProcess(this.topology.ns.lan, [process.execPath, this.agent, "client", ADDR.server]);
-    await this.client.next();
+    await this.client.next(STARTUP_MS);
   }
 
   arrivals(since: number): Promise<Arrivals> {

@@ -3,12 +3,12 @@
 // build as a real router) and pfSense's dpinger side by side on two copies of it, makes each
 // fault with the kernel's tools, and reports what the LAN's user felt. Root only; everything it
 // makes is removed on exit, Ctrl-C or the next start after a crash.
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Bed } from "./bed";
 import { FAULTS, type FaultPlan } from "./faults";
 import { missingForTestbed } from "./ns";
-import { removeStale } from "./topology";
+import { releaseMachine, removeStale, takeMachine } from "./topology";
 import { runCase, type CaseResult } from "./run-case";
 import { Firmware } from "./systems/firmware";
 import { Dpinger } from "./systems/dpinger";
@@ -58,11 +58,13 @@ function fail(message: string): never {
 const beds: Bed[] = [];
 const systems: System[] = [];
 let cleaning: Promise<void> | null = null;
+let siteQueue: Promise<unknown> = Promise.resolve();
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await Promise.allSettled(systems.map((s) => s.stop()));
     await Promise.allSettled(beds.map((b) => b.close()));
+    releaseMachine();
   })();
   return cleaning;
 }
@@ -72,7 +74,11 @@ async function runSystem(make: (n: number) => System, id: number, faults: FaultP
   const onSite = async (system: System, siteId: number, plans: FaultPlan[]): Promise<CaseResult[]> => {
     systems.push(system);
     await system.prepare();
-    const bed = await Bed.start(String(siteId), agentPath());
+    // Sites are made one at a time: a dozen programs starting at once beside a firmware build
+    // on two cores took more than their 15 s to say they were ready.
+    const made = siteQueue.then(() => Bed.start(String(siteId), agentPath()));
+    siteQueue = made.catch(() => {});
+    const bed = await made;
     beds.push(bed);
     const rows: CaseResult[] = [];
     for (const plan of plans) rows.push(...await runCase(bed, system, plan, progress));
@@ -85,10 +91,21 @@ async function runSystem(make: (n: number) => System, id: number, faults: FaultP
   return results.flat();
 }
 
+/**
+ * The agent, copied out of dist/ once: a rebuild (which empties dist/) during a run must not take
+ * the program every case starts from under it. Its packages resolve from the repository's
+ * node_modules, as the copy stays inside the repository.
+ */
+let agentCopy = "";
 function agentPath(): string {
+  if (agentCopy) return agentCopy;
   const p = join(REPO_ROOT, "dist/testbed-agent.js");
   if (!existsSync(p)) throw new Error(`${p} missing: run npm run build first`);
-  return p;
+  const dir = join(REPO_ROOT, "build/testbed");
+  mkdirSync(dir, { recursive: true });
+  agentCopy = join(dir, "agent.js");
+  copyFileSync(p, agentCopy);
+  return agentCopy;
 }
 
 function table(rows: Array<CaseResult & { simulator?: string[] }>): string {
@@ -113,6 +130,15 @@ async function main(): Promise<void> {
   }
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(sig, () => { process.stderr.write(`testbed: ${sig}, cleaning up\n`); void cleanup().then(() => process.exit(130)); });
+  }
+  agentPath();
+  // Another run (a second terminal, a test suite) holds the machine: wait for it, bounded.
+  const waitUntil = Date.now() + 30 * 60 * 1000;
+  for (let holder = takeMachine(), said = false; holder !== null; holder = takeMachine()) {
+    if (Date.now() > waitUntil) throw new Error(`another testbed (pid ${holder}) still runs after 30 min`);
+    if (!said) process.stderr.write(`testbed: waiting for another testbed run (pid ${holder}) to finish\n`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 2000));
   }
   const stale = removeStale();
   if (stale.length) process.stderr.write(`testbed: removed ${stale.length} namespaces left by an earlier run\n`);

@@ -12,7 +12,7 @@
 // per-uplink source routing and the NAT state of a switch are the system under test's.
 // Names carry a prefix so that two testbeds run side by side (one per system) and a killed run's
 // leftovers are found and removed by the next.
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { inNs, sh } from "./ns";
 
 export const PREFIX = "tb";
@@ -55,6 +55,33 @@ function removeNs(ns: string): void {
     try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
   }
   sh("ip", ["netns", "del", ns], { allowFail: true });
+}
+
+/** One testbed per machine: its namespaces' names are fixed, and a second run would tear the first's down. */
+const LOCK = "/run/uplink-router-testbed.pid";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The pid of another live testbed run, or null once this run holds the machine. */
+export function takeMachine(): number | null {
+  let holder = NaN;
+  try { holder = Number(readFileSync(LOCK, "utf8").trim()); } catch { /* free */ }
+  if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) return holder;
+  writeFileSync(LOCK, String(process.pid));
+  return null;
+}
+
+export function releaseMachine(): void {
+  try {
+    if (Number(readFileSync(LOCK, "utf8").trim()) === process.pid) rmSync(LOCK);
+  } catch { /* not ours */ }
 }
 
 /** Every namespace of a testbed (this prefix), from this run or a killed one. */
