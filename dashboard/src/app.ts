@@ -8,6 +8,7 @@ import mqtt from "mqtt";
 import { FleetState, type FleetLimits, type HistoryRouter, type LinkView, type RouterRow } from "./fleet-state";
 import { el, text } from "./dom";
 import { mountHistory } from "./history"; // fleet history panel (history.ts): stored events and charts from the API
+import { ConsolePanel } from "./console"; // login, actions on the selected router, audit trail
 
 interface PageConfig {
   wsUrl: string;
@@ -49,6 +50,8 @@ class FleetView {
 
   constructor(private readonly cfg: PageConfig) {
     this.state = new FleetState(cfg.limits ?? {});
+    // The selection lives in the URL (#router=ID, as the history panel writes it): a reload keeps it.
+    this.#selected = new URLSearchParams(location.hash.slice(1)).get("router");
     $("viewport").addEventListener("scroll", () => this.schedule());
     $("filter").addEventListener("input", () => { this.#orderStale = true; this.schedule(); });
     $("view").addEventListener("change", () => { this.#orderStale = true; this.schedule(); });
@@ -249,6 +252,7 @@ async function main(): Promise<void> {
   const view = new FleetView(cfg);
   (window as unknown as { dashboard: FleetView }).dashboard = view;
   mountHistory();
+  new ConsolePanel(view.state).mount();
   // What the fleet history knows fills the table at once; the live stream then takes over.
   void fetch("api/history/fleet/routers", { headers: { accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : null))

@@ -24,6 +24,8 @@ export interface ServeOptions {
   dir?: string;
   /** Answers the requests it knows (the fleet history API, /metrics) and says so; the page serves the rest. */
   api?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The console's login, audit and actions (fleet/console/console-api.ts): the only POSTs this server takes. */
+  console?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 const TYPES: Record<string, string> = {
@@ -106,6 +108,7 @@ export async function serveDashboard(config: PageConfig, port = 0, host = "127.0
     if (!hosts.has((req.headers.host ?? "").toLowerCase())) {
       return send(res, 421, "text/plain; charset=utf-8", "misdirected request: this server answers only to its own address\n");
     }
+    if (options.console?.(req, res)) return;
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { allow: "GET, HEAD" });
     // The fleet history API and /metrics (fleet/api/history-api.ts): same origin as the page, behind the same Host check.
     if (options.api?.(req, res)) return;

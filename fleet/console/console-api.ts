@@ -1,0 +1,164 @@
+// The console's HTTP API, on the dashboard's origin (/api/console/...):
+//   POST login {name, password}     a session cookie (HttpOnly, SameSite=Strict), audited either way
+//   POST logout                     ends the session
+//   GET  me                         who is logged in, with which role, until when (401 if nobody)
+//   GET  audit?limit=N              the newest audit rows (any role)
+//   POST routers/<id>/failover {link, holdMs?} | probe-now {link?} | reboot {reason?}
+//   POST routers/<id>/config {config, confirm}: without confirm the changes against the last
+//        config pushed from here; with it, the push
+// Actions need the operator role (a viewer gets 403, audited as denied) and are answered with the
+// router's reply. POSTs must be same-origin JSON (a cross-site form cannot send that; the cookie
+// is SameSite=Strict too).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Sql } from "../db/sql";
+import { addOperator, audit, login, logout, recentAudit, sessionOf, SESSION_TTL_MS, type Session } from "./operators";
+import { CommandSender, configDiff } from "./commands";
+
+const COOKIE = "fleet_session";
+const BODY_MAX = 16384;
+const ROUTER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const LINK = /^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/;
+/** What the router stores at most (README: config only, 3800 bytes). */
+const CONFIG_MAX = 3800;
+
+export interface ConsoleOptions { db: Sql; sender: CommandSender; sessionTtlMs?: number }
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+function tokenOf(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [k, v] = part.trim().split("=");
+    if (k === COOKIE) return v;
+  }
+  return undefined;
+}
+
+async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) throw new HttpError(415, "send JSON (content-type: application/json)");
+  const site = req.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin") throw new HttpError(403, "console requests come from the console page itself");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > BODY_MAX) throw new HttpError(413, `body over ${BODY_MAX} bytes`);
+    chunks.push(c as Buffer);
+  }
+  let v: unknown;
+  try { v = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}"); } catch { throw new HttpError(400, "body is not JSON"); }
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new HttpError(400, "body must be a JSON object");
+  return v as Record<string, unknown>;
+}
+
+const str = (v: unknown, what: string, re: RegExp, optional = false): string | undefined => {
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== "string" || !re.test(v)) throw new HttpError(400, `${what}: ${v === undefined ? "missing" : "not valid"}`);
+  return v;
+};
+
+/** Returns a handler that answers /api/console/* and says whether it did. */
+export function consoleApi(o: ConsoleOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const ttl = o.sessionTtlMs ?? SESSION_TTL_MS;
+  const json = (res: ServerResponse, status: number, v: unknown, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...extra });
+    res.end(JSON.stringify(v));
+  };
+  const need = async (req: IncomingMessage): Promise<Session> => {
+    const s = await sessionOf(o.db, tokenOf(req));
+    if (!s) throw new HttpError(401, "log in first (or the session expired)");
+    return s;
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const m = req.method ?? "GET";
+    if (path === "login" && m === "POST") {
+      const b = await body(req);
+      const name = typeof b.name === "string" ? b.name.slice(0, 64) : "";
+      const got = await login(o.db, name, typeof b.password === "string" ? b.password : "", ttl);
+      if (!got) {
+        await audit(o.db, { operator: name || null, role: null, action: "login", outcome: "refused", reply: "wrong name or password" });
+        throw new HttpError(401, "wrong name or password");
+      }
+      await audit(o.db, { operator: got.session.name, role: got.session.role, action: "login", outcome: "ok" });
+      return json(res, 200, got.session, {
+        "set-cookie": `${COOKIE}=${got.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(ttl / 1000)}${req.headers["x-forwarded-proto"] === "https" ? "; Secure" : ""}`,
+      });
+    }
+    if (path === "logout" && m === "POST") {
+      await body(req);
+      const token = tokenOf(req);
+      const s = await sessionOf(o.db, token);
+      if (token) await logout(o.db, token);
+      if (s) await audit(o.db, { operator: s.name, role: s.role, action: "logout", outcome: "ok" });
+      return json(res, 200, { ok: true }, { "set-cookie": `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
+    }
+    if (path === "me" && m === "GET") return json(res, 200, await need(req));
+    if (path === "audit" && m === "GET") {
+      await need(req);
+      const limit = Number(new URL(req.url ?? "/", "http://x").searchParams.get("limit") ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, "limit: 1..500");
+      return json(res, 200, { rows: await recentAudit(o.db, limit) });
+    }
+    const a = /^routers\/([^/]+)\/(failover|probe-now|reboot|config)$/.exec(path);
+    if (a && m === "POST") {
+      const router = str(decodeURIComponent(a[1]), "router id", ROUTER) as string;
+      const action = a[2];
+      const s = await need(req);
+      const b = await body(req);
+      const what = action === "config" ? "config-push" : action;
+      if (s.role !== "operator") {
+        await audit(o.db, { operator: s.name, role: s.role, action: what, routerId: router, request: JSON.stringify(b).slice(0, 2000), outcome: "denied", reply: "viewer role" });
+        throw new HttpError(403, `${s.name} is a viewer: actions need the operator role`);
+      }
+      let subtopic = "cmd/" + action, payload: Record<string, unknown>;
+      if (action === "failover") {
+        payload = { link: str(b.link, "link", LINK) };
+        if (b.holdMs !== undefined) {
+          if (!Number.isInteger(b.holdMs) || (b.holdMs as number) < 0 || (b.holdMs as number) > 86400000) throw new HttpError(400, "holdMs: 0..86400000");
+          payload.holdMs = b.holdMs;
+        }
+      } else if (action === "probe-now") {
+        const link = str(b.link, "link", LINK, true);
+        payload = link ? { link } : {};
+      } else if (action === "reboot") {
+        payload = { reason: `console: ${s.name}`.slice(0, 120) };
+      } else {
+        const config = b.config;
+        if (!config || typeof config !== "object" || Array.isArray(config)) throw new HttpError(400, "config: a JSON object (the device config's fields to set)");
+        if (JSON.stringify(config).length > CONFIG_MAX) throw new HttpError(400, `config: over ${CONFIG_MAX} bytes`);
+        const last = await o.db.query<{ config: string; pushed_at: Date; pushed_by: string }>("SELECT config, pushed_at, pushed_by FROM router_configs WHERE router_id = $1", [router]);
+        const before = last[0] ? JSON.parse(last[0].config) as unknown : {};
+        const changes = configDiff(before, config);
+        if (b.confirm !== true) {
+          return json(res, 200, { changes, against: last[0] ? `the config ${last[0].pushed_by} pushed at ${new Date(last[0].pushed_at).toISOString()}` : "the router's defaults (nothing pushed from here yet)" });
+        }
+        subtopic = "config/set";
+        payload = { config };
+      }
+      const { request, reply } = await o.sender.send(router, subtopic, payload);
+      const outcome = reply === null ? "no-reply" : reply.ok ? "ok" : "refused";
+      if (action === "config" && reply?.ok) {
+        await o.db.query(`INSERT INTO router_configs (router_id, config, pushed_by) VALUES ($1, $2, $3)
+          ON CONFLICT (router_id) DO UPDATE SET config = excluded.config, pushed_at = now(), pushed_by = excluded.pushed_by`, [router, JSON.stringify(payload.config), s.name]);
+      }
+      await audit(o.db, { operator: s.name, role: s.role, action: what, routerId: router, request, outcome, reply: reply ? JSON.stringify(reply) : "no reply within the wait" });
+      return json(res, 200, { outcome, reply });
+    }
+    throw new HttpError(404, `no console endpoint ${m} /api/console/${path.slice(0, 80)}`);
+  };
+
+  return (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (!path.startsWith("/api/console/")) return false;
+    route(req, res, path.slice("/api/console/".length)).catch((e: unknown) => {
+      if (res.headersSent) return res.end();
+      if (e instanceof HttpError) return json(res, e.status, { error: e.message });
+      json(res, 500, { error: "console error: " + (e instanceof Error ? e.message : String(e)).slice(0, 200) });
+    });
+    return true;
+  };
+}
+
+export { addOperator };
