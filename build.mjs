@@ -94,6 +94,7 @@ async function bundle() {
     broker: "fleet/cli/broker.ts",
     pki: "fleet/cli/pki.ts",
     provision: "fleet/cli/provision.ts",
+    operator: "fleet/cli/operator.ts",
     "bench-subscriber": "test-sim/bench/subscriber.ts",
     testbed: "testbed/cli.ts",
     "testbed-agent": "testbed/agent.ts",

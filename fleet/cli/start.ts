@@ -19,6 +19,11 @@ import { fleetSpecs } from "../../test-sim/fleet/fleet-specs";
 import { serveDashboard } from "../web/dashboard-server";
 import { startLocalHistory } from "../fleet-history";
 import { lifecycle } from "./shutdown";
+import { randomBytes } from "node:crypto";
+import { connect } from "../broker/connect";
+import { CommandSender } from "../console/commands";
+import { consoleApi } from "../console/console-api";
+import { addOperator } from "../console/operators";
 import { flags, runTool, unknownOption, UsageError } from "./args";
 
 const DEMO = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));
@@ -65,7 +70,19 @@ async function main(argv: string[]): Promise<void> {
   const history = await startLocalHistory(broker, creds.collectors[0]);
   life.onStop("stop the fleet history", () => history.stop());
   const pageConfig = { wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 };
-  const served = { api: history.handler };
+  // The console (login, actions, audit): commands go out on the fleet's login, which only npm
+  // start's own process holds. Two demo operators with random passwords, kept in the private dir.
+  const fleetClient = await connect(broker.url, creds.fleet, { reconnectPeriod: 1000 });
+  const sender = new CommandSender(fleetClient);
+  life.onStop("close the console's broker session", () => { sender.close(); fleetClient.end(true); });
+  const operators: string[] = [];
+  for (const [name, role] of [["demo-operator", "operator"], ["demo-viewer", "viewer"]] as const) {
+    const password = randomBytes(12).toString("base64url");
+    await addOperator(history.db, name, role, password);
+    operators.push(`${name} (${role}): ${password}`);
+  }
+  const operatorsFile = dir.write("console-logins.txt", operators.join("\n") + "\n");
+  const served = { api: history.handler, console: consoleApi({ db: history.db, sender }) };
   const page = await serveDashboard(pageConfig, wantPort, undefined, served).catch(() => serveDashboard(pageConfig, 0, undefined, served));
   life.onStop("close the dashboard", () => page.close());
   const port = new URL(page.url).port;
@@ -77,6 +94,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`broker    ${broker.kind} ${broker.version}: ${broker.tlsUrl} (TLS, client certificates); dashboards ${broker.wsUrl}`);
   console.log(`dashboard ${page.url}   <- open this`);
   console.log(`history   ${history.db.where}: ${page.url}api/history/  ${page.url}metrics`);
+  console.log(`console   log in on the page with a login from ${operatorsFile} (an operator and a viewer)`);
   console.log(`routers   ${demo.deviceId} (scripted outage: ${demo.description}) and ${routers} more whose primaries fail at random`);
   console.log(`logins and keys for MQTT clients (fleet, dashboard, devices): ${file} (removed when this stops)\n`);
   printEvents(fleet.world(demo.deviceId), `${demo.deviceId} `);

@@ -15,7 +15,7 @@ import { PrivateDir } from "../broker/private-dir";
 import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
 import { postgresBin, startPostgres } from "./postgres-server";
 
-const TOOLS = ["sim", "fleet", "bench", "start", "broker", "pki", "provision", "collector"];
+const TOOLS = ["sim", "fleet", "bench", "start", "broker", "pki", "provision", "collector", "operator"];
 const SCENARIO = join(REPO_ROOT, "test-sim/scenarios/primary-blackhole.json");
 const run = (tool: string, args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [join(REPO_ROOT, "dist", tool + ".js"), ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60000 });
