@@ -41,6 +41,8 @@ class FleetView {
   #rate = 0;
   #invalidShown = -1;
   #detailShown = "";
+  /** When each router was first seen on a backup uplink (this page's clock), while it stays there. */
+  #backupSince = new Map<string, number>();
   /** Main-thread time spent ingesting and rendering, for the bench. */
   busyMs = 0;
   /** Renders done, and the longest one (ms): what one frame costs. */
@@ -55,6 +57,7 @@ class FleetView {
     $("viewport").addEventListener("scroll", () => this.schedule());
     $("filter").addEventListener("input", () => { this.#orderStale = true; this.schedule(); });
     $("view").addEventListener("change", () => { this.#orderStale = true; this.schedule(); });
+    $("sort").addEventListener("change", () => { this.#orderStale = true; this.schedule(); });
     $("rows").addEventListener("click", (ev) => {
       const row = (ev.target as HTMLElement).closest<HTMLElement>(".row");
       if (row?.dataset.id !== undefined) { this.#selected = row.dataset.id; this.schedule(); }
@@ -114,6 +117,9 @@ class FleetView {
     const view = ($("view") as HTMLSelectElement).value;
     const ids: string[] = [];
     for (const r of this.state.rows.values()) {
+      // On a backup uplink since when (first seen so by this page), for the status column and sorting.
+      if (!this.#onBackup(r)) this.#backupSince.delete(r.id);
+      else if (!this.#backupSince.has(r.id)) this.#backupSince.set(r.id, now);
       if (filter && !r.id.includes(filter)) continue;
       if (view === "alerts" && r.online !== false && !this.#isSilent(r, now)) continue;
       if (view === "backup" && !this.#onBackup(r)) continue;
@@ -121,6 +127,21 @@ class FleetView {
       ids.push(r.id);
     }
     ids.sort();
+    // Then by what the operator asked for (a stable sort keeps ids in order within equal keys).
+    const by = ($("sort") as HTMLSelectElement).value;
+    const rows = this.state.rows;
+    const rank = (id: string): number => {
+      const r = rows.get(id) as RouterRow;
+      if (by === "status") return r.online === false ? 0 : this.#isSilent(r, now) ? 1 : r.online === null ? 2 : 3;
+      if (by === "backup") return -(now - (this.#backupSince.get(id) ?? now)) - (this.#onBackup(r) ? 1 : 0);
+      if (by === "heartbeat") return r.lastHeartbeatAt ?? -Infinity;
+      if (by === "gaps") return -r.gaps;
+      return 0;
+    };
+    if (by !== "id") {
+      const keys = new Map(ids.map((id) => [id, rank(id)]));
+      ids.sort((a, b) => (keys.get(a) as number) - (keys.get(b) as number));
+    }
     this.#order = ids;
     this.#orderStale = false;
   }
@@ -155,14 +176,16 @@ class FleetView {
     const status = r.online === null ? "unknown" : r.online ? "online" : "offline";
     const silent = this.#isSilent(r, now);
     // What changes with time alone is redone every render; the rest only when the row changed.
-    const key = `${r.version}|${status}|${silent}|${r.id === this.#selected}`;
+    const key = `${r.version}|${status}|${silent}|${r.id === this.#selected}|${this.#backupSince.get(r.id)}`;
     if (row.dataset.id !== r.id || row.dataset.key !== key) {
       row.dataset.id = r.id;
       row.dataset.key = key;
       row.classList.toggle("selected", r.id === this.#selected);
       text(c[0], r.id);
+      const since = this.#backupSince.get(r.id);
       c[1].replaceChildren(el("span", "badge " + (STATUSES.has(status) ? status : "unknown"), status),
-        ...(silent ? [el("span", "badge silent", "silent")] : []));
+        ...(silent ? [el("span", "badge silent", "silent")] : []),
+        ...(since !== undefined ? [el("span", "badge backup-since", `backup since ${new Date(since).toLocaleTimeString()}`)] : []));
       c[1].dataset.status = status;
       c[1].dataset.silent = String(silent);
       text(c[2], r.active ?? "–");

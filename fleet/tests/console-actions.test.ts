@@ -28,7 +28,7 @@ test("console: operator fails a router over from the page and sees its reply and
     return t.skip("chromium not installed");
   }
   const pg = await startPostgres();
-  const creds = makeCredentials([ID, "site-8"]);
+  const creds = makeCredentials([ID, "edge-0"]);
   const broker = await startBroker(creds);
   recordBrokerKind(broker);
   const history = await startFleetHistory({ brokerUrl: broker.url, username: creds.collectors[0].username, password: creds.collectors[0].password,
@@ -36,7 +36,7 @@ test("console: operator fails a router over from the page and sees its reply and
   const db = history.db;
   const fleetClient = await connect(broker.url, creds.fleet, { reconnectPeriod: 1000 });
   const sender = new CommandSender(fleetClient, 10000);
-  const fleet = new LiveFleet([ID, "site-8"].map((deviceId, i) => ({ deviceId, seed: 31 + i, links: DEFAULT_LINKS,
+  const fleet = new LiveFleet([ID, "edge-0"].map((deviceId, i) => ({ deviceId, seed: 31 + i, links: DEFAULT_LINKS,
     config: { telemetry: { heartbeatMs: 1000, keepAliveS: 5 } } })), broker.url, (id) => creds.devices.get(id));
   const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 8000 },
     0, "127.0.0.1", { api: history.handler, console: consoleApi({ db, sender }) });
@@ -78,6 +78,11 @@ test("console: operator fails a router over from the page and sees its reply and
     for (let i = 0; i < 50 && world.view()?.active !== "lte0"; i++) await sleep(100);
     assert.equal(world.view()?.active, "lte0", "the router is on the link the operator chose");
     await tab.locator("#audit li", { hasText: `olga failover ${ID}: ok` }).waitFor({ timeout: 10000 });
+    // At a glance: on backup since when, and first when sorted by time on backup.
+    await tab.locator(`.row[data-id="${ID}"] .backup-since`, { hasText: /backup since \d/ }).waitFor({ timeout: 5000 });
+    assert.equal(await tab.locator("#rows .row").first().getAttribute("data-id"), "edge-0", "by router id first");
+    await tab.locator("#sort").selectOption("backup");
+    await tab.locator("#rows .row").first().and(tab.locator(`[data-id="${ID}"]`)).waitFor({ timeout: 5000 });
 
     // A config push shows what changes, then goes out on confirmation and the router applies it.
     await tab.locator("#config-text").fill(JSON.stringify({ telemetry: { heartbeatMs: 1500, keepAliveS: 5 } }));
