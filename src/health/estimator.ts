@@ -23,7 +23,6 @@ export class PathEstimator {
   get srttMs(): number { return this.#srtt; }
   get jitterMs(): number { return this.#jitter; }
   get samples(): number { return this.#filled; }
-  get hasRtt(): boolean { return this.#lastRtt >= 0; }
 
   /** Loss over the window, 0..100. */
   get lossPct(): number {
@@ -31,13 +30,13 @@ export class PathEstimator {
   }
 
   /**
-   * How long to wait for a reply on this path. RFC 6298's srtt + 4 rttvar alone is too tight for
-   * heavy-tailed queueing delay (a late reply would read as loss), so it is also held at 1.5 x the
-   * recent RTT peak. Clean paths end at `min`, which keeps detection fast where it can be.
+   * How long a probe waits for its reply: `rtos` RTOs plus `extraMs`, in whole ms within
+   * [min, max]. The RTO (below) is held at 1.5 x the recent RTT peak, so heavy-tailed queueing delay
+   * does not read as loss; clean paths end at `min`, which keeps detection fast where it can be.
    */
-  timeoutMs(min: number, max: number): number {
-    const rto = this.rtoMs;
-    return rto < min ? min : rto > max ? max : Math.round(rto);
+  timeoutMs(min: number, max: number, rtos = 1, extraMs = 0): number {
+    const wait = (rtos === 1 ? this.rtoMs : rtos * this.rtoMs) + extraMs;
+    return wait < min ? min : wait > max ? max : Math.round(wait);
   }
 
   /** When a reply is overdue: RFC 6298's RTO (1 s before any sample), held at 1.5 x the recent peak. */
@@ -72,6 +71,18 @@ export class PathEstimator {
    * needs must not drop with it.
    */
   get longLoss(): number { return this.#longLoss; }
+
+  /**
+   * Misses in a row that random loss alone gives with probability below `p` (0 on a path that
+   * loses 5 % or less). The loss is the worse of the window and the long memory, plus a margin for
+   * late replies, once the window holds 10 samples.
+   */
+  unlikelyRun(p: number): number {
+    const windowed = this.lossPct / 100, long = this.#longLoss;
+    const loss = this.#filled >= 10 ? (windowed > long ? windowed : long) + 0.03 : 0;
+    if (loss <= 0.05) return 0;
+    return Math.ceil(Math.log(p) / Math.log(loss >= 0.95 ? 0.95 : loss));
+  }
 
   miss(): void {
     this.#record(1);

@@ -1,6 +1,18 @@
-// Link state machine. One handler per state; every transition has a name, reported as the reason.
-// Inputs are facts the link monitor gathered; the machine itself holds no timers, so it is a pure
-// function of (state, facts) and can be tested exhaustively.
+// How it decides: the state of one uplink, from the facts its monitor gathered. One handler per
+// state; every transition has a name, reported as the reason of the link-state event.
+//
+//   down       the carrier is gone ("carrier-lost"), or the link is silent ("no-reply"): nothing
+//              came back from it, probes or users' packets, for longer than its gap tolerance, with
+//              enough probes to more than one target overdue that chance loss cannot explain it
+//              (detector.ts decides silence, and hands over its evidence with the down).
+//   up         the first reply of a new link ("first-reply"); a down link needs upSuccesses
+//              replies in a row ("recovered", or "recovered-degraded" if quality is poor by then).
+//   degraded   it forwards, but badly ("quality-loss", "quality-rtt", "quality-dns"; quality.ts
+//              measures them by entry thresholds); it is up again only once no issue lingers by
+//              the looser exit thresholds and recoverMs has passed since one did
+//              ("quality-restored"). Quality never makes a link down.
+//
+// The machine holds no timers: it is a pure function of (state, facts), tested exhaustively.
 
 export type LinkState = "unknown" | "up" | "degraded" | "down";
 
@@ -15,8 +27,13 @@ export type QualityIssue = "loss" | "rtt" | "dns" | null;
 export interface LinkFacts {
   now: number;
   carrier: boolean;
-  /** Every target stayed silent for the configured number of fast rounds. */
+  /**
+   * The link is silent: nothing came back for longer than its tolerance, and enough probes to
+   * enough targets are overdue (detector.ts).
+   */
   silent: boolean;
+  /** What made it silent, carried on the "no-reply" step. */
+  evidence?: DownEvidence;
   /** Consecutive answered probes since the last miss. */
   okStreak: number;
   /** Degradation currently measured (with entry thresholds). */
@@ -36,13 +53,31 @@ export type Transition =
   | "first-reply" | "carrier-lost" | "no-reply" | "recovered" | "recovered-degraded"
   | "quality-loss" | "quality-rtt" | "quality-dns" | "quality-restored";
 
-export interface Step { to: LinkState; transition: Transition }
+/** Why the detector called a link silent. */
+export interface DownEvidence {
+  /** From the first unanswered probe (or the users' last arrival) to the verdict. */
+  silentMs: number;
+  /** How long this link was allowed to be silent (its learned gap tolerance). */
+  toleranceMs: number;
+  /** Probes overdue in the silence, and the targets they went to. */
+  overdue: number;
+  targets: number;
+  /** What dated the silence: an unanswered probe, or users' packets going unanswered. */
+  datedBy: "probe" | "traffic";
+}
+
+export interface Step {
+  to: LinkState;
+  transition: Transition;
+  /** On "no-reply": the evidence of the silence. */
+  evidence?: DownEvidence;
+}
 
 type Handler = (f: LinkFacts, l: LinkStateLimits) => Step | null;
 
 function lost(f: LinkFacts): Step | null {
   if (!f.carrier) return { to: "down", transition: "carrier-lost" };
-  if (f.silent) return { to: "down", transition: "no-reply" };
+  if (f.silent) return f.evidence ? { to: "down", transition: "no-reply", evidence: { ...f.evidence } } : { to: "down", transition: "no-reply" };
   return null;
 }
 

@@ -1,0 +1,97 @@
+// The silence of a link: since when nothing has come back from it, and what was overdue within it.
+//
+// Liveness is judged by silence, not by per-probe timeouts. Any reply, however late, proves the
+// path forwards; the link is silent from the send time of the first probe still unanswered since
+// the last reply (or, when users' packets go unanswered, from their last arrival). A silence that
+// ends is remembered as the last gap, so a resolver asked inside it is not blamed for it.
+import type { ProbeSlot } from "./probe-slots";
+
+export class Silence {
+  /** Send time of the first probe unanswered since the last reply (null: nothing outstanding). */
+  since: number | null = null;
+  /** The silence is dated from the users' last arrival, not from an unanswered probe. */
+  datedByTraffic = false;
+  /** Probes that expired unanswered within it, and their targets (bits). */
+  expired = 0;
+  targets = 0;
+  /** Of those, probes other than to resolvers. */
+  other = 0;
+  /** Where the silence that made the link down began (to learn from it if it was only a gap). */
+  downFrom: number | null = null;
+  #gapFrom = 0;
+  #gapTo = -1;
+
+  /** A new silence from `at`, nothing overdue in it yet. */
+  begin(at: number, byTraffic: boolean): void {
+    this.since = at;
+    this.datedByTraffic = byTraffic;
+    this.expired = 0;
+    this.other = 0;
+    this.targets = 0;
+  }
+
+  clear(): void {
+    this.since = null;
+    this.datedByTraffic = false;
+    this.other = 0;
+    this.expired = 0;
+    this.targets = 0;
+  }
+
+  /** A probe sent at `sentAt` expired; it counts if it was sent within this silence. */
+  expiredProbe(sentAt: number, bit: number, resolver: boolean): void {
+    if (this.since === null || sentAt < this.since) return;
+    this.expired++;
+    this.targets |= bit;
+    if (!resolver) this.other++;
+  }
+
+  /**
+   * The silence ended at `to`. If it was a gap (other probes than resolvers went unanswered in it
+   * too), resolvers asked inside it were not heard for that reason alone.
+   */
+  ended(to: number, slots: readonly ProbeSlot[], now: number, rto: number): void {
+    const from = this.since as number;
+    if (this.#otherLossIn(from, slots, now, rto)) {
+      this.#gapFrom = from;
+      this.#gapTo = to;
+    }
+    this.clear();
+    // Probes sent after the end and still out start the next silence.
+    for (const s of slots) {
+      if (s.busy && s.sentAt > to && (this.since === null || s.sentAt < this.since)) this.since = s.sentAt;
+    }
+  }
+
+  /** Sent while nothing came back from the link at all (a gap still going on, or the last one). */
+  holds(sentAt: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
+    if (this.since !== null && sentAt >= this.since && this.#otherLossIn(this.since, slots, now, rto)) return true;
+    return sentAt >= this.#gapFrom && sentAt <= this.#gapTo;
+  }
+
+  /** Probes overdue now (expired, or out longer than `rto`) within the silence; their targets in `overdueTargets`. */
+  overdue(slots: readonly ProbeSlot[], now: number, rto: number): number {
+    const since = this.since as number;
+    let n = this.expired, bits = this.targets;
+    for (const s of slots) {
+      if (s.busy && s.sentAt >= since && now - s.sentAt >= rto) {
+        n++;
+        bits |= (s.target as NonNullable<ProbeSlot["target"]>).bit;
+      }
+    }
+    this.overdueTargets = bits;
+    return n;
+  }
+
+  /** Targets of the probes the last overdue() counted. */
+  overdueTargets = 0;
+
+  /** A probe other than a resolver, sent since `from`, expired or is overdue. */
+  #otherLossIn(from: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
+    if (this.other > 0) return true;
+    for (const s of slots) {
+      if (s.busy && s.sentAt >= from && now - s.sentAt >= rto && (s.target as NonNullable<ProbeSlot["target"]>).target.kind !== "dns") return true;
+    }
+    return false;
+  }
+}

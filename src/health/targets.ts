@@ -1,0 +1,139 @@
+// Which target a probe goes to. Baseline probes go to the cheapest live target kind (liveness);
+// every other target is asked once per serviceIntervalMs (every dnsRecheckMs, only resolvers,
+// while a resolver is failing), so a link's probe bytes are mostly minimal ICMP echoes. Fast
+// probes rotate over the live targets. A target that keeps missing while the link answers is set
+// aside as dead (its own fault, not the link's) and retried every deadTargetRetryMs.
+import type { ProbeKind, ProbeTarget } from "../ports";
+import type { DeviceConfig } from "../config/config";
+import { PROBE_COST } from "./probe-cost";
+
+export interface TargetStatus {
+  target: ProbeTarget;
+  /** This target's bit in a set of targets (a probe silence's evidence). */
+  bit: number;
+  misses: number;
+  dead: boolean;
+  retryAt: number;
+}
+
+export class TargetSet {
+  readonly list: readonly TargetStatus[];
+  #p: DeviceConfig["probe"];
+  #rr = 0;
+  #fastRr = 0;
+  #serviceRr = 0;
+  #serviceAt = 0;
+
+  constructor(targets: readonly ProbeTarget[], probe: DeviceConfig["probe"]) {
+    this.#p = probe;
+    this.list = targets.map((target, i) => ({ target, bit: 1 << i, misses: 0, dead: false, retryAt: 0 }));
+  }
+
+  get deadCount(): number {
+    let n = 0;
+    for (const t of this.list) if (t.dead) n++;
+    return n;
+  }
+
+  has(kind: ProbeKind): boolean {
+    for (const t of this.list) if (t.target.kind === kind) return true;
+    return false;
+  }
+
+  /**
+   * The next baseline probe's target: a dead target due for its retry, else a service round's
+   * target when one is due (`dnsOnly`: only resolvers, sooner), else the next cheapest live one.
+   */
+  baseline(now: number, dnsOnly: boolean): TargetStatus {
+    const p = this.#p;
+    const ts = this.list;
+    for (const t of ts) {
+      if (t.dead && t.retryAt <= now) {
+        t.retryAt = now + p.deadTargetRetryMs;
+        return t;
+      }
+    }
+    const cheap = this.#cheapestLiveCost();
+    if (now >= this.#serviceAt) {
+      let services = 0;
+      for (const t of ts) if (!t.dead && (dnsOnly ? t.target.kind === "dns" : PROBE_COST[t.target.kind] > cheap)) services++;
+      for (let i = 0; i < ts.length && services > 0; i++) {
+        const t = ts[(this.#serviceRr + i) % ts.length];
+        if (t.dead || (dnsOnly ? t.target.kind !== "dns" : PROBE_COST[t.target.kind] <= cheap)) continue;
+        this.#serviceRr = (ts.indexOf(t) + 1) % ts.length;
+        this.#serviceAt = now + (dnsOnly ? p.dnsRecheckMs : p.serviceIntervalMs / services);
+        return t;
+      }
+    }
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[(this.#rr + i) % ts.length];
+      if (t.dead || PROBE_COST[t.target.kind] > cheap) continue;
+      this.#rr = (this.#rr + i + 1) % ts.length;
+      return t;
+    }
+    const t = this.#nextLive(this.#rr);
+    this.#rr = (ts.indexOf(t) + 1) % ts.length;
+    return t;
+  }
+
+  /** The next fast probe's target: the live targets in turn. */
+  fast(): TargetStatus {
+    const t = this.#nextLive(this.#fastRr);
+    this.#fastRr = (this.list.indexOf(t) + 1) % this.list.length;
+    return t;
+  }
+
+  /** A resolver failed: the next service round (of resolvers only) comes by `at` at the latest. */
+  serviceBy(at: number): void {
+    if (this.#serviceAt > at) this.#serviceAt = at;
+  }
+
+  /** The link answers, so targets that keep missing are dead themselves, unless all of their kind are. */
+  setAsideDead(now: number): void {
+    const p = this.#p;
+    for (const t of this.list) {
+      if (t.dead || t.misses < p.deadTargetMisses) continue;
+      let kindmateAnswers = false;
+      for (const o of this.list) if (o !== t && o.target.kind === t.target.kind && o.misses === 0) kindmateAnswers = true;
+      if (!kindmateAnswers) continue;
+      t.dead = true;
+      t.retryAt = now + p.deadTargetRetryMs;
+    }
+  }
+
+  /** The targets in `bits` span enough of them: two where more than one is live, else one. */
+  spans(bits: number): boolean {
+    let distinct = 0, live = 0;
+    for (const t of this.list) {
+      if (!t.dead) live++;
+      if (bits & t.bit) distinct++;
+    }
+    return distinct >= (live > 1 ? 2 : 1);
+  }
+
+  /** How many targets `bits` holds. */
+  count(bits: number): number {
+    let n = 0;
+    for (const t of this.list) if (bits & t.bit) n++;
+    return n;
+  }
+
+  /** Bytes of the cheapest probe a live target takes. */
+  #cheapestLiveCost(): number {
+    let min = Infinity;
+    for (const t of this.list) {
+      const c = PROBE_COST[t.target.kind];
+      if (!t.dead && c < min) min = c;
+    }
+    return min;
+  }
+
+  #nextLive(from: number): TargetStatus {
+    const ts = this.list;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[(from + i) % ts.length];
+      if (!t.dead) return t;
+    }
+    return ts[from % ts.length];
+  }
+}
