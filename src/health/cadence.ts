@@ -4,6 +4,35 @@
 // the moment a silence becomes overdue or outlasts its tolerance) and the traffic poll (repeating
 // while users' traffic proves the link). Everything else in the detector reacts to these.
 import type { Clock } from "../ports";
+import type { DeviceConfig } from "../config/config";
+
+/** What the baseline interval of a link depends on. */
+export interface PaceFacts {
+  down: boolean;
+  standby: boolean;
+  /** Users' traffic proves the link (TrafficEvidence.busy). */
+  busy: boolean;
+  suspect: boolean;
+  lossPct: number;
+  /** The data budget's stretch (>= 1); asked only when it applies (asking moves its clock). */
+  pace?: () => number;
+}
+
+/**
+ * Time to the next baseline probe. Users' packets prove the path forwards but say nothing of its
+ * loss: once the loss window reaches the recovered level, only probes at the full rate can tell a
+ * worsening path in time, so a busy link slows down only while its loss is below that level.
+ */
+export function baselineIntervalMs(p: DeviceConfig["probe"], lossRecoveredPct: number, f: PaceFacts): number {
+  if (f.down) return p.downIntervalMs;
+  let ms = f.standby ? p.standbyIntervalMs
+    : f.busy && !f.suspect && f.lossPct < lossRecoveredPct
+      ? (p.busyIntervalMs > p.intervalMs ? p.busyIntervalMs : p.intervalMs)
+    : p.intervalMs;
+  const pace = f.pace ? f.pace() : 1;
+  if (pace > 1) ms *= pace;
+  return ms;
+}
 
 export interface CadenceHandlers {
   baseline(): void;

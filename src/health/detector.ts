@@ -108,6 +108,18 @@ export class Detector {
     return t + (this.#x.cfg.probe.intervalMs / 2) * (earned < room ? earned / room : 1);
   }
 
+  /**
+   * How long a probe sent now waits. A fast probe only has to cover the path's RTT; the first
+   * unanswered probe listens until the link would be called down, so a late reply is still heard;
+   * a down link's probes wait longest.
+   */
+  probeTimeoutMs(now: number, down: boolean): number {
+    const p = this.#x.cfg.probe, est = this.#x.est;
+    return down ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 3)
+      : this.silence.since === null ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 1, this.toleranceMs(now))
+      : est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 2);
+  }
+
   // ---- events, each handed to the current phase ----
 
   /** A probe was sent at `now` on a link that is not down: it may start a silence. */

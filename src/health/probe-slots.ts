@@ -1,8 +1,10 @@
 // The probes a link has in flight: a fixed set of slots, allocated once (maxInFlight of them), so
 // sending a probe allocates nothing. Each slot owns the callback the platform answers on; a probe
 // we gave up on (abandoned, stuck) gets its slot a fresh callback, so the platform's late answer
-// to it finds a callback that is no longer the slot's and is ignored.
-import type { ProbeResult } from "../ports";
+// to it finds a callback that is no longer the slot's and is ignored. Every probe holds one socket
+// of the shared SocketBudget from its send until its answer or abandonment.
+import type { Prober, ProbeResult } from "../ports";
+import type { SocketBudget } from "./socket-budget";
 import type { TargetStatus } from "./targets";
 
 export interface ProbeSlot {
@@ -16,12 +18,23 @@ export interface ProbeSlot {
   done: (result: ProbeResult) => void;
 }
 
+/** What an abandoned stuck probe counts as. */
+export const STUCK: ProbeResult = { ok: false, rttMs: 0, reason: "timeout" };
+
 export class ProbeSlots {
   readonly all: readonly ProbeSlot[];
+  #link: string;
+  #prober: Prober;
+  #budget: SocketBudget;
   #answered: (slot: ProbeSlot, result: ProbeResult) => void;
+  /** Probes waiting for a socket. */
+  #pending = 0;
 
-  /** `answered` runs once per probe the platform answered while it was still ours. */
-  constructor(size: number, answered: (slot: ProbeSlot, result: ProbeResult) => void) {
+  /** `answered` runs once per probe, with the platform's result or STUCK, after its socket is released. */
+  constructor(size: number, link: string, prober: Prober, budget: SocketBudget, answered: (slot: ProbeSlot, result: ProbeResult) => void) {
+    this.#link = link;
+    this.#prober = prober;
+    this.#budget = budget;
     this.#answered = answered;
     const all: ProbeSlot[] = [];
     for (let i = 0; i < size; i++) {
@@ -40,13 +53,25 @@ export class ProbeSlots {
     return n;
   }
 
+  get pending(): number { return this.#pending; }
+
+  /** Every slot busy or spoken for by a probe waiting for its socket. */
+  get full(): boolean { return this.#pending + this.busyCount() >= this.all.length; }
+
+  /** Ask the shared budget for a socket; `granted` sends the probe (or releases the socket). */
+  request(urgent: boolean, granted: () => void): void {
+    this.#pending++;
+    this.#budget.request(urgent, () => { this.#pending--; granted(); });
+  }
+
   /** The first free slot, or null when all are busy. */
   free(): ProbeSlot | null {
     for (const s of this.all) if (!s.busy) return s;
     return null;
   }
 
-  take(s: ProbeSlot, target: TargetStatus, baseline: boolean, now: number, timeoutMs: number): void {
+  /** Send a probe from the free slot `s` (its socket already granted). */
+  send(s: ProbeSlot, target: TargetStatus, baseline: boolean, now: number, timeoutMs: number): void {
     s.busy = true;
     s.sentAt = now;
     s.target = target;
@@ -54,16 +79,40 @@ export class ProbeSlots {
     s.timeoutMs = timeoutMs;
   }
 
-  /** Give up on the probe in `s`: whatever the platform says of it later is not heard. */
-  abandon(s: ProbeSlot): void {
+  /** Hand the probe in `s` to the platform (after the monitor noted its send). */
+  launch(s: ProbeSlot): void {
+    this.#prober.probe(this.#link, (s.target as TargetStatus).target, s.timeoutMs, s.done);
+  }
+
+  /** Abandon probes the platform never answered within their timeout and `graceMs`; each counts as STUCK. */
+  abandonStuck(now: number, graceMs: number): number {
+    let n = 0;
+    for (const s of this.all) {
+      if (s.busy && now - s.sentAt > s.timeoutMs + graceMs) {
+        n++;
+        this.#abandon(s);
+        this.#answered(s, STUCK);
+      }
+    }
+    return n;
+  }
+
+  /** Give up on every probe in flight: whatever the platform says of them later is not heard. */
+  abandonAll(): void {
+    for (const s of this.all) if (s.busy) this.#abandon(s);
+  }
+
+  #abandon(s: ProbeSlot): void {
     s.busy = false;
     this.#renew(s);
+    this.#budget.release();
   }
 
   #renew(s: ProbeSlot): void {
     const done = (r: ProbeResult): void => {
       if (!s.busy || s.done !== done) return; // given up on earlier; the platform answered late
       s.busy = false;
+      this.#budget.release();
       this.#answered(s, r);
     };
     s.done = done;

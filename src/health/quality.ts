@@ -3,9 +3,17 @@
 // above rttDegradedMs for rttSustainMs, DNS when every resolver keeps failing more often than the
 // link's own loss explains. An issue is entered at the degraded thresholds and left only below the
 // (looser) recovered ones, and only after recoverMs without it (the decision in link-state.ts).
+import type { ProbeKind } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { PathEstimator } from "./estimator";
 import type { QualityIssue } from "./link-state";
+
+/**
+ * Baseline misses in a row, with not one reply between them, after which a miss on a link the
+ * users' packets prove is the targets' silence (a filter, a dead resolver farm), not the path's
+ * loss. A path that loses even 70 % answers within 8 probes 94 % of the time.
+ */
+const TARGETS_SILENT_RUN = 8;
 
 export class Quality {
   /** Resolver probes failed since one last answered. */
@@ -19,6 +27,8 @@ export class Quality {
   #rttHighSince: number | null = null;
   #lastIssueAt = -Infinity;
   #lingered = false;
+  /** Baseline misses since the last reply of any probe. */
+  #missRun = 0;
 
   constructor(health: DeviceConfig["health"], est: PathEstimator, hasDns: boolean) {
     this.#h = health;
@@ -26,14 +36,32 @@ export class Quality {
     this.#hasDns = hasDns;
   }
 
-  dnsAnswered(now: number): void {
-    this.dnsFails = 0;
-    this.dnsOkAt = now;
+  /** A reply: its RTT, and for a baseline probe to other than a resolver, the loss window. */
+  replied(kind: ProbeKind, baseline: boolean, rttMs: number, now: number): void {
+    // The loss window counts what its misses count: baseline probes, resolvers aside.
+    this.#est.reply(rttMs, baseline && kind !== "dns");
+    this.#missRun = 0;
+    if (kind === "dns") {
+      this.dnsFails = 0;
+      this.dnsOkAt = now;
+    }
+    this.trackRtt(now);
   }
 
-  dnsFailed(now: number): void {
+  /**
+   * A probe expired. Loss is about packets: a dead target, a link already down, or a resolver that
+   * fails while the path answers (DNS health is tracked on its own) says nothing about it; nor do
+   * misses past TARGETS_SILENT_RUN on a link the users' traffic proves (`busy`).
+   */
+  missed(kind: ProbeKind, baseline: boolean, deadTarget: boolean, down: boolean, busy: boolean): void {
+    if (baseline && !deadTarget && !down && kind !== "dns" && (this.#missRun++ < TARGETS_SILENT_RUN || !busy)) this.#est.miss();
+  }
+
+  /** A resolver failed while the link answered. True while DNS is not judged yet: ask again soon. */
+  dnsFailed(now: number): boolean {
     this.dnsFails++;
     this.dnsFailAt = now;
+    return !this.dnsBroken();
   }
 
   /** After each reply: when the smoothed RTT went above the degraded line (null: below recovered). */
@@ -83,6 +111,7 @@ export class Quality {
 
   /** The link went down: what was measured before says nothing of it once it is back. */
   reset(): void {
+    this.#est.resetLoss();
     this.dnsFails = 0;
     this.#rttHighSince = null;
   }

@@ -83,6 +83,16 @@ export class TargetSet {
     return t;
   }
 
+  /** It answered: whatever it missed before, it is alive. */
+  answered(t: TargetStatus): void {
+    t.misses = 0;
+    t.dead = false;
+  }
+
+  missed(t: TargetStatus): void {
+    t.misses++;
+  }
+
   /** A resolver failed: the next service round (of resolvers only) comes by `at` at the latest. */
   serviceBy(at: number): void {
     if (this.#serviceAt > at) this.#serviceAt = at;
