@@ -55,17 +55,18 @@ export interface DetectorParts {
   changed?(from: Phase, to: Phase, why: PhaseChange): void;
 }
 
+/** What a phase does on each event; an event a phase leaves out changes nothing in it. */
 interface PhaseHandler {
-  reply(d: Detector, slot: ProbeSlot, now: number): void;
-  expired(d: Detector): void;
-  watchDue(d: Detector, now: number): void;
-  arrived(d: Detector, now: number, at: number): void;
-  usersWaiting(d: Detector, from: number, earlier: boolean): void;
-  reprobe(d: Detector): void;
+  reply?(d: Detector, slot: ProbeSlot, now: number): void;
+  expired?(d: Detector): void;
+  watchDue?(d: Detector, now: number): void;
+  arrived?(d: Detector, now: number, at: number): void;
+  usersWaiting?(d: Detector, from: number, earlier: boolean): void;
+  reprobe?(d: Detector): void;
 }
 
 export class Detector {
-  readonly silence = new Silence();
+  readonly silence: Silence;
   #x: DetectorParts;
   #phase: Phase;
   /** Filled when the silence made the link down, until it is down. */
@@ -74,6 +75,7 @@ export class Detector {
 
   constructor(parts: DetectorParts, down: boolean) {
     this.#x = parts;
+    this.silence = new Silence(parts.cfg, parts.gaps, parts.est);
     this.#phase = down ? "down" : "watching";
   }
 
@@ -82,43 +84,6 @@ export class Detector {
   get fast(): boolean { return this.#phase === "suspect" || this.#phase === "confirming"; }
   /** The evidence the link is silent, once it is (null until then and once it is down). */
   get evidence(): DownEvidence | null { return this.#silent ? this.#evidence : null; }
-
-  /** How long this link may now stay silent before it is down. */
-  toleranceMs(now: number): number {
-    const gap = this.#x.gaps.valueMs(now);
-    // A long path needs room for its own round trips whatever its gap history.
-    const rtt = 2 * this.#x.est.rtoMs;
-    return gap > rtt ? gap : rtt;
-  }
-
-  /**
-   * The tolerance for the silence now going on. A silence dated by an unanswered probe begins up to
-   * a probe interval after the link last proved itself, one dated by the users' last arrival at
-   * that very moment: a link whose history earned it room gets back, in proportion, the half
-   * interval a probe-dated silence has on average, so its gaps are not judged longer for being
-   * seen sooner. A link with no gap history keeps the floor, and passive detection stays fast.
-   */
-  silenceToleranceMs(now: number): number {
-    const t = this.toleranceMs(now);
-    if (!this.silence.datedByTraffic) return t;
-    const h = this.#x.cfg.health;
-    const room = h.silenceMaxMs - h.silenceMinMs;
-    const earned = this.#x.gaps.valueMs(now) - h.silenceMinMs;
-    if (room <= 0 || earned <= 0) return t;
-    return t + (this.#x.cfg.probe.intervalMs / 2) * (earned < room ? earned / room : 1);
-  }
-
-  /**
-   * How long a probe sent now waits. A fast probe only has to cover the path's RTT; the first
-   * unanswered probe listens until the link would be called down, so a late reply is still heard;
-   * a down link's probes wait longest.
-   */
-  probeTimeoutMs(now: number, down: boolean): number {
-    const p = this.#x.cfg.probe, est = this.#x.est;
-    return down ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 3)
-      : this.silence.since === null ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 1, this.toleranceMs(now))
-      : est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 2);
-  }
 
   // ---- events, each handed to the current phase ----
 
@@ -129,18 +94,18 @@ export class Detector {
     this.armWatch();
   }
 
-  replied(slot: ProbeSlot, now: number): void { HANDLERS[this.#phase].reply(this, slot, now); }
+  replied(slot: ProbeSlot, now: number): void { HANDLERS[this.#phase].reply?.(this, slot, now); }
   expired(slot: ProbeSlot, t: TargetStatus): void {
-    HANDLERS[this.#phase].expired(this);
+    HANDLERS[this.#phase].expired?.(this);
     this.silence.expiredProbe(slot.sentAt, t.bit, t.target.kind === "dns");
   }
   /** The watch timer fired. */
   watchDue(now: number): void {
     if (this.silence.since === null) return;
-    HANDLERS[this.#phase].watchDue(this, now);
+    HANDLERS[this.#phase].watchDue?.(this, now);
   }
   /** Users' packets arrived at `at`, after the silence began. */
-  arrived(now: number, at: number): void { HANDLERS[this.#phase].arrived(this, now, at); }
+  arrived(now: number, at: number): void { HANDLERS[this.#phase].arrived?.(this, now, at); }
   /** Users' packets have gone unanswered since `from`. */
   usersWaiting(from: number): void {
     const s = this.silence;
@@ -150,9 +115,9 @@ export class Detector {
       s.since = from;
       s.datedByTraffic = true;
     }
-    HANDLERS[this.#phase].usersWaiting(this, from, earlier);
+    HANDLERS[this.#phase].usersWaiting?.(this, from, earlier);
   }
-  reprobe(): void { HANDLERS[this.#phase].reprobe(this); }
+  reprobe(): void { HANDLERS[this.#phase].reprobe?.(this); }
   /** A sent probe was sent within the silence (or the last gap): it says nothing of its target. */
   sentInSilence(sentAt: number): boolean {
     return this.silence.holds(sentAt, this.#x.slots.all, this.#x.now(), this.#x.est.rtoMs);
@@ -194,7 +159,7 @@ export class Detector {
     const x = this.#x;
     const since = this.silence.since;
     if (since === null) return x.cadence.cancelWatch();
-    const due = since + (this.#phase === "suspect" ? this.silenceToleranceMs(x.now()) : x.est.rtoMs);
+    const due = since + (this.#phase === "suspect" ? this.silence.toleranceNowMs(x.now()) : x.est.rtoMs);
     const now = x.now();
     // Whole milliseconds, at least one: a due time equal to now must not spin the clock.
     x.cadence.watchIn(due > now ? Math.max(1, Math.ceil(due - now)) : 0);
@@ -229,7 +194,7 @@ export class Detector {
   judge(now: number): void {
     const x = this.#x, s = this.silence;
     const since = s.since as number;
-    const tolerance = this.silenceToleranceMs(now);
+    const tolerance = this.silence.toleranceNowMs(now);
     if (now < since + tolerance) return this.armWatch();
     const rto = x.est.rtoMs;
     const overdue = s.overdue(x.slots.all, now, rto);
@@ -279,15 +244,12 @@ function replyEnds(d: Detector, slot: ProbeSlot): boolean {
   return d.silence.since !== null && slot.sentAt >= d.silence.since;
 }
 
-const IGNORE = (): void => {};
-
 const HANDLERS: Record<Phase, PhaseHandler> = {
   watching: {
     reply(d, slot, now) {
       if (replyEnds(d, slot)) d.endSilence(now, slot.sentAt, null);
       d.armWatch();
     },
-    expired: IGNORE,
     watchDue(d) {
       d.suspect("overdue");
       d.armWatch();
@@ -308,7 +270,6 @@ const HANDLERS: Record<Phase, PhaseHandler> = {
       d.answered(now);
       d.armWatch();
     },
-    expired: IGNORE,
     watchDue(d, now) { d.judge(now); },
     arrived(d, now, at) {
       d.endSilence(now, at, at - (d.silence.since as number));
@@ -318,25 +279,15 @@ const HANDLERS: Record<Phase, PhaseHandler> = {
     usersWaiting(d, _from, earlier) {
       if (earlier) d.armWatch();
     },
-    reprobe: IGNORE,
   },
   down: {
     reply(d, _slot, now) {
       d.learnFromDown(now);
       d.confirm();
     },
-    expired: IGNORE,
-    watchDue: IGNORE,
-    arrived: IGNORE,
-    usersWaiting: IGNORE,
-    reprobe: IGNORE,
   },
   confirming: {
     reply(d, _slot, now) { d.learnFromDown(now); },
     expired(d) { d.to("down", "missed"); },
-    watchDue: IGNORE,
-    arrived: IGNORE,
-    usersWaiting: IGNORE,
-    reprobe: IGNORE,
   },
 };

@@ -13,13 +13,14 @@ import { Cadence, baselineIntervalMs } from "./cadence";
 import { Detector } from "./detector";
 import { PathEstimator } from "./estimator";
 import { GapTolerance } from "./gap-tolerance";
-import { nextLinkState, type LinkState, type LinkStateLimits, type Step } from "./link-state";
+import { LinkDecision, type LinkState, type Step } from "./link-state";
 import { ProbeSlots, STUCK, type ProbeSlot } from "./probe-slots";
 import { Quality } from "./quality";
 import type { SocketBudget } from "./socket-budget";
 import { TargetSet, type TargetStatus } from "./targets";
 import { TrafficEvidence } from "./traffic-evidence";
-import { PROBE_BYTES_IN, PROBE_BYTES_OUT } from "./probe-cost";
+import { PROBE_BYTES_OUT } from "./probe-cost";
+import { probeAnswered, type OutcomeParts } from "./probe-outcome";
 
 /** Carries the traffic; a standby the router would rather use (failback candidate); any other standby. */
 export type LinkRole = "active" | "preferred" | "standby";
@@ -47,7 +48,6 @@ export class LinkMonitor {
   readonly link: string;
   readonly gaps: GapTolerance;
   #o: LinkMonitorOptions;
-  #limits: LinkStateLimits;
   #est: PathEstimator;
   #targets: TargetSet;
   #slots: ProbeSlots;
@@ -55,11 +55,10 @@ export class LinkMonitor {
   #det: Detector;
   #quality: Quality;
   #traffic: TrafficEvidence;
-  #state: LinkState = "unknown";
-  #since = 0;
+  #outcome: OutcomeParts;
+  #d: LinkDecision;
   #role: LinkRole = "standby";
   #carrier: boolean;
-  #okStreak = 0;
   #stopped = false;
   /** Probes the platform answered (the supervisor watches this move). */
   completed = 0;
@@ -76,13 +75,11 @@ export class LinkMonitor {
     this.#slots = new ProbeSlots(o.cfg.probe.maxInFlight, o.link, o.prober, o.budget, (s, r) => this.#finish(s, r));
     this.#cadence = new Cadence(o.clock, {
       baseline: () => this.#tick(), fast: () => this.#fastTick(), poll: () => this.#traffic.poll(o.clock.now()),
-      watch: () => { if (this.#carrier && !this.#stopped && this.#state !== "down") this.#det.watchDue(o.clock.now()); },
+      watch: () => { if (this.#carrier && !this.#stopped && this.#d.state !== "down") this.#det.watchDue(o.clock.now()); },
     });
-    this.#since = o.clock.now();
-    if (o.seed && o.carrier) {
-      this.#state = o.seed.state;
-      this.#since = o.seed.since;
-    }
+    const seeded = o.seed && o.carrier ? o.seed : null;
+    this.#d = new LinkDecision({ upSuccesses: o.cfg.probe.upSuccesses, recoverMs: h.recoverMs },
+      seeded ? seeded.state : "unknown", seeded ? seeded.since : o.clock.now());
     this.#det = new Detector({
       cfg: o.cfg, est: this.#est, gaps: this.gaps, slots: this.#slots, targets: this.#targets, cadence: this.#cadence,
       now: () => o.clock.now(), startFast: () => this.#startFast(), decide: () => this.#evaluate(),
@@ -90,18 +87,19 @@ export class LinkMonitor {
         this.gaps.recovered(o.clock.now(), ms);
         o.onStall?.(this, ms);
       },
-    }, this.#state === "down");
+    }, this.#d.state === "down");
     this.#traffic = new TrafficEvidence(o.traffic, o.link, {
       cfg: o.cfg, est: this.#est, cadence: this.#cadence, detector: this.#det,
       active: () => this.#role === "active", interval: () => this.#interval(),
-      judging: () => this.#state !== "down" && this.#carrier && !this.#stopped,
+      judging: () => this.#d.state !== "down" && this.#carrier && !this.#stopped,
     });
-    this.#limits = { upSuccesses: o.cfg.probe.upSuccesses, recoverMs: h.recoverMs };
+    this.#outcome = { cfg: o.cfg, quality: this.#quality, targets: this.#targets, detector: this.#det, traffic: this.#traffic,
+      decision: this.#d, now: () => o.clock.now(), onBytes: o.onBytes };
   }
 
-  get state(): LinkState { return this.#state; }
+  get state(): LinkState { return this.#d.state; }
   /** Time of the last state change. */
-  get since(): number { return this.#since; }
+  get since(): number { return this.#d.since; }
   get role(): LinkRole { return this.#role; }
   get carrier(): boolean { return this.#carrier; }
   get srttMs(): number { return this.#est.srttMs; }
@@ -120,7 +118,7 @@ export class LinkMonitor {
   get phase(): string { return this.#det.phase; }
 
   /** How long this link may now stay silent before it is down. */
-  toleranceMs(): number { return this.#det.toleranceMs(this.#o.clock.now()); }
+  toleranceMs(): number { return this.#det.silence.toleranceMs(this.#o.clock.now()); }
 
   start(): void {
     if (this.#carrier) this.#cadence.baselineIn(0);
@@ -145,7 +143,7 @@ export class LinkMonitor {
   setCarrier(up: boolean): void {
     if (up === this.#carrier) return;
     this.#carrier = up;
-    this.#okStreak = 0;
+    this.#d.okStreak = 0;
     if (!up) {
       this.#cadence.cancelBaseline();
       this.#traffic.idle();
@@ -161,16 +159,16 @@ export class LinkMonitor {
   /** Watchdog escalation or the fleet: look again now, fast, instead of waiting for the interval. */
   reprobe(): void {
     if (!this.#carrier || this.#stopped) return;
-    if (this.#state === "down") this.#cadence.baselineIn(0);
+    if (this.#d.state === "down") this.#cadence.baselineIn(0);
     else this.#det.reprobe();
   }
 
   /** Ask every DNS target now: the policy wants fresh proof before moving for a DNS fault. */
   verifyDns(): void {
-    if (!this.#carrier || this.#stopped || this.#state === "down") return;
+    if (!this.#carrier || this.#stopped || this.#d.state === "down") return;
     for (const t of this.#targets.list) {
       if (t.target.kind !== "dns" || t.dead) continue;
-      this.#request(false, t, false);
+      this.#slots.request(false, () => this.#send(t, false));
     }
   }
 
@@ -181,7 +179,7 @@ export class LinkMonitor {
 
   #interval(): number {
     return baselineIntervalMs(this.#o.cfg.probe, this.#o.cfg.health.lossRecoveredPct, {
-      down: this.#state === "down", standby: this.#role === "standby", busy: this.busy, suspect: this.#det.phase === "suspect",
+      down: this.#d.state === "down", standby: this.#role === "standby", busy: this.busy, suspect: this.#det.phase === "suspect",
       lossPct: this.#est.lossPct, pace: this.#o.pace,
     });
   }
@@ -194,7 +192,7 @@ export class LinkMonitor {
     // socket or every slot busy (a dead link's probes wait long) means this one would only queue.
     if (this.#cadence.fastRunning || this.#slots.pending > 0 || this.#slots.busyCount() === this.#slots.size) return;
     const t = this.#targets.baseline(this.#o.clock.now(), this.#quality.dnsInDoubt);
-    this.#request(this.#role === "active", t, true);
+    this.#slots.request(this.#role === "active", () => this.#send(t, true));
   }
 
   #startFast(): void {
@@ -206,13 +204,8 @@ export class LinkMonitor {
   #fastTick(): void {
     if (!this.#det.fast || !this.#carrier || this.#stopped) return this.#cadence.stopFast();
     if (this.#slots.full) return;
-    this.#request(true, this.#targets.fast(), false);
-  }
-
-  // ---- probes ----
-
-  #request(urgent: boolean, t: TargetStatus, baseline: boolean): void {
-    this.#slots.request(urgent, () => this.#send(t, baseline));
+    const t = this.#targets.fast();
+    this.#slots.request(true, () => this.#send(t, false));
   }
 
   #send(t: TargetStatus, baseline: boolean): void {
@@ -222,8 +215,8 @@ export class LinkMonitor {
       this.#o.budget.release();
       return;
     }
-    const now = this.#o.clock.now(), down = this.#state === "down";
-    this.#slots.send(slot, t, baseline, now, this.#det.probeTimeoutMs(now, down));
+    const now = this.#o.clock.now(), down = this.#d.state === "down";
+    this.#slots.send(slot, t, baseline, now, this.#det.silence.probeTimeoutMs(now, down));
     if (!down) this.#det.sent(now);
     this.#o.onBytes?.(PROBE_BYTES_OUT[t.target.kind]);
     this.#slots.launch(slot);
@@ -231,58 +224,19 @@ export class LinkMonitor {
 
   #finish(slot: ProbeSlot, r: ProbeResult): void {
     if (r !== STUCK) this.completed++;
-    const t = slot.target as TargetStatus;
-    if (r.ok) {
-      this.#traffic.ownReplies++;
-      this.#o.onBytes?.(PROBE_BYTES_IN[t.target.kind]);
-      this.#replied(slot, t, r.rttMs);
-    } else {
-      this.#expired(slot, t);
-    }
+    probeAnswered(this.#outcome, slot, r);
     this.#evaluate();
-  }
-
-  #replied(slot: ProbeSlot, t: TargetStatus, rttMs: number): void {
-    const now = this.#o.clock.now();
-    this.#quality.replied(t.target.kind, slot.baseline, rttMs, now);
-    this.#targets.answered(t);
-    this.#okStreak++;
-    this.#det.replied(slot, now);
-  }
-
-  #expired(slot: ProbeSlot, t: TargetStatus): void {
-    const kind = t.target.kind, down = this.#state === "down";
-    this.#quality.missed(kind, slot.baseline, t.dead, down, this.busy);
-    this.#targets.missed(t);
-    this.#okStreak = 0;
-    // A resolver asked while the whole link was silent says nothing about DNS.
-    if (kind === "dns" && !down && !this.#det.sentInSilence(slot.sentAt)) {
-      const now = this.#o.clock.now();
-      // Ask the resolvers again soon rather than a service round later, until DNS is judged.
-      if (this.#quality.dnsFailed(now)) this.#targets.serviceBy(now + this.#o.cfg.probe.dnsRecheckMs);
-    }
-    this.#det.expired(slot, t);
   }
 
   // ---- the decision ----
 
   #evaluate(): void {
-    const now = this.#o.clock.now();
-    const q = this.#quality;
-    const lingers = q.lingers(now);
-    const evidence = this.#det.evidence;
-    const step = nextLinkState(this.#state, {
-      now, carrier: this.#carrier, silent: evidence !== null, evidence: evidence ?? undefined, okStreak: this.#okStreak,
-      issue: q.issue(now), issueLingers: lingers, lastIssueAt: q.lastIssueAt,
-    }, this.#limits);
+    const from = this.#d.state;
+    const step = this.#d.next(this.#o.clock.now(), this.#carrier, this.#det.evidence, this.#quality);
     if (!step) return;
-    const from = this.#state;
-    this.#state = step.to;
-    this.#since = now;
     if (step.to === "down") {
       this.#traffic.idle();
       this.#quality.reset();
-      this.#okStreak = 0;
       this.#det.enteredDown();
     } else if (from === "down") {
       this.#det.leftDown();

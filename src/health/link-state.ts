@@ -99,3 +99,41 @@ const handlers: Record<LinkState, Handler> = {
 export function nextLinkState(state: LinkState, facts: LinkFacts, limits: LinkStateLimits): Step | null {
   return handlers[state](facts, limits);
 }
+
+/** What the decision reads of a link's quality (quality.ts). */
+export interface QualityView {
+  /** Whether an issue lingers by the exit thresholds (and when one last did: lastIssueAt). */
+  lingers(now: number): boolean;
+  /** The issue measured now, by the entry thresholds. */
+  issue(now: number): QualityIssue;
+  readonly lastIssueAt: number;
+}
+
+/** One link's decision as it stands: its state, since when, and the replies in a row behind it. */
+export class LinkDecision {
+  state: LinkState;
+  since: number;
+  /** Consecutive answered probes since the last miss (none count across a down). */
+  okStreak = 0;
+  #limits: LinkStateLimits;
+
+  constructor(limits: LinkStateLimits, state: LinkState, since: number) {
+    this.#limits = limits;
+    this.state = state;
+    this.since = since;
+  }
+
+  /** Take the step the facts call for now, if any. */
+  next(now: number, carrier: boolean, evidence: DownEvidence | null, q: QualityView): Step | null {
+    const lingers = q.lingers(now);
+    const step = nextLinkState(this.state, {
+      now, carrier, silent: evidence !== null, evidence: evidence ?? undefined, okStreak: this.okStreak,
+      issue: q.issue(now), issueLingers: lingers, lastIssueAt: q.lastIssueAt,
+    }, this.#limits);
+    if (!step) return null;
+    this.state = step.to;
+    this.since = now;
+    if (step.to === "down") this.okStreak = 0;
+    return step;
+  }
+}

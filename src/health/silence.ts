@@ -4,6 +4,9 @@
 // path forwards; the link is silent from the send time of the first probe still unanswered since
 // the last reply (or, when users' packets go unanswered, from their last arrival). A silence that
 // ends is remembered as the last gap, so a resolver asked inside it is not blamed for it.
+import type { DeviceConfig } from "../config/config";
+import type { PathEstimator } from "./estimator";
+import type { GapTolerance } from "./gap-tolerance";
 import type { ProbeSlot } from "./probe-slots";
 
 export class Silence {
@@ -20,6 +23,53 @@ export class Silence {
   downFrom: number | null = null;
   #gapFrom = 0;
   #gapTo = -1;
+  #cfg: DeviceConfig;
+  #gaps: GapTolerance;
+  #est: PathEstimator;
+
+  constructor(cfg: DeviceConfig, gaps: GapTolerance, est: PathEstimator) {
+    this.#cfg = cfg;
+    this.#gaps = gaps;
+    this.#est = est;
+  }
+
+  /** How long this link may now stay silent before it is down. */
+  toleranceMs(now: number): number {
+    const gap = this.#gaps.valueMs(now);
+    // A long path needs room for its own round trips whatever its gap history.
+    const rtt = 2 * this.#est.rtoMs;
+    return gap > rtt ? gap : rtt;
+  }
+
+  /**
+   * The tolerance for the silence now going on. A silence dated by an unanswered probe begins up to
+   * a probe interval after the link last proved itself, one dated by the users' last arrival at
+   * that very moment: a link whose history earned it room gets back, in proportion, the half
+   * interval a probe-dated silence has on average, so its gaps are not judged longer for being
+   * seen sooner. A link with no gap history keeps the floor, and passive detection stays fast.
+   */
+  toleranceNowMs(now: number): number {
+    const t = this.toleranceMs(now);
+    if (!this.datedByTraffic) return t;
+    const h = this.#cfg.health;
+    const room = h.silenceMaxMs - h.silenceMinMs;
+    const earned = this.#gaps.valueMs(now) - h.silenceMinMs;
+    if (room <= 0 || earned <= 0) return t;
+    return t + (this.#cfg.probe.intervalMs / 2) * (earned < room ? earned / room : 1);
+  }
+
+
+  /**
+   * How long a probe sent now waits. A fast probe only has to cover the path's RTT; the first
+   * unanswered probe listens until the link would be called down, so a late reply is still heard;
+   * a down link's probes wait longest.
+   */
+  probeTimeoutMs(now: number, down: boolean): number {
+    const p = this.#cfg.probe, est = this.#est;
+    return down ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 3)
+      : this.since === null ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 1, this.toleranceMs(now))
+      : est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 2);
+  }
 
   /** A new silence from `at`, nothing overdue in it yet. */
   begin(at: number, byTraffic: boolean): void {

@@ -1,0 +1,59 @@
+// What one probe's answer tells each part of the detector. A reply proves the path (the detector:
+// the silence ends), feeds the RTT and loss window (quality), revives its target and counts toward
+// the replies in a row a down link needs (the decision). An expiry is loss only where loss is
+// meant (quality.missed), a miss for its target, an end to the replies in a row, and, for a
+// resolver asked while the link otherwise answered, a DNS failure.
+import type { ProbeResult } from "../ports";
+import type { DeviceConfig } from "../config/config";
+import type { Detector } from "./detector";
+import type { LinkDecision } from "./link-state";
+import type { ProbeSlot } from "./probe-slots";
+import { PROBE_BYTES_IN } from "./probe-cost";
+import type { Quality } from "./quality";
+import type { TargetSet, TargetStatus } from "./targets";
+import type { TrafficEvidence } from "./traffic-evidence";
+
+export interface OutcomeParts {
+  cfg: DeviceConfig;
+  quality: Quality;
+  targets: TargetSet;
+  detector: Detector;
+  traffic: TrafficEvidence;
+  decision: LinkDecision;
+  now(): number;
+  onBytes?: (bytes: number) => void;
+}
+
+/** Hand the answer to the probe in `slot` to every part it says something to. */
+export function probeAnswered(x: OutcomeParts, slot: ProbeSlot, r: ProbeResult): void {
+  const t = slot.target as TargetStatus;
+  if (r.ok) {
+    x.traffic.ownReplies++;
+    x.onBytes?.(PROBE_BYTES_IN[t.target.kind]);
+    replied(x, slot, t, r.rttMs);
+  } else {
+    expired(x, slot, t);
+  }
+}
+
+function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, rttMs: number): void {
+  const now = x.now();
+  x.quality.replied(t.target.kind, slot.baseline, rttMs, now);
+  x.targets.answered(t);
+  x.decision.okStreak++;
+  x.detector.replied(slot, now);
+}
+
+function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus): void {
+  const kind = t.target.kind, down = x.decision.state === "down";
+  x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy);
+  x.targets.missed(t);
+  x.decision.okStreak = 0;
+  // A resolver asked while the whole link was silent says nothing about DNS.
+  if (kind === "dns" && !down && !x.detector.sentInSilence(slot.sentAt)) {
+    const now = x.now();
+    // Ask the resolvers again soon rather than a service round later, until DNS is judged.
+    if (x.quality.dnsFailed(now)) x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);
+  }
+  x.detector.expired(slot, t);
+}
