@@ -47,6 +47,12 @@ export interface ProbeResult {
   /** Round-trip time when ok. */
   rttMs: number;
   reason?: ProbeFailure;
+  /**
+   * The kind of probe that actually went out, when the platform could not send the kind asked for
+   * (on the device a standby's TCP, DNS or HTTP probe goes out as an ICMP echo to the same host,
+   * since sockets follow the default route). Its answer proves the path, never the service.
+   */
+  sentAs?: ProbeKind;
 }
 
 export interface Prober {

@@ -23,7 +23,8 @@ export function createRoutedProber(ping: BoundPing, routes: ProbeRoutes): Prober
   return {
     probe(link: string, t: ProbeTarget, timeoutMs: number, done: Done): void {
       try {
-        if (t.kind === "icmp" || !routes.isDefault(link)) return icmp(routes.interfaceOf(link), t.host, timeoutMs, done);
+        if (t.kind === "icmp") return icmp(routes.interfaceOf(link), t.host, timeoutMs, done);
+        if (!routes.isDefault(link)) return icmp(routes.interfaceOf(link), t.host, timeoutMs, (r) => done({ ...r, sentAs: "icmp" }));
         if (t.kind === "tcp") return tcpProbe(t.host, t.port ?? 443, timeoutMs, done);
         if (t.kind === "dns") return dnsProbe(t.host, t.name ?? "example.com", timeoutMs, done);
         return httpProbe(t.host, t.port ?? 80, t.name ?? "/", timeoutMs, done);

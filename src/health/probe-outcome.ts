@@ -2,7 +2,9 @@
 // the silence ends), feeds the RTT and loss window (quality), revives its target and counts toward
 // the replies in a row a down link needs (the decision). An expiry is loss only where loss is
 // meant (quality.missed), a miss for its target, an end to the replies in a row, and, for a
-// resolver asked while the link otherwise answered, a DNS failure.
+// resolver asked while the link otherwise answered, a DNS failure. A probe the platform sent as
+// another kind (ProbeResult.sentAs: a standby's DNS probe as an ICMP echo on the device) says what
+// that kind says: an echo from a resolver's host proves the path, never DNS.
 import type { ProbeResult } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { Detector } from "./detector";
@@ -29,28 +31,28 @@ export function probeAnswered(x: OutcomeParts, slot: ProbeSlot, r: ProbeResult):
   const t = slot.target as TargetStatus;
   if (r.ok) {
     x.traffic.ownReplies++;
-    x.onBytes?.(PROBE_BYTES_IN[t.target.kind]);
-    replied(x, slot, t, r.rttMs);
+    x.onBytes?.(PROBE_BYTES_IN[r.sentAs ?? t.target.kind]);
+    replied(x, slot, t, r);
   } else {
-    expired(x, slot, t);
+    expired(x, slot, t, r);
   }
 }
 
-function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, rttMs: number): void {
+function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {
   const now = x.now();
-  x.quality.replied(t.target.kind, slot.baseline, rttMs, now);
+  x.quality.replied(t.target.kind, slot.baseline, r.rttMs, now, r.sentAs);
   x.targets.answered(t);
   x.decision.okStreak++;
   x.detector.replied(slot, now);
 }
 
-function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus): void {
+function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {
   const kind = t.target.kind, down = x.decision.state === "down";
   x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy);
   x.targets.missed(t);
   x.decision.okStreak = 0;
   // A resolver asked while the whole link was silent says nothing about DNS.
-  if (kind === "dns" && !down && !x.detector.sentInSilence(slot.sentAt)) {
+  if (kind === "dns" && (r.sentAs ?? kind) === "dns" && !down && !x.detector.sentInSilence(slot.sentAt)) {
     const now = x.now();
     // Ask the resolvers again soon rather than a service round later, until DNS is judged.
     if (x.quality.dnsFailed(now)) x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);

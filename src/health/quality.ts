@@ -36,12 +36,15 @@ export class Quality {
     this.#hasDns = hasDns;
   }
 
-  /** A reply: its RTT, and for a baseline probe to other than a resolver, the loss window. */
-  replied(kind: ProbeKind, baseline: boolean, rttMs: number, now: number): void {
+  /**
+   * A reply: its RTT, and for a baseline probe to other than a resolver, the loss window. Only a
+   * DNS answer (`sentAs` the probe's own kind) proves DNS; an echo sent in its place does not.
+   */
+  replied(kind: ProbeKind, baseline: boolean, rttMs: number, now: number, sentAs: ProbeKind = kind): void {
     // The loss window counts what its misses count: baseline probes, resolvers aside.
     this.#est.reply(rttMs, baseline && kind !== "dns");
     this.#missRun = 0;
-    if (kind === "dns") {
+    if (sentAs === "dns") {
       this.dnsFails = 0;
       this.dnsOkAt = now;
     }
