@@ -250,9 +250,8 @@ export class Router implements CommandTarget {
     const budget = new SocketBudget(cfg.probe.maxInFlight);
     const monitors = uplinks.list().map((l) => {
       const old = from?.monitors.find((m) => m.link === l.name);
-      const spent = new DataBudget(cfg.links[l.name]?.budget ?? null);
-      const before = this.#spent.get(l.name);
-      if (before) spent.used = before.used;
+      // The billing period goes on across a config change: spending, pace and notices carry over.
+      const spent = new DataBudget(cfg.links[l.name]?.budget ?? null, this.#spent.get(l.name));
       this.#spent.set(l.name, spent);
       return new LinkMonitor({
         pace: () => (spent.settings ? spent.pace(clock.now(), clock.wallMs()) : 1),

@@ -37,9 +37,29 @@ export class DataBudget {
   #windowAt = -1;
   #windowBytes = 0;
   #rate = -1;
+  /** The period's bounds are to be set anew at the next roll, keeping what was spent. */
+  #rebound = false;
 
-  constructor(settings: BudgetSettings | null) {
+  /**
+   * `previous`: the budget of the same link under the config this one replaces. Its period goes on
+   * (a config change is not a new billing period): what was spent, the pace, and the notices
+   * already sent carry over; the notices only while the budget's size and warning level stay.
+   */
+  constructor(settings: BudgetSettings | null, previous?: DataBudget) {
     this.settings = settings;
+    if (!previous || previous.#end === 0) return;
+    this.used = previous.used;
+    this.#start = previous.#start;
+    this.#end = previous.#end;
+    this.#calendar = previous.#calendar;
+    this.#stretch = previous.#stretch;
+    this.#windowAt = previous.#windowAt;
+    this.#windowBytes = previous.#windowBytes;
+    this.#rate = previous.#rate;
+    const a = previous.settings, b = settings;
+    if (a && b && a.bytes === b.bytes && a.warnPct === b.warnPct) this.#told = previous.#told;
+    // A changed billing period or day moves the bounds, not the spending so far.
+    this.#rebound = (a?.period ?? null) !== (b?.period ?? null) || (a?.billingDay ?? null) !== (b?.billingDay ?? null);
   }
 
   /** When the current period ends (calendar ms if known, else monotonic ms). */
@@ -97,6 +117,12 @@ export class DataBudget {
   #roll(now: number, wall: number): void {
     const calendar = wall > 0;
     const t = calendar ? wall : now;
+    if (this.#rebound) {
+      this.#rebound = false;
+      this.#calendar = calendar;
+      this.#bounds(t);
+      return;
+    }
     if (calendar === this.#calendar && t >= this.#start && t < this.#end) return;
     if (calendar !== this.#calendar && this.#end !== 0) {
       // The clock just became known: the spending so far belongs to the calendar period now.
