@@ -146,7 +146,7 @@ export interface MqttSession {
 
 export interface Store {
   get(key: string): string | undefined;
-  /** Atomic replace of one small value (NVS: key <= 15 chars, value <= 4000 bytes). */
+  /** Atomic replace of one small value (the NVS limits, and every key the firmware uses: config/store-keys.ts). */
   set(key: string, value: string): void;
   remove(key: string): void;
 }

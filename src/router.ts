@@ -8,7 +8,8 @@ import type { Ports } from "./ports";
 import type { DeviceConfig } from "./config/config";
 import { loadBootConfig, peekBootLoopCount } from "./config/boot-config";
 import { CONFIG_MAX_BYTES, pointTo, switchTo } from "./config/config-slots";
-import { utf8Length } from "./telemetry/utf8";
+import { utf8Length } from "./config/utf8";
+import { KEY_SPENT } from "./config/store-keys";
 import { countBoot, markDeliberateReboot, markStable, nextEpoch, takeDeliberateMark } from "./watchdog/boot-guard";
 import { LinkMonitor } from "./health/link-monitor";
 import { SocketBudget } from "./health/socket-budget";
@@ -174,12 +175,12 @@ export class Router implements CommandTarget {
       if (!b.settings || !b.calendar) continue;
       out += (out ? ";" : "") + link + "," + b.periodStart + "," + b.used;
     }
-    if (out) store.set("spent", out);
+    if (out) store.set(KEY_SPENT, out);
   }
 
   #restoreSpending(): void {
     const { clock, store } = this.#ports;
-    const saved = store.get("spent");
+    const saved = store.get(KEY_SPENT);
     if (!saved) return;
     for (const rec of saved.split(";")) {
       const [link, start, used] = rec.split(",");

@@ -2,7 +2,7 @@
 // broken) the last known-good one, or the built-in defaults. A broken stored config is reported,
 // never half-applied.
 import type { Store } from "../ports";
-import { KEY_GOOD_CONFIG } from "../watchdog/boot-guard";
+import { KEY_GOOD_CONFIG } from "./store-keys";
 import { activeConfigKey } from "./config-slots";
 import { defaultConfig, parseConfig, type DeviceConfig } from "./config";
 

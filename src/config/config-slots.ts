@@ -2,14 +2,14 @@
 // the pointer moves (one NVS key write, atomic). Rolling back moves the pointer back; the old
 // config is still there, untouched.
 import type { Store } from "../ports";
+import { KEY_SLOT, SLOT_KEYS, STORE_VALUE_BYTES } from "./store-keys";
 
-export const KEY_SLOT = "cfgSlot";
+export { KEY_SLOT, SLOT_KEYS };
 /**
- * Largest config text a slot takes, in UTF-8 bytes: NVS holds 4000 per value, counting the
- * string's terminating NUL, and the known-good copy must fit as well. Checked before any write.
+ * Largest config text a slot takes, in UTF-8 bytes: one Store value (store-keys.ts), which the
+ * known-good copy must fit as well. Checked before any write.
  */
-export const CONFIG_MAX_BYTES = 3800;
-export const SLOT_KEYS = ["cfg0", "cfg1"] as const;
+export const CONFIG_MAX_BYTES = STORE_VALUE_BYTES;
 
 export function activeSlot(store: Store): 0 | 1 {
   return store.get(KEY_SLOT) === "1" ? 1 : 0;

@@ -2,8 +2,17 @@
 // and the one way in: validate + fill defaults with the build-time generated validator.
 import { describeErrors, validators } from "./validator";
 import type { ProbeTarget } from "../ports";
-import type { BudgetSettings } from "../health/data-budget";
-import { checkJsonShape } from "../telemetry/json-guard";
+import { checkJsonShape } from "./json-guard";
+
+/** A link's data budget (health/data-budget.ts spends it). */
+export interface BudgetSettings {
+  bytes: number;
+  period: "day" | "month";
+  /** Day of the month a monthly period starts (1-28). */
+  billingDay: number;
+  /** Share of the budget at which the fleet is told the link nears it. */
+  warnPct: number;
+}
 
 export interface LinkSettings { priority: number; enabled: boolean; budget?: BudgetSettings }
 

@@ -1,7 +1,7 @@
 // The shape of the validators Ajv generates at build time (src/config/generated, type-unchecked
 // code): a predicate that leaves its errors on itself.
 import * as generated from "./generated/validators";
-import { boundError, quote } from "../telemetry/limits";
+import { boundError, quote } from "./limits";
 
 export interface SchemaError { instancePath: string; message?: string; params?: Record<string, unknown> }
 

@@ -10,6 +10,7 @@
 // boot waits up to `bootWaitMs` for the preferred tier to answer instead of taking whichever link
 // answered first.
 import { carriesTraffic, type LinkState } from "../health/link-state";
+import type { SwitchKind } from "../telemetry/events";
 
 export interface Candidate {
   name: string;
@@ -43,7 +44,7 @@ export interface QualityBar {
   rttRecoveredMs: number;
 }
 
-export type SwitchKind = "initial" | "failover" | "failback";
+export type { SwitchKind };
 
 export interface Decision {
   to: string;

@@ -7,14 +7,9 @@
 // spends within its budget is never slowed. Periods follow the calendar (UTC) once the device
 // knows the time, else run from boot.
 
-export interface BudgetSettings {
-  bytes: number;
-  period: "day" | "month";
-  /** Day of the month a monthly period starts (1-28). */
-  billingDay: number;
-  /** Share of the budget at which the fleet is told the link nears it. */
-  warnPct: number;
-}
+import type { BudgetSettings } from "../config/config";
+
+export type { BudgetSettings };
 
 export type BudgetNotice = "near" | "exhausted" | null;
 

@@ -1,6 +1,6 @@
 // Store-and-forward for events. Every event waits here until the broker acknowledges it (QoS 1
-// PUBACK). The queue is kept in the Store in small records (NVS: keys <= 15 chars, values <= 4000
-// BYTES), written at most once per `flushMs` and only while something has waited that long
+// PUBACK). The queue is kept in the Store in small records (src/config/store-keys.ts), written at
+// most once per `flushMs` and only while something has waited that long
 // unacknowledged, so a router that is online writes nothing to flash in normal operation.
 //
 // Flash wears with writes, and a router offline for a day while a link flaps raises an event every
@@ -17,15 +17,15 @@
 // oldest go first; an event too big for a record on its own is dropped. Every drop is counted.
 import type { Clock, Store } from "../ports";
 import { utf8Length } from "./utf8";
+import { KEY_QUEUE_META as META, KEY_QUEUE_RECORD, STORE_VALUE_BYTES } from "../config/store-keys";
 
 /** Record keys q0..q7 plus the meta record. */
 export const RECORDS = 8;
 /**
- * Bytes per record, under the NVS limit of 4000 (ESP-IDF counts a string's terminating NUL in it).
+ * Bytes per record: one Store value (src/config/store-keys.ts).
  * 8 records hold the default 64 events many times over; only large events make the bytes bind.
  */
-export const RECORD_BYTES = 3800;
-const META = "qmeta";
+export const RECORD_BYTES = STORE_VALUE_BYTES;
 /** Store writes (set or remove) the queue may make per hour: one a minute, under the 100 an hour a day offline may cost. */
 export const WRITES_PER_HOUR = 60;
 /** Writes the budget may spend at once: two full rewrites (every record and the meta). */
@@ -100,7 +100,7 @@ export class EventQueue {
       if (Number.isFinite(d) && d > 0) this.dropped = d;
     }
     for (let i = 0; i < RECORDS; i++) {
-      const text = this.store.get("q" + i);
+      const text = this.store.get(KEY_QUEUE_RECORD + i);
       this.#written[i] = text ?? "";
       if (text === undefined) continue;
       try {
@@ -209,8 +209,8 @@ export class EventQueue {
     }
     for (const i of changed) {
       const text = records[i];
-      if (text === "") this.store.remove("q" + i);
-      else this.store.set("q" + i, text);
+      if (text === "") this.store.remove(KEY_QUEUE_RECORD + i);
+      else this.store.set(KEY_QUEUE_RECORD + i, text);
       this.#written[i] = text;
     }
     if (metaChanged) this.store.set(META, meta);

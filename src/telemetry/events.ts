@@ -1,4 +1,5 @@
-import type { SwitchKind } from "../failover/policy";
+/** How traffic moved: the first choice at boot, away from a link, or back to a better one. */
+export type SwitchKind = "initial" | "failover" | "failback";
 
 // Everything the router reports as an event. Each gets a sequence number 0..255 that wraps, so a
 // consumer sees gaps, and the monotonic time it happened.

@@ -7,12 +7,9 @@
 // (the escalation ladder, cmd/reboot) leaves a mark first, and the boot after it does not count.
 // A hardware-watchdog reset or a crash leaves no mark, so it counts.
 import type { Store } from "../ports";
+import { KEY_BOOTS, KEY_DELIBERATE, KEY_EPOCH, KEY_GOOD_CONFIG } from "../config/store-keys";
 
-export const KEY_BOOTS = "boots";
-export const KEY_EPOCH = "epoch";
-export const KEY_GOOD_CONFIG = "cfgGood";
-/** Present when the last boot ended in a deliberate reboot; holds the ladder's reboots in a row. */
-export const KEY_DELIBERATE = "rebootWhy";
+export { KEY_BOOTS, KEY_DELIBERATE, KEY_EPOCH, KEY_GOOD_CONFIG };
 
 export interface BootRecord {
   boots: number;
