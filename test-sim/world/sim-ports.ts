@@ -2,17 +2,18 @@
 import type {
   Clock, HardwareWatchdog, LinkInfo, Log, LogLevel, Ports, ProbeResult, ProbeTarget, Prober, Store, Uplinks,
 } from "../../src/ports";
+import { PROBE_BYTES_IN, PROBE_BYTES_OUT } from "../../src/health/probe-cost";
 import type { BootContext } from "./boot-context";
 import { SimMqttSession } from "./sim-mqtt";
 import { WALL_START_MS, type SimWorld } from "./world";
 import type { Rng } from "./random";
 
-/** Bytes on the wire per probe: [request, reply] (IPv4; TCP and HTTP include handshake and close). */
+/** Bytes on the wire per probe: [request, reply], the firmware's own table (src/health/probe-cost.ts). */
 export const PROBE_BYTES: Record<ProbeTarget["kind"], [number, number]> = {
-  icmp: [28, 28], // an echo without payload: the firmware asks for none
-  tcp: [60, 152],
-  dns: [57, 73],
-  http: [240, 480],
+  icmp: [PROBE_BYTES_OUT.icmp, PROBE_BYTES_IN.icmp],
+  tcp: [PROBE_BYTES_OUT.tcp, PROBE_BYTES_IN.tcp],
+  dns: [PROBE_BYTES_OUT.dns, PROBE_BYTES_IN.dns],
+  http: [PROBE_BYTES_OUT.http, PROBE_BYTES_IN.http],
 };
 
 function clockFor(ctx: BootContext): Clock {
