@@ -288,3 +288,74 @@ test("a standby's DNS probe the platform sent as an ICMP echo proves the path, n
   assert.ok(dnsSent > 0);
   assert.equal(other.m.dnsFailAt, -Infinity);
 });
+
+test("detector: each phase's handler on each event, every change named", async () => {
+  const { Detector } = await import("../../src/health/detector");
+  const { Cadence } = await import("../../src/health/cadence");
+  const { GapTolerance } = await import("../../src/health/gap-tolerance");
+  const cfg = defaultConfig();
+  type Setup = "watching" | "silent-watching" | "suspect" | "down" | "confirming";
+  type Event = "watchDue" | "usersWaiting" | "reprobe" | "reply" | "arrived" | "expired" | "judge" | "leftDown" | "carrierLost" | "enteredDown";
+  const cases: Array<[Setup, Event, string, string | null]> = [
+    ["silent-watching", "watchDue", "suspect", "overdue"],
+    ["watching", "usersWaiting", "suspect", "users-waiting"],
+    ["watching", "reprobe", "suspect", "reprobe"],
+    ["suspect", "reprobe", "suspect", null],
+    ["suspect", "reply", "watching", "answered"],
+    ["suspect", "arrived", "watching", "answered"],
+    ["suspect", "expired", "suspect", null],
+    ["suspect", "judge", "down", "silent"],
+    ["suspect", "carrierLost", "watching", "carrier-lost"],
+    ["watching", "enteredDown", "down", "carrier-lost"],
+    ["down", "reply", "confirming", "reply"],
+    ["down", "watchDue", "down", null],
+    ["confirming", "expired", "down", "missed"],
+    ["confirming", "reply", "confirming", null],
+    ["confirming", "leftDown", "watching", "recovered"],
+    ["confirming", "carrierLost", "down", "carrier-lost"],
+  ];
+  for (const [setup, event, want, why] of cases) {
+    const clock = new HandClock();
+    const path = new ScriptedPath(clock);
+    path.up = false;
+    const est = new PathEstimator(cfg.health.lossWindow);
+    const targets = new TargetSet(cfg.targets, cfg.probe);
+    const slots = new ProbeSlots(cfg.probe.maxInFlight, "wan0", path, new SocketBudget(3), () => {});
+    const cadence = new Cadence(clock, { baseline() {}, fast() {}, watch() {}, poll() {} });
+    const changes: string[] = [];
+    let decided = 0, stalls = 0;
+    const d = new Detector({
+      cfg, est, gaps: new GapTolerance({ floorMs: 900, capMs: 2400, memoryMs: 1800000 }), slots, targets, cadence,
+      now: () => clock.now(), startFast: () => {}, decide: () => { decided++; d.enteredDown(); }, stalled: () => { stalls++; },
+      changed: (_from, _to, w) => changes.push(w),
+    }, setup === "down" || setup === "confirming");
+    // Three probes to three targets out since t=0, then the phase the case starts from.
+    for (let i = 0; i < 3; i++) {
+      const s = slots.free() as ProbeSlot;
+      slots.send(s, targets.list[i], true, 0, 5000);
+      if (setup !== "down" && setup !== "confirming") d.sent(0);
+    }
+    if (setup === "suspect") d.reprobe();
+    if (setup === "confirming") d.replied(slots.all[0], 0);
+    changes.length = 0;
+    clock.t = 10000;
+    const slot = slots.all[1];
+    switch (event) {
+      case "watchDue": d.watchDue(clock.t); break;
+      case "usersWaiting": d.usersWaiting(5000); break;
+      case "reprobe": d.reprobe(); break;
+      case "reply": d.replied(slot, clock.t); break;
+      case "arrived": d.arrived(clock.t, 9000); break;
+      case "expired": d.expired(slot, targets.list[1]); break;
+      case "judge": d.watchDue(clock.t); break;
+      case "leftDown": d.leftDown(); break;
+      case "carrierLost": d.carrierLost(); break;
+      case "enteredDown": d.enteredDown(); break;
+    }
+    const label = `${setup} + ${event}`;
+    assert.equal(d.phase, want, label);
+    assert.deepEqual(changes, why ? [why] : [], label);
+    if (event === "judge") assert.equal(decided, 1, `${label}: silent for 10 s with 3 probes to 3 targets overdue`);
+    if (setup === "suspect" && (event === "reply" || event === "arrived")) assert.equal(stalls, 1, `${label}: a stall the link came back from`);
+  }
+});
