@@ -9,11 +9,11 @@ import type { DeviceConfig } from "./config/config";
 import { loadBootConfig, peekBootLoopCount } from "./config/boot-config";
 import { CONFIG_MAX_BYTES, pointTo, switchTo } from "./config/config-slots";
 import { utf8Length } from "./config/utf8";
-import { KEY_SPENT } from "./config/store-keys";
 import { countBoot, markDeliberateReboot, markStable, nextEpoch, takeDeliberateMark } from "./watchdog/boot-guard";
 import { LinkMonitor } from "./health/link-monitor";
 import { SocketBudget } from "./health/socket-budget";
-import { DataBudget, type BudgetNotice } from "./health/data-budget";
+import type { DataBudget } from "./health/data-budget";
+import { Spending } from "./health/spending";
 import { countedSession } from "./telemetry/wire-bytes";
 import { FailoverController } from "./failover/controller";
 import { Supervisor } from "./watchdog/supervisor";
@@ -24,8 +24,6 @@ import { drawBootId } from "./telemetry/boot-id";
 
 export const FIRMWARE_VERSION = "0.2.0";
 
-/** Least time between saves of the budgets' spending (flash wear). */
-const SPEND_SAVE_MS = 600000;
 
 export interface RouterOptions {
   deviceId: string;
@@ -63,8 +61,7 @@ export class Router implements CommandTarget {
   /** Ladder reboots in a row before this boot: the next one backs off. */
   #ladderReboots: number;
   /** Bytes the router spent per link this billing period; outlives config changes. */
-  #spent = new Map<string, DataBudget>();
-  #savedAt = 0;
+  #spent: Spending;
 
   constructor(platform: Ports, options: RouterOptions) {
     // Every Store write counted (the heartbeat's storeWrites: flash wear is part of health).
@@ -84,9 +81,10 @@ export class Router implements CommandTarget {
     this.#configJson = bc.json;
     this.#configRejected = bc.rejected;
     this.#configSource = bc.source;
+    this.#spent = new Spending(clock, store, (link, action, detail) => this.events.emit({ type: "budget", link, action, detail }));
     this.#plane = this.#build(bc.cfg, null);
-    this.#restoreSpending();
-    const mqtt = countedSession(ports.mqtt, (bytes) => { const a = this.controller.active; if (a !== null) this.#spend(a, bytes); });
+    this.#spent.restore();
+    const mqtt = countedSession(ports.mqtt, (bytes) => { const a = this.controller.active; if (a !== null) this.#spent.spend(a, bytes); });
     this.telemetry = new Telemetry({
       deviceId: options.deviceId, firmware: FIRMWARE_VERSION, cfg: bc.cfg, clock, random: ports.random,
       mqtt, store, events: this.events, safeMode: this.safeMode, boots: this.boots, epoch: this.epoch, bootId: this.bootId,
@@ -95,11 +93,7 @@ export class Router implements CommandTarget {
         heap: ports.watchdog.heapUsed(), ...(ports.watchdog.chunkUsed ? { chunk: ports.watchdog.chunkUsed() } : {}),
         rejected: this.inbound.rejected, safeMode: this.safeMode ? 1 : 0, storeWrites: counted.writes,
       }),
-      pace: () => {
-        const a = this.controller.active;
-        const b = a === null ? undefined : this.#spent.get(a);
-        return b && b.settings ? b.pace(clock.now(), clock.wallMs()) : 1;
-      },
+      pace: () => this.#spent.pace(this.controller.active),
       onConnected: () => this.inbound.subscribe(),
       onMessage: (m) => this.inbound.handle(m),
     });
@@ -146,48 +140,6 @@ export class Router implements CommandTarget {
       if (b.settings) r.budgetBytes = b.settings.bytes;
       return r;
     });
-  }
-
-  // ---- data budgets ----
-
-  #spend(link: string, bytes: number): void {
-    const b = this.#spent.get(link);
-    if (!b) return;
-    const { clock } = this.#ports;
-    // Calendar time only where a budget needs it (a device asks SNTP's clock; a link without a
-    // budget counts its spending per day since boot).
-    const notice: BudgetNotice = b.add(bytes, clock.now(), b.settings ? clock.wallMs() : 0);
-    if (b.settings) this.#saveSpending();
-    if (notice === null) return;
-    const s = b.settings as NonNullable<DataBudget["settings"]>;
-    this.events.emit({ type: "budget", link, action: notice,
-      detail: `${b.used} of ${s.bytes} bytes used this ${s.period}; probing paced to last the period` });
-  }
-
-  /** Spending survives a reboot within the same calendar period (saved at most every SAVE_MS: flash wear). */
-  #saveSpending(): void {
-    const { clock, store } = this.#ports;
-    const now = clock.now();
-    if (now - this.#savedAt < SPEND_SAVE_MS && this.#savedAt > 0) return;
-    this.#savedAt = now;
-    let out = "";
-    for (const [link, b] of this.#spent) {
-      if (!b.settings || !b.calendar) continue;
-      out += (out ? ";" : "") + link + "," + b.periodStart + "," + b.used;
-    }
-    if (out) store.set(KEY_SPENT, out);
-  }
-
-  #restoreSpending(): void {
-    const { clock, store } = this.#ports;
-    const saved = store.get(KEY_SPENT);
-    if (!saved) return;
-    for (const rec of saved.split(";")) {
-      const [link, start, used] = rec.split(",");
-      const b = this.#spent.get(link);
-      const s = Number(start), u = Number(used);
-      if (b && Number.isFinite(s) && Number.isFinite(u) && u >= 0) b.restore(s, u, clock.now(), clock.wallMs());
-    }
   }
 
   // ---- CommandTarget: what the fleet may ask ----
@@ -252,11 +204,10 @@ export class Router implements CommandTarget {
     const monitors = uplinks.list().map((l) => {
       const old = from?.monitors.find((m) => m.link === l.name);
       // The billing period goes on across a config change: spending, pace and notices carry over.
-      const spent = new DataBudget(cfg.links[l.name]?.budget ?? null, this.#spent.get(l.name));
-      this.#spent.set(l.name, spent);
+      const spent = this.#spent.budget(l.name, cfg.links[l.name]?.budget ?? null);
       return new LinkMonitor({
         pace: () => (spent.settings ? spent.pace(clock.now(), clock.wallMs()) : 1),
-        onBytes: (bytes) => this.#spend(l.name, bytes),
+        onBytes: (bytes) => this.#spent.spend(l.name, bytes),
         link: l.name, cfg, clock, prober: this.#ports.prober, budget, traffic: this.#ports.traffic, carrier: uplinks.carrier(l.name),
         seed: old ? { state: old.state, since: old.since, gaps: old.gaps } : undefined,
         onStall: (m, ms) => plane.controller.linkStalled(m.link, ms),
