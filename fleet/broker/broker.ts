@@ -55,6 +55,8 @@ export interface BrokerOptions {
   throttle?: ThrottleOptions;
   /** Dashboard connections per login on the WebSocket doors (default 50). */
   maxSessionsPerLogin?: number;
+  /** The CA's revocation list (PEM): the TLS door refuses the certificates it names (Mosquitto's crlfile). */
+  crlPem?: string;
 }
 
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null;
@@ -94,6 +96,7 @@ class Mosquitto extends BrokerDoors implements Broker {
     dir.write("ca.pem", creds.pki.caPem);
     dir.write("server.pem", server.certPem);
     dir.write("server.key", server.keyPem);
+    if (o.crlPem) dir.write("crl.pem", o.crlPem);
     dir.write("acl", brokerAcl(creds));
     const line = (i: { username: string; password: string }) => `${i.username}:${i.password}\n`;
     const hashed = (name: string, text: string) => {
@@ -105,7 +108,9 @@ class Mosquitto extends BrokerDoors implements Broker {
     hashed("passwd-dashboards", line(creds.dashboard));
     const conf = readFileSync(MOSQUITTO_CONF, "utf8")
       .replaceAll("{{DIR}}", dir.path).replaceAll("{{USER}}", userInfo().username).replaceAll("{{HOST}}", this.host)
-      .replaceAll("{{PORT}}", String(this.port)).replaceAll("{{TLS_PORT}}", String(this.tlsPort));
+      .replaceAll("{{PORT}}", String(this.port)).replaceAll("{{TLS_PORT}}", String(this.tlsPort))
+      // A revocation list goes with the TLS listener's certificates.
+      .replace(`keyfile ${dir.path}/server.key`, (l) => (o.crlPem ? `${l}\ncrlfile ${dir.path}/crl.pem` : l));
     this.#conf = dir.write("mosquitto.conf", conf);
     const v = spawnSync(this.bin, ["-h"], { encoding: "utf8" });
     this.version = (/mosquitto version (\S+)/.exec(v.stdout + v.stderr) ?? [])[1] ?? "?";

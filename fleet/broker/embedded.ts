@@ -121,7 +121,8 @@ export class EmbeddedBroker extends BrokerDoors implements Broker {
     };
     const cert = this.#server as { certPem: string; keyPem: string };
     const plain = createTcpServer(handle("plain"));
-    const tls = createTlsServer({ cert: cert.certPem, key: cert.keyPem, ca: this.caPem, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" });
+    const tls = createTlsServer({ cert: cert.certPem, key: cert.keyPem, ca: this.caPem, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2",
+      ...(this.o.crlPem ? { crl: this.o.crlPem } : {}) });
     tls.on("secureConnection", handle("tls"));
     tls.on("tlsClientError", () => {});
     const dash = createTcpServer(handle("dashboards"));

@@ -21,6 +21,7 @@ const OID = {
   subjectAltName: "2.5.29.17",
   basicConstraints: "2.5.29.19",
   authorityKeyId: "2.5.29.35",
+  crlNumber: "2.5.29.20",
   extKeyUsage: "2.5.29.37",
   serverAuth: "1.3.6.1.5.5.7.3.1",
   clientAuth: "1.3.6.1.5.5.7.3.2",
@@ -97,10 +98,17 @@ export class Pki {
     return new Pki(toPem(der), privateKey, caName);
   }
 
-  /** A CA saved by `save()` (PEM of the certificate and of its PKCS#8 key). */
-  static load(caPem: string, caKeyPem: string): Pki {
+  /** A CA saved by `save()` (PEM of the certificate and of its PKCS#8 key, encrypted with `passphrase` or not). */
+  static load(caPem: string, caKeyPem: string, passphrase?: string): Pki {
     const cert = new X509Certificate(caPem);
-    const key = createPrivateKey(caKeyPem);
+    const encrypted = caKeyPem.includes("ENCRYPTED PRIVATE KEY");
+    if (encrypted && !passphrase) throw new Error("the CA key is encrypted: give its passphrase (--ca-pass-file FILE or PKI_CA_PASSPHRASE)");
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(encrypted ? { key: caKeyPem, passphrase } : caKeyPem);
+    } catch {
+      throw new Error(encrypted ? "the CA key could not be decrypted: wrong passphrase" : "the CA key is not a PEM private key");
+    }
     if (!cert.checkPrivateKey(key)) throw new Error("the CA key does not belong to the CA certificate");
     if (!cert.ca) throw new Error("the CA certificate is not a CA (basicConstraints)");
     const cn = /CN=([^\n]+)/.exec(cert.subject)?.[1] ?? "CA";
@@ -109,6 +117,32 @@ export class Pki {
 
   get caKeyPem(): string {
     return this.caKey.export({ type: "pkcs8", format: "pem" }) as string;
+  }
+
+  /** The CA key as encrypted PKCS#8 (AES-256-CBC, key from the passphrase by PBKDF2): what `npm run pki` stores. */
+  caKeyPemEncrypted(passphrase: string): string {
+    if (passphrase.length < 12) throw new Error("the CA passphrase must be at least 12 characters");
+    return this.caKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }) as string;
+  }
+
+  /**
+   * A certificate revocation list (RFC 5280 5.1) of this CA naming `revoked` certificates by serial
+   * (hex, as X509Certificate.serialNumber gives it), valid `days` (OpenSSL refuses every client
+   * once a CRL it checks has passed its nextUpdate: renew it with the broker's certificate).
+   */
+  crl(revoked: ReadonlyArray<{ serial: string; at: number }>, number: number, days = 825): string {
+    const now = Date.now();
+    const alg = sequence(oid(OID.ecdsaWithSha256));
+    const entries = revoked.map((r) => sequence(integer(Buffer.from(r.serial.length % 2 ? "0" + r.serial : r.serial, "hex")), time(new Date(r.at))));
+    const exts = sequence(
+      extension(OID.authorityKeyId, false, sequence(implicit(0, keyId(createPublicKey(this.caKey))))),
+      extension(OID.crlNumber, false, integer(number)),
+    );
+    const tbs = sequence(integer(1), alg, name(this.caName), time(new Date(now - 5 * 60000)), time(new Date(now + days * DAY)),
+      ...(entries.length ? [sequence(...entries)] : []), explicit(0, exts));
+    const der = sequence(tbs, alg, bits(sign("sha256", tbs, this.caKey)));
+    const b64 = der.toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "");
+    return `-----BEGIN X509 CRL-----\n${b64}\n-----END X509 CRL-----\n`;
   }
 
   /** A fresh key and a certificate for it signed by this CA. */

@@ -14,12 +14,13 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync, chmodSync } fr
 import { join, resolve } from "node:path";
 import { assertDeviceId } from "../broker/credentials";
 import { deviceAcl } from "../broker/acl";
-import { defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
+import { caPassphrase, defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
 import { NVS_KEYS, csvUnsafe, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
 import { flags, runTool, unknownOption, UsageError } from "./args";
 
 const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N] [--lan-ssid SSID --lan-pass-file FILE]\n" +
-  "       npm run provision -- collector-N --collector [--pki DIR] [--out DIR] [--acl FILE] [--days N]   (a history collector's certificate)";
+  "       npm run provision -- collector-N --collector [--pki DIR] [--out DIR] [--acl FILE] [--days N]   (a history collector's certificate)\n" +
+  "       the CA key's passphrase: --ca-pass-file FILE or PKI_CA_PASSPHRASE";
 
 function writeSecret(path: string, text: string | Buffer): string {
   writeFileSync(path, text, { mode: 0o600 });
@@ -30,10 +31,11 @@ function writeSecret(path: string, text: string | Buffer): string {
 function main(argv: string[]): void {
   let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = 3650;
   let lanSsid: string | null = null, lanPassFile: string | null = null;
-  let collector = false;
+  let collector = false, passFile: string | null = null;
   for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--broker") broker = value();
     else if (a === "--collector") collector = true;
+    else if (a === "--ca-pass-file") passFile = value();
     else if (a === "--pki") pkiDir = value();
     else if (a === "--out") out = value();
     else if (a === "--acl") acl = value();
@@ -44,14 +46,15 @@ function main(argv: string[]): void {
     else if (id === null) id = a;
     else throw new UsageError("one device id at a time");
   }
-  if (id !== null && collector) return provisionCollector(id, pkiDir, out, acl, days);
+  const passphrase = caPassphrase(passFile);
+  if (id !== null && collector) return provisionCollector(id, pkiDir, out, acl, days, passphrase);
   if (id === null) throw new UsageError("a device id is required");
   if (broker === null) throw new UsageError("--broker is required");
   assertDeviceId(id);
   if (!Number.isInteger(days) || days < 1 || days > 36500) throw new UsageError("--days must be a whole number of days from 1 to 36500");
   if ((lanSsid === null) !== (lanPassFile === null)) throw new UsageError("--lan-ssid and --lan-pass-file go together");
   const lan = lanSsid !== null && lanPassFile !== null ? { ssid: lanSsid, passphrase: readFileSync(lanPassFile, "utf8").split(/\r?\n/)[0] } : undefined;
-  const pki = loadProjectPki(pkiDir);
+  const pki = loadProjectPki(pkiDir, passphrase);
   const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
   const keyFile = join(dir, `${id}.key`);
   if (existsSync(keyFile)) throw new Error(`${keyFile} exists: device '${id}' was provisioned already (remove its files to make a new key)`);
@@ -89,10 +92,10 @@ function main(argv: string[]): void {
 }
 
 /** A collector's own login: a client certificate whose CN is `collector-N` (read-only in the ACL), no NVS. */
-function provisionCollector(id: string, pkiDir: string, out: string | null, acl: string | null, days: number): void {
+function provisionCollector(id: string, pkiDir: string, out: string | null, acl: string | null, days: number, passphrase: string | undefined): void {
   if (!/^collector-[1-9][0-9]{0,3}$/.test(id)) throw new Error(`a collector's login is collector-N (N from 1 to 9999), not '${id.slice(0, 40)}'`);
   if (!Number.isInteger(days) || days < 1 || days > 36500) throw new Error("--days must be a whole number of days from 1 to 36500");
-  const pki = loadProjectPki(pkiDir);
+  const pki = loadProjectPki(pkiDir, passphrase);
   const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
   const keyFile = join(dir, `${id}.key`);
   if (existsSync(keyFile)) throw new Error(`${keyFile} exists: ${id} was provisioned already (remove its files to make a new key)`);

@@ -1,11 +1,13 @@
 // The production path end to end (issue 11, item 3): `npm run pki` makes the project CA,
 // `npm run provision -- <id>` a device's key, certificate and NVS entries, and a device holding
-// them gets into a broker that trusts that CA; keys stay private and outside the repository.
+// them gets into a broker that trusts that CA; keys stay private and outside the repository. The
+// CA key is stored encrypted and apart from what Mosquitto reads (issue 20), and a device whose
+// certificate is revoked (`npm run pki -- --revoke ID`, the CRL in broker/crl.pem) is refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../test-sim/tests/helpers";
@@ -18,6 +20,8 @@ import { Pki } from "../broker/pki";
 import { nvsEntries } from "../broker/provisioning";
 import { renderAcl, parseAcl, allowed, deviceAcl, brokerAcl } from "../broker/acl";
 
+// What npm run pki encrypts the CA key with (the tools read it from here or from --ca-pass-file).
+process.env.PKI_CA_PASSPHRASE = "a test passphrase for the project CA";
 const run = (script: string, args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist", script), ...args], { cwd: ROOT, encoding: "utf8" });
 const mode = (p: string) => statSync(p).mode & 0o777;
 
@@ -91,7 +95,14 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
     assert.equal(made.status, 0, made.stderr);
     assert.equal(mode(pkiDir), 0o700);
     assert.equal(mode(join(pkiDir, "ca.key")), 0o600);
-    assert.equal(mode(join(pkiDir, "server.key")), 0o600);
+    assert.match(readFileSync(join(pkiDir, "ca.key"), "utf8"), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/, "the CA key is encrypted");
+    // What Mosquitto reads is a directory of its own, without the CA key.
+    assert.deepEqual(readdirSync(join(pkiDir, "broker")).sort(), ["ca.pem", "crl.pem", "server.key", "server.pem"]);
+    assert.equal(mode(join(pkiDir, "broker")), 0o700);
+    assert.equal(mode(join(pkiDir, "broker", "server.key")), 0o600);
+    const noPass = spawnSync(process.execPath, [join(ROOT, "dist", "provision.js"), "edge-1", "--pki", pkiDir, "--broker", "mqtts://b:8883"],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, PKI_CA_PASSPHRASE: "" } });
+    assert.match(noPass.stderr, /the CA key is encrypted: give its passphrase/);
     const caBefore = readFileSync(join(pkiDir, "ca.pem"), "utf8");
     assert.equal(run("pki.js", ["--dir", pkiDir]).status, 0);
     assert.equal(readFileSync(join(pkiDir, "ca.pem"), "utf8"), caBefore, "a second run keeps the CA");
@@ -149,6 +160,24 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
     } finally {
       watcher.end(true);
       await broker.stop();
+    }
+
+    // Revoked: edge-42's certificate goes on the CRL; a broker reading it refuses edge-42 and takes edge-44.
+    assert.equal(run("provision.js", ["edge-44", "--pki", pkiDir, "--broker", "mqtts://broker.example:8883"]).status, 0);
+    const r = run("pki.js", ["--dir", pkiDir, "--revoke", "edge-42"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(join(pkiDir, "ca.pem"), "utf8"), caBefore, "revoking keeps the CA");
+    const crlPem = readFileSync(join(pkiDir, "broker", "crl.pem"), "utf8");
+    const creds2 = makeCredentials(["edge-42", "edge-44"], loadProjectPki(pkiDir));
+    const broker2 = await startBroker(creds2, process.env.TEST_BROKER === "embedded" ? "embedded" : "mosquitto", { crlPem });
+    try {
+      const file = (f: string) => readFileSync(join(pkiDir, "devices", f), "utf8");
+      const ok = await connect(broker2.tlsUrl, { username: "edge-44", password: "", tls: { ca: pem.ca, cert: file("edge-44.pem"), key: file("edge-44.key") } }, { reconnectPeriod: 0 });
+      ok.end(true);
+      await assert.rejects(connect(broker2.tlsUrl, { username: "edge-42", password: "", tls: { ca: pem.ca, cert: pem.cert, key: pem.key } },
+        { reconnectPeriod: 0, connectTimeout: 3000 }), "the revoked certificate is refused");
+    } finally {
+      await broker2.stop();
     }
   } finally {
     rmSync(home, { recursive: true, force: true });
