@@ -15,7 +15,7 @@ declare module "linnet" {
     isUp(dev: string): boolean;
     /** One ICMP echo from dev's address, bound to dev; callback gets RTT ms or -1. Throws if no socket. */
     ping(dev: string, address: string, timeoutMs: number, callback: (rttMs: number) => void): void;
-    /** Kernel counters of the interface; lastRxAt on the Time.ticks clock (-1 if none seen yet). */
+    /** Kernel counters of the interface, rxPackets counting IPv4 packets for this host only; lastRxAt on the Time.ticks clock (-1 if none seen yet). */
     counters(dev: string, into: { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; lastRxAt: number }): boolean;
   };
   export default Linnet;
