@@ -20,7 +20,7 @@ export const PORTS = { stream: 5000, echo: 5001, discard: 5002 } as const;
 const STREAM_PPS = 50;
 const HELD_CONNECTIONS = 2;
 const CHAT_MS = 200;
-/** A recorded packet is 3 numbers; an hour at 50/s is 180,000: bounded per run by the orchestrator's reads. */
+/** Arrivals kept: the longest case (about 5 min at 50/s, 15,000) many times over; `reset` empties them per case. */
 const MAX_RECORDS = 400000;
 
 function say(o: unknown): void {

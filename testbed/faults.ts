@@ -31,7 +31,7 @@ function rule(t: Topology, op: "-I" | "-D", spec: string[]): void {
   inNs(t.ns.ispA, "iptables", ["-w", op, "FORWARD", ...spec, ...TAG, "-j", "DROP"], { allowFail: op === "-D" });
 }
 
-export const DROP_ALL: string[] = [];
+const DROP_ALL: string[] = [];
 const GAP_EVERY_MS = 20000;
 const GAP_MS = 1000;
 

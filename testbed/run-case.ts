@@ -104,7 +104,7 @@ export async function runCase(bed: Bed, system: System, plan: FaultPlan, progres
         userOutageMs: back ? longestGap(arrivals, back.at - FAILBACK_BEFORE_MS, Math.min(end, back.at + FAILBACK_AFTER_MS)) : -1,
         streamViaBackup: sourceAt(arrivals, end) === ADDR.lte0,
         tcpNewConnectMs: null,
-        staleNatEntries: stale(bed.topology, system.switches().at(-1)?.to ?? "wan0"),
+        staleNatEntries: stale(bed.topology, changes.at(-1)?.to ?? "wan0"),
         switches: switchesBetween(changes, restoreAt, end).length,
         decisionMs: back ? back.at - restoreAt : null,
         brokerEventMs: null,
