@@ -26,6 +26,14 @@ export const MAX_DEPTH = 8;
  */
 export const MAX_VALUES = 256;
 
+/**
+ * Most objects and arrays in an inbound payload (or a stored config). The largest valid
+ * config/set has 35; each costs XS tens of heap slots when JSON.parse builds it, and the JSON
+ * guard counts them before that: a 2 KB config of 126 small objects, within MAX_VALUES, cost
+ * 2,400 of the device's 4,928 slots to handle. A test holds every inbound schema to it.
+ */
+export const MAX_CONTAINERS = 40;
+
 /** Longest error text in a reply or an event: the first problem, where, and how many more. */
 export const MAX_ERROR_CHARS = 200;
 

@@ -12,7 +12,7 @@ import { RateLimit } from "../config/rate-limit";
 import type { EventLog } from "./events";
 import type { Topics } from "./topics";
 import { checkJsonShape } from "./json-guard";
-import { MAX_DEPTH, MAX_INBOUND_BYTES, MAX_VALUES, boundError, quote, validId } from "./limits";
+import { MAX_INBOUND_BYTES, boundError, quote, validId } from "./limits";
 import { KEY_NAMES } from "../config/generated/key-names";
 
 const KNOWN_KEYS = new Set(KEY_NAMES);
@@ -165,7 +165,7 @@ export class Inbound {
   #keyAllowed = (key: string): boolean => KNOWN_KEYS.has(key) || this.#d.target.hasLink(key);
 
   #parse(what: string, payload: string, validate: Validator): Request | null {
-    const shape = checkJsonShape(payload, MAX_DEPTH, MAX_VALUES, this.#keyAllowed);
+    const shape = checkJsonShape(payload, { keyAllowed: this.#keyAllowed });
     if (shape !== null) {
       this.#reject(what, undefined, `payload refused before parsing: ${shape}`);
       return null;

@@ -13,7 +13,7 @@ import { XsWorker } from "../xs/xs-worker";
 import { SimStore } from "../world/sim-ports";
 import { checkMessage } from "../../dashboard/src/message-schemas";
 import { checkJsonShape } from "../../src/telemetry/json-guard";
-import { MAX_INBOUND_BYTES, MAX_DEPTH, MAX_VALUES } from "../../src/telemetry/limits";
+import { MAX_INBOUND_BYTES, MAX_DEPTH, MAX_VALUES, MAX_CONTAINERS } from "../../src/telemetry/limits";
 import { CONFIG_MAX_BYTES } from "../../src/config/config-slots";
 import { parseConfig } from "../../src/config/config";
 import { EPOCH_MAX, nextEpoch } from "../../src/watchdog/boot-guard";
@@ -269,33 +269,36 @@ function maxBytes(schema: Record<string, unknown>, defs: Record<string, Record<s
   return total;
 }
 
-/** Most values (containers and scalars) and deepest nesting a schema admits: what the JSON guard counts. */
-function maxShape(schema: Record<string, unknown>, defs: Record<string, Record<string, unknown>>): { values: number; depth: number } {
+/** Most values (containers and scalars), objects and arrays, and deepest nesting a schema admits: what the JSON guard counts. */
+function maxShape(schema: Record<string, unknown>, defs: Record<string, Record<string, unknown>>): { values: number; containers: number; depth: number } {
   const s = typeof schema.$ref === "string" ? defs[schema.$ref] : schema;
   if (s.type === "array") {
     const item = maxShape(s.items as Record<string, unknown>, defs);
-    return { values: 1 + (s.maxItems as number) * item.values, depth: 1 + item.depth };
+    const n = s.maxItems as number;
+    return { values: 1 + n * item.values, containers: 1 + n * item.containers, depth: 1 + item.depth };
   }
-  if (s.type !== "object") return { values: 1, depth: 0 };
-  let values = 1, depth = 0;
+  if (s.type !== "object") return { values: 1, containers: 0, depth: 0 };
+  let values = 1, containers = 1, depth = 0;
   for (const v of Object.values((s.properties ?? {}) as Record<string, Record<string, unknown>>)) {
     const c = maxShape(v, defs);
     values += c.values;
+    containers += c.containers;
     depth = Math.max(depth, c.depth);
   }
   if (s.additionalProperties && typeof s.additionalProperties === "object") {
     const c = maxShape(s.additionalProperties as Record<string, unknown>, defs);
     values += (s.maxProperties as number) * c.values;
+    containers += (s.maxProperties as number) * c.containers;
     depth = Math.max(depth, c.depth);
   }
-  return { values, depth: depth + 1 };
+  return { values, containers, depth: depth + 1 };
 }
 
 test("11/13: the largest valid request passes the pre-parse limits (a schema that grows past them fails here)", () => {
   const defs = { "device-config": deviceConfigSchema as Record<string, unknown> };
   for (const schema of [configSetSchema, cmdFailover, cmdReboot, cmdProbeNow]) {
     const m = maxShape(schema as Record<string, unknown>, defs);
-    assert.ok(m.values <= MAX_VALUES && m.depth <= MAX_DEPTH, `${(schema as { $id: string }).$id}: ${JSON.stringify(m)}`);
+    assert.ok(m.values <= MAX_VALUES && m.containers <= MAX_CONTAINERS && m.depth <= MAX_DEPTH, `${(schema as { $id: string }).$id}: ${JSON.stringify(m)}`);
   }
 });
 
