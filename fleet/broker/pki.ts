@@ -28,6 +28,16 @@ const OID = {
 };
 
 const DAY = 86400000;
+
+/**
+ * A device's (or tool's) certificate: 2 years by default, at most 825 days (the server
+ * certificate's and the CRL's span). A key read out of a lost or resold router's flash is then
+ * good for two years at most even if nobody revokes it, and the CRL (which lists revoked
+ * certificates until they expire) stays short; a router is re-provisioned within that time
+ * anyway (firmware updates). Ten years, the old default, outlived the hardware.
+ */
+export const CLIENT_DAYS = 730;
+export const CLIENT_DAYS_MAX = 825;
 const ORG = "uplink-router";
 
 export interface Issued { cn: string; certPem: string; keyPem: string }
@@ -158,7 +168,7 @@ export class Pki {
       extension(OID.authorityKeyId, false, sequence(implicit(0, keyId(caPub)))),
     ];
     if (o.kind === "server") exts.push(extension(OID.subjectAltName, false, altNames(o.names?.length ? o.names : [cn])));
-    const der = signed(this.caKey, name(this.caName), name(cn), publicKey, o.days ?? (o.kind === "server" ? 825 : 3650), o.expired ?? false, exts);
+    const der = signed(this.caKey, name(this.caName), name(cn), publicKey, o.days ?? (o.kind === "server" ? 825 : CLIENT_DAYS), o.expired ?? false, exts);
     return { cn, certPem: toPem(der), keyPem: privateKey.export({ type: "pkcs8", format: "pem" }) as string };
   }
 }

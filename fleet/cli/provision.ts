@@ -17,10 +17,11 @@ import { deviceAcl } from "../broker/acl";
 import { caPassphrase, defaultPkiDir, ensurePrivateDir, loadProjectPki } from "../broker/project-pki";
 import { NVS_KEYS, csvUnsafe, nvsCsv, nvsEntries, nvsJson } from "../broker/provisioning";
 import { flags, runTool, unknownOption, UsageError } from "./args";
+import { CLIENT_DAYS, CLIENT_DAYS_MAX } from "../broker/pki";
 
 const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N] [--lan-ssid SSID --lan-pass-file FILE]\n" +
   "       npm run provision -- collector-N --collector [--pki DIR] [--out DIR] [--acl FILE] [--days N]   (a history collector's certificate)\n" +
-  "       the CA key's passphrase: --ca-pass-file FILE or PKI_CA_PASSPHRASE";
+  "       the CA key's passphrase: --ca-pass-file FILE or PKI_CA_PASSPHRASE; --days: the certificate's life (default 730, at most 825)";
 
 function writeSecret(path: string, text: string | Buffer): string {
   writeFileSync(path, text, { mode: 0o600 });
@@ -29,7 +30,7 @@ function writeSecret(path: string, text: string | Buffer): string {
 }
 
 function main(argv: string[]): void {
-  let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = 3650;
+  let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = CLIENT_DAYS;
   let lanSsid: string | null = null, lanPassFile: string | null = null;
   let collector = false, passFile: string | null = null;
   for (const { flag: a, value: value } of flags(argv, USAGE)) {
@@ -51,7 +52,7 @@ function main(argv: string[]): void {
   if (id === null) throw new UsageError("a device id is required");
   if (broker === null) throw new UsageError("--broker is required");
   assertDeviceId(id);
-  if (!Number.isInteger(days) || days < 1 || days > 36500) throw new UsageError("--days must be a whole number of days from 1 to 36500");
+  if (!Number.isInteger(days) || days < 1 || days > CLIENT_DAYS_MAX) throw new UsageError(`--days must be a whole number of days from 1 to ${CLIENT_DAYS_MAX}`);
   if ((lanSsid === null) !== (lanPassFile === null)) throw new UsageError("--lan-ssid and --lan-pass-file go together");
   const lan = lanSsid !== null && lanPassFile !== null ? { ssid: lanSsid, passphrase: readFileSync(lanPassFile, "utf8").split(/\r?\n/)[0] } : undefined;
   const pki = loadProjectPki(pkiDir, passphrase);
@@ -94,7 +95,7 @@ function main(argv: string[]): void {
 /** A collector's own login: a client certificate whose CN is `collector-N` (read-only in the ACL), no NVS. */
 function provisionCollector(id: string, pkiDir: string, out: string | null, acl: string | null, days: number, passphrase: string | undefined): void {
   if (!/^collector-[1-9][0-9]{0,3}$/.test(id)) throw new Error(`a collector's login is collector-N (N from 1 to 9999), not '${id.slice(0, 40)}'`);
-  if (!Number.isInteger(days) || days < 1 || days > 36500) throw new Error("--days must be a whole number of days from 1 to 36500");
+  if (!Number.isInteger(days) || days < 1 || days > CLIENT_DAYS_MAX) throw new Error(`--days must be a whole number of days from 1 to ${CLIENT_DAYS_MAX}`);
   const pki = loadProjectPki(pkiDir, passphrase);
   const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
   const keyFile = join(dir, `${id}.key`);

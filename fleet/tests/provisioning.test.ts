@@ -126,6 +126,9 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
     const devCert = new X509Certificate(blob("tlsCert"));
     const devKey = createPrivateKey({ key: blob("tlsKey"), format: "der", type: "pkcs8" });
     assert.ok(devCert.checkPrivateKey(devKey));
+    // Two years, not ten: a key read out of a lost router's flash expires on its own.
+    const life = (Date.parse(devCert.validTo) - Date.now()) / 86400000;
+    assert.ok(life > 729 && life <= 730, `device certificate valid ${life.toFixed(1)} days`);
     for (const k of Object.keys(nvs.blobs)) assert.ok(blob(k).length < 4000, `${k} fits the firmware's read`);
     const csv = readFileSync(join(out, "edge-42.nvs.csv"), "utf8").trim().split("\n");
     assert.deepEqual(csv.slice(0, 5), ["key,type,encoding,value", "router,namespace,,", "id,data,string,edge-42", "mqttHost,data,string,broker.example", "mqttPort,data,string,8883"]);
@@ -138,6 +141,7 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
     // Refused: a second key for the same device, a plaintext URL, an id that is not an identity.
     assert.match(run("provision.js", ["edge-42", "--pki", pkiDir, "--broker", "mqtts://b:8883"]).stderr, /provisioned already/);
     assert.match(run("provision.js", ["edge-43", "--pki", pkiDir, "--broker", "mqtt://b:1883"]).stderr, /only over TLS/);
+    assert.match(run("provision.js", ["edge-44", "--pki", pkiDir, "--broker", "mqtts://b:8883", "--days", "3650"]).stderr, /--days must be a whole number of days from 1 to 825/);
     assert.match(run("provision.js", ["fleet", "--pki", pkiDir, "--broker", "mqtts://b:8883"]).stderr, /reserved/);
     assert.throws(() => nvsEntries({ mqttUrl: "mqtts://b:1", deviceId: "d", caPem: "x".repeat(4000), certPem: "", keyPem: "" }), /caPem: not a PEM certificate/);
 
