@@ -18,6 +18,8 @@ interface PageConfig {
   silentMs: number;
   /** Overrides of the bounds on what one device can make the page keep (tests, large fleets). */
   limits?: Partial<FleetLimits>;
+  /** The server keeps the broker login until someone logs in to the console. */
+  loginRequired?: boolean;
 }
 
 const ROW_HEIGHT = 28;
@@ -270,12 +272,15 @@ function linkClass(state: string): string {
   return LINK_STATES.has(state) ? state : "unknown";
 }
 
+const fetchConfig = async (): Promise<PageConfig> => (await (await fetch("config.json", { credentials: "same-origin" })).json()) as PageConfig;
+
 async function main(): Promise<void> {
-  const cfg = (await (await fetch("config.json", { credentials: "same-origin" })).json()) as PageConfig;
+  const cfg = await fetchConfig();
   const view = new FleetView(cfg);
   (window as unknown as { dashboard: FleetView }).dashboard = view;
   mountHistory();
-  new ConsolePanel(view.state).mount();
+  const panel = new ConsolePanel(view.state);
+  panel.mount();
   // What the fleet history knows fills the table at once; the live stream then takes over.
   void fetch("api/history/fleet/routers", { headers: { accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : null))
@@ -285,10 +290,32 @@ async function main(): Promise<void> {
       view.orderStale();
     })
     .catch(() => { /* no history service with this server: live data only */ });
+  const conn = $("conn");
+  if (!cfg.loginRequired) return void live(view, cfg, conn);
+  // The broker login comes with a console session: connect once someone has logged in, drop the
+  // connection on logout (another login fetches it again).
+  let client: ReturnType<typeof live> | null = null;
+  text(conn, "log in to watch the live fleet");
+  panel.onSession((loggedIn) => {
+    if (!loggedIn) {
+      client?.end(true);
+      client = null;
+      text(conn, "log in to watch the live fleet");
+      conn.className = "conn down";
+      return;
+    }
+    if (client) return;
+    void fetchConfig().then((c) => {
+      if (c.password !== undefined && !client) client = live(view, c, conn);
+    });
+  });
+}
+
+/** The live stream: MQTT over WebSockets with the login config.json gave. */
+function live(view: FleetView, cfg: PageConfig, conn: HTMLElement): mqtt.MqttClient {
   // Several people may watch with the same read-only login: each page its own client id.
   const clientId = `${cfg.username ?? "dashboard"}-${Math.random().toString(36).slice(2, 10)}`;
   const client = mqtt.connect(cfg.wsUrl, { username: cfg.username, password: cfg.password, clientId, reconnectPeriod: 1000 });
-  const conn = $("conn");
   client.on("connect", () => {
     text(conn, "connected");
     conn.className = "conn up";
@@ -297,6 +324,7 @@ async function main(): Promise<void> {
   client.on("close", () => { text(conn, "disconnected"); conn.className = "conn down"; });
   // Bytes, not text: FleetState measures a message before it decodes it.
   client.on("message", (topic, payload) => view.ingest(topic, payload));
+  return client;
 }
 
 void main();

@@ -28,6 +28,7 @@ export class ConsolePanel {
   #login = el("div", "login");
   #result = el("p", "action-result");
   #audit = el("ol", "audit");
+  #sessionListeners: Array<(loggedIn: boolean) => void> = [];
 
   constructor(private readonly state: FleetState) {
     this.box.id = "actions-box";
@@ -54,6 +55,14 @@ export class ConsolePanel {
     setInterval(() => { if (this.#me) void this.#loadAudit(); }, 10000);
   }
 
+  /** Told whether someone is logged in, each time the page learns it (load, login, logout). */
+  onSession(fn: (loggedIn: boolean) => void): void {
+    this.#sessionListeners.push(fn);
+    if (this.#known) fn(this.#me !== null);
+  }
+
+  #known = false;
+
   select(id: string): void {
     this.#router = id;
     text(this.#result, "");
@@ -63,6 +72,8 @@ export class ConsolePanel {
   async #refreshMe(): Promise<void> {
     const r = await call<Me>("me").catch(() => null);
     this.#me = r && r.status === 200 ? r.value : null;
+    this.#known = true;
+    for (const fn of this.#sessionListeners) fn(this.#me !== null);
     this.#renderLogin();
     this.#render(true);
     if (this.#me) void this.#loadAudit();

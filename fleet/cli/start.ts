@@ -22,7 +22,7 @@ import { lifecycle } from "./shutdown";
 import { randomBytes } from "node:crypto";
 import { connect } from "../broker/connect";
 import { CommandSender } from "../console/commands";
-import { consoleApi } from "../console/console-api";
+import { consoleApi, hasConsoleSession } from "../console/console-api";
 import { addOperator } from "../console/operators";
 import { flags, runTool, unknownOption, UsageError } from "./args";
 
@@ -82,7 +82,8 @@ async function main(argv: string[]): Promise<void> {
     operators.push(`${name} (${role}): ${password}`);
   }
   const operatorsFile = dir.write("console-logins.txt", operators.join("\n") + "\n");
-  const served = { api: history.handler, console: consoleApi({ db: history.db, sender }) };
+  // The broker login goes to the page only once someone has logged in to the console.
+  const served = { api: history.handler, console: consoleApi({ db: history.db, sender }), loggedIn: hasConsoleSession(history.db) };
   const page = await serveDashboard(pageConfig, wantPort, undefined, served).catch(() => serveDashboard(pageConfig, 0, undefined, served));
   life.onStop("close the dashboard", () => page.close());
   const port = new URL(page.url).port;

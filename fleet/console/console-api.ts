@@ -58,6 +58,11 @@ const str = (v: unknown, what: string, re: RegExp, optional = false): string | u
   return v;
 };
 
+/** Whether a request carries a live console session (any role): the dashboard server's gate for the broker login. */
+export function hasConsoleSession(db: Sql): (req: IncomingMessage) => Promise<boolean> {
+  return async (req) => (await sessionOf(db, tokenOf(req))) !== null;
+}
+
 /** Returns a handler that answers /api/console/* and says whether it did. */
 export function consoleApi(o: ConsoleOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const ttl = o.sessionTtlMs ?? SESSION_TTL_MS;

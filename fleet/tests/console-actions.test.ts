@@ -13,7 +13,7 @@ import { recordBrokerKind, recordBrowser } from "../../test-sim/tests/helpers-en
 import { serveDashboard } from "../web/dashboard-server";
 import { startPostgres, postgresOrSkip } from "./postgres-server";
 import { startFleetHistory } from "../fleet-history";
-import { consoleApi } from "../console/console-api";
+import { consoleApi, hasConsoleSession } from "../console/console-api";
 import { addOperator, login, sessionOf } from "../console/operators";
 import { CommandSender } from "../console/commands";
 
@@ -39,7 +39,7 @@ test("console: operator fails a router over from the page and sees its reply and
   const fleet = new LiveFleet([ID, "edge-0"].map((deviceId, i) => ({ deviceId, seed: 31 + i, links: DEFAULT_LINKS,
     config: { telemetry: { heartbeatMs: 1000, keepAliveS: 5 } } })), broker.url, (id) => creds.devices.get(id));
   const page = await serveDashboard({ wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 8000 },
-    0, "127.0.0.1", { api: history.handler, console: consoleApi({ db, sender }) });
+    0, "127.0.0.1", { api: history.handler, console: consoleApi({ db, sender }), loggedIn: hasConsoleSession(db) });
   broker.allowOrigins([page.url.replace(/\/$/, "")]);
   let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
   try {
@@ -58,6 +58,11 @@ test("console: operator fails a router over from the page and sees its reply and
     tab.on("console", (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
     await tab.goto(`${page.url}#router=${ID}`);
     await tab.locator("#actions-box", { hasText: "log in to act" }).waitFor({ timeout: 10000 });
+    // Nobody logged in: no broker login for the page, nor for a program that forges the browser's header.
+    await tab.locator("#conn", { hasText: "log in to watch the live fleet" }).waitFor({ timeout: 5000 });
+    const forgedConfig = await (await fetch(`${page.url}config.json`, { headers: { "sec-fetch-site": "same-origin" } })).text();
+    assert.doesNotMatch(forgedConfig, new RegExp(creds.dashboard.password), "config.json without a console session holds no broker password");
+    assert.equal((JSON.parse(forgedConfig) as { loginRequired?: boolean }).loginRequired, true);
 
     // A wrong password is refused on the page and audited.
     await tab.locator("#login-name").fill("olga");
@@ -69,6 +74,7 @@ test("console: operator fails a router over from the page and sees its reply and
     await tab.locator("#login .who", { hasText: "olga (operator)" }).waitFor({ timeout: 10000 });
     const cookie = (await ctx.cookies()).find((c) => c.name === "fleet_session");
     assert.ok(cookie && cookie.httpOnly && cookie.sameSite === "Strict", "session cookie is HttpOnly, SameSite=Strict");
+    await tab.locator("#conn", { hasText: "connected" }).waitFor({ timeout: 10000 });
 
     // Fail over to lte0 from the page: the answer shown is the router's reply; the router moved.
     await tab.locator('#action-link option[value="lte0"]').waitFor({ state: "attached", timeout: 15000 });
@@ -140,6 +146,8 @@ test("console: operator fails a router over from the page and sees its reply and
     assert.ok(short && (await sessionOf(db, short.token))?.name === "olga");
     await sleep(600);
     assert.equal(await sessionOf(db, short?.token), null, "an expired session logs nobody in");
+    const expiredConfig = await (await fetch(`${page.url}config.json`, { headers: { "sec-fetch-site": "same-origin", cookie: `fleet_session=${short?.token}` } })).text();
+    assert.doesNotMatch(expiredConfig, new RegExp(creds.dashboard.password), "nor gets the broker login");
     assert.deepEqual(violations, [], "no CSP violations");
   } finally {
     await browser?.close();

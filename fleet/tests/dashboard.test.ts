@@ -173,7 +173,7 @@ function get(url: string, path: string, headers: Record<string, string> = {}, me
   });
 }
 
-test("dashboard server: security headers; config.json only to same-origin fetches with the server's own Host; page kept in memory", async () => {
+test("dashboard server: security headers; config.json only to same-origin fetches with the server's own Host, its broker login only with a console session; page kept in memory", async () => {
   const dir = mkdtempSync(join(tmpdir(), "dash-page-"));
   for (const f of readdirSync(dashboardDir())) copyFileSync(join(dashboardDir(), f), join(dir, f));
   const page = await serveDashboard({ wsUrl: "wss://broker.example:8884", username: "dashboard", password: "s3cret", silentMs: 1 }, 0, "127.0.0.1", { dir });
@@ -224,6 +224,23 @@ test("dashboard server: security headers; config.json only to same-origin fetche
   } finally {
     await page.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+  // With a console (npm start): the broker login only to a request with a live console session;
+  // a program that forges the browser's header gets the page's settings without it.
+  const gated = await serveDashboard({ wsUrl: "ws://127.0.0.1:1", username: "dashboard", password: "s3cret", silentMs: 1 }, 0, "127.0.0.1",
+    { loggedIn: async (req) => req.headers.cookie === "fleet_session=live" });
+  try {
+    const forged = await get(gated.url, "/config.json", { "sec-fetch-site": "same-origin" });
+    assert.equal(forged.status, 200);
+    assert.doesNotMatch(forged.body, /s3cret|"username"/, "no broker login without a console session");
+    assert.deepEqual(JSON.parse(forged.body), { wsUrl: "ws://127.0.0.1:1", silentMs: 1, loginRequired: true });
+    const stale = await get(gated.url, "/config.json", { "sec-fetch-site": "same-origin", cookie: "fleet_session=expired" });
+    assert.doesNotMatch(stale.body, /s3cret/, "an expired or unknown session gets no login either");
+    const session = await get(gated.url, "/config.json", { "sec-fetch-site": "same-origin", cookie: "fleet_session=live" });
+    assert.equal(JSON.parse(session.body).password, "s3cret");
+    assert.equal((await get(gated.url, "/config.json", { cookie: "fleet_session=live" })).status, 403, "still same-origin fetches only");
+  } finally {
+    await gated.close();
   }
   await assert.rejects(serveDashboard({ wsUrl: "ws://127.0.0.1:1", silentMs: 1 }, 0, "0.0.0.0"), /loopback only/);
   await assert.rejects(serveDashboard({ wsUrl: "javascript:alert(1)", silentMs: 1 }), /ws:\/\/ or wss:\/\//);

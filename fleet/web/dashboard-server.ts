@@ -4,10 +4,12 @@
 // config.json holds that login, so it goes only to the page itself: the server listens on loopback
 // only, answers only requests whose Host is its own address (a DNS-rebinding page names another
 // host), and hands config.json only to same-origin fetches (browsers say so in Sec-Fetch-Site; a
-// page of another site cannot forge it, and CORS keeps it from reading the answer anyway). A
-// session with a one-time token would also stop other local users, but they can reach the broker
-// the same way and the login only reads; serving further than loopback needs HTTPS and real
-// authentication, which belong in a reverse proxy, so it is refused here.
+// page of another site cannot forge it, and CORS keeps it from reading the answer anyway). Any
+// local program can send that header, though: with a console (npm start), the broker login is in
+// config.json only for a request that carries a live console session (an operator or viewer
+// logged in; the cookie is HttpOnly and SameSite=Strict), and everyone else gets the page's
+// settings without it, so the page shows a login first. Serving further than loopback needs HTTPS
+// and real authentication, which belong in a reverse proxy, so it is refused here.
 //
 // The page's files are read once, at start: `npm run build` deletes and rewrites dist/ while a
 // running server keeps serving the copy it started with.
@@ -17,7 +19,11 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FleetLimits } from "../../dashboard/src/fleet-state";
 
-export interface PageConfig { wsUrl: string; username?: string; password?: string; silentMs: number; limits?: Partial<FleetLimits> }
+export interface PageConfig {
+  wsUrl: string; username?: string; password?: string; silentMs: number; limits?: Partial<FleetLimits>;
+  /** Set when the broker login was left out: the page connects once someone has logged in to the console. */
+  loginRequired?: boolean;
+}
 
 export interface ServeOptions {
   /** Where the built page is (default: dist/dashboard next to this module). */
@@ -26,6 +32,12 @@ export interface ServeOptions {
   api?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** The console's login, audit and actions (fleet/console/console-api.ts): the only POSTs this server takes. */
   console?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Whether a request comes with a live console session. Given, config.json carries the broker
+   * login only to such requests. npm start always gives it; only tests and benches that serve the
+   * page without a console leave it out.
+   */
+  loggedIn?: (req: IncomingMessage) => Promise<boolean>;
 }
 
 const TYPES: Record<string, string> = {
@@ -96,6 +108,8 @@ export async function serveDashboard(config: PageConfig, port = 0, host = "127.0
   const headers = securityHeaders(config.wsUrl);
   const files = loadPage(options.dir ?? dashboardDir());
   const configBody = JSON.stringify(config);
+  const { username: _u, password: _p, ...settings } = config;
+  const withoutLogin = JSON.stringify({ ...settings, loginRequired: true });
   let hosts = new Set<string>();
   let origin = "";
 
@@ -120,7 +134,10 @@ export async function serveDashboard(config: PageConfig, port = 0, host = "127.0
         return send(res, 403, "text/plain; charset=utf-8", "config.json is for the dashboard page itself (same-origin fetch only)\n",
           { "cache-control": "no-store" });
       }
-      return send(res, 200, "application/json; charset=utf-8", configBody, { "cache-control": "no-store", vary: "Sec-Fetch-Site, Origin" });
+      const answer = (body: string) => send(res, 200, "application/json; charset=utf-8", body, { "cache-control": "no-store", vary: "Sec-Fetch-Site, Origin, Cookie" });
+      if (!options.loggedIn) return answer(configBody);
+      options.loggedIn(req).then((ok) => answer(ok ? configBody : withoutLogin), () => answer(withoutLogin));
+      return;
     }
     const name = path === "/" ? "index.html" : path.slice(1);
     const body = files.get(name);
