@@ -5,9 +5,10 @@
 import type { FaultPlan } from "./faults";
 import { parseScenario, type Fault } from "../test-sim/scenario/load-scenario";
 import { runScenario } from "../test-sim/scenario/run-scenario";
+import { FIRMWARE_SETTLE_MS } from "./systems/firmware";
 
-/** Boot, the first route, the client and the firmware's settle time (25 s) before the testbed's fault. */
-export const TWIN_FAULT_AT_MS = 27000;
+/** The first route (about a second after boot on the testbed), then the firmware's settle time, then the fault. */
+export const TWIN_FAULT_AT_MS = 1000 + FIRMWARE_SETTLE_MS;
 
 function faultsFor(plan: FaultPlan): Fault[] {
   const at = TWIN_FAULT_AT_MS, end = at + plan.holdMs, link = "wan0";

@@ -41,7 +41,7 @@ export function probeAnswered(x: OutcomeParts, slot: ProbeSlot, r: ProbeResult):
 function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {
   const now = x.now();
   x.quality.replied(t.target.kind, slot.baseline, r.rttMs, now, r.sentAs);
-  x.targets.answered(t);
+  x.targets.answered(t, now, (r.sentAs ?? t.target.kind) === t.target.kind);
   x.decision.okStreak++;
   x.detector.replied(slot, now);
 }
@@ -49,7 +49,7 @@ function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
 function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {
   const kind = t.target.kind, down = x.decision.state === "down";
   x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy);
-  x.targets.missed(t);
+  x.targets.missed(t, x.now());
   x.decision.okStreak = 0;
   // A resolver asked while the whole link was silent says nothing about DNS.
   if (kind === "dns" && (r.sentAs ?? kind) === "dns" && !down && !x.detector.sentInSilence(slot.sentAt)) {

@@ -2,7 +2,10 @@
 // every other target is asked once per serviceIntervalMs (every dnsRecheckMs, only resolvers,
 // while a resolver is failing), so a link's probe bytes are mostly minimal ICMP echoes. Fast
 // probes rotate over the live targets. A target that keeps missing while the link answers is set
-// aside as dead (its own fault, not the link's) and retried every deadTargetRetryMs.
+// aside as dead (its own fault, not the link's) and retried every deadTargetRetryMs; so is every
+// echo or connect target at once when all of that kind keep missing while another kind answers
+// (an ISP that filters ICMP). Resolvers are never set aside by kind: every resolver failing while
+// the path answers is what DNS health (quality.ts) is there to see.
 import type { ProbeKind, ProbeTarget } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import { PROBE_COST } from "./probe-cost";
@@ -12,6 +15,10 @@ export interface TargetStatus {
   /** This target's bit in a set of targets (a probe silence's evidence). */
   bit: number;
   misses: number;
+  /** When the current run of misses began. */
+  missedSince: number;
+  /** When it last answered as its own kind (not an echo sent in its place). */
+  answeredAt: number;
   dead: boolean;
   retryAt: number;
 }
@@ -26,7 +33,7 @@ export class TargetSet {
 
   constructor(targets: readonly ProbeTarget[], probe: DeviceConfig["probe"]) {
     this.#p = probe;
-    this.list = targets.map((target, i) => ({ target, bit: 1 << i, misses: 0, dead: false, retryAt: 0 }));
+    this.list = targets.map((target, i) => ({ target, bit: 1 << i, misses: 0, missedSince: 0, answeredAt: -1, dead: false, retryAt: 0 }));
   }
 
   get deadCount(): number {
@@ -83,14 +90,15 @@ export class TargetSet {
     return t;
   }
 
-  /** It answered: whatever it missed before, it is alive. */
-  answered(t: TargetStatus): void {
+  /** It answered (`asItself`: as its own kind): whatever it missed before, it is alive. */
+  answered(t: TargetStatus, now: number, asItself: boolean): void {
     t.misses = 0;
     t.dead = false;
+    if (asItself) t.answeredAt = now;
   }
 
-  missed(t: TargetStatus): void {
-    t.misses++;
+  missed(t: TargetStatus, now: number): void {
+    if (t.misses++ === 0) t.missedSince = now;
   }
 
   /** A resolver failed: the next service round (of resolvers only) comes by `at` at the latest. */
@@ -98,17 +106,35 @@ export class TargetSet {
     if (this.#serviceAt > at) this.#serviceAt = at;
   }
 
-  /** The link answers, so targets that keep missing are dead themselves, unless all of their kind are. */
+  /**
+   * The link answers, so targets that keep missing are dead themselves: one whose kindmate answers,
+   * or, but for resolvers, all of a kind once another kind answered while every one of them missed.
+   */
   setAsideDead(now: number): void {
     const p = this.#p;
     for (const t of this.list) {
       if (t.dead || t.misses < p.deadTargetMisses) continue;
       let kindmateAnswers = false;
       for (const o of this.list) if (o !== t && o.target.kind === t.target.kind && o.misses === 0) kindmateAnswers = true;
-      if (!kindmateAnswers) continue;
+      if (!kindmateAnswers && (t.target.kind === "dns" || !this.#kindFiltered(t.target.kind))) continue;
       t.dead = true;
       t.retryAt = now + p.deadTargetRetryMs;
     }
+  }
+
+  /** Every live target of `kind` keeps missing, and a target of another kind answered since they all began to. */
+  #kindFiltered(kind: ProbeKind): boolean {
+    const need = this.#p.deadTargetMisses;
+    let allMissingSince = -Infinity;
+    for (const o of this.list) {
+      if (o.target.kind !== kind || o.dead) continue;
+      if (o.misses < need) return false;
+      if (o.missedSince > allMissingSince) allMissingSince = o.missedSince;
+    }
+    for (const o of this.list) {
+      if (o.target.kind !== kind && !o.dead && o.misses === 0 && o.answeredAt > allMissingSince) return true;
+    }
+    return false;
   }
 
   /** The targets in `bits` span enough of them: two where more than one is live, else one. */

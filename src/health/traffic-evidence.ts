@@ -1,8 +1,9 @@
 // Users' traffic as evidence of a link (read from the interface counters by traffic-watch.ts):
 // packets that arrive prove the path like a reply does; users' packets going out with nothing back
 // for longer than their usual spacing make the link suspect at once, with the silence dated from
-// the last arrival. While the users' traffic keeps proving the active link it is polled every
-// pollMs and baseline probing slows to busyIntervalMs (see LinkMonitor's interval).
+// the last arrival. While users' packets flow on the active link its counters are read every
+// pollMs; once the link's RTT is also known well, baseline probing slows to busyIntervalMs (see
+// LinkMonitor's interval). Suspicion needs only the flow: it costs fast probes, never a verdict.
 import type { Traffic } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { Cadence } from "./cadence";
@@ -32,6 +33,8 @@ export interface TrafficEvidenceParts {
 export class TrafficEvidence {
   /** Probe replies since the last poll: the monitor's own packets, not the users'. */
   ownReplies = 0;
+  /** busy as the last poll found it (the baseline interval follows its changes). */
+  #busy = false;
   #w: TrafficWatch;
   #x: TrafficEvidenceParts;
 
@@ -43,13 +46,19 @@ export class TrafficEvidence {
   /** Users' packets per second arriving over this link (0 unless it carries their traffic). */
   get rxPps(): number { return this.#w.rxPps; }
 
+  /** Users' packets flow on this link often enough that their absence is noticed within a poll or two. */
+  get flowing(): boolean {
+    return this.#x.active() && this.#w.rxPps >= this.#x.cfg.passive.busyRxPps;
+  }
+
   /** Users' traffic proves the link: probing may slow down (once the path's RTT is known well). */
   get busy(): boolean {
-    return this.#x.active() && this.#w.rxPps >= this.#x.cfg.passive.busyRxPps && this.#x.est.samples >= BUSY_MIN_SAMPLES;
+    return this.flowing && this.#x.est.samples >= BUSY_MIN_SAMPLES;
   }
 
   /** The link stopped carrying users (it lost the default route or went down). */
   idle(): void {
+    this.#busy = false;
     this.#x.cadence.stopPoll();
     this.#w.idle();
   }
@@ -60,20 +69,18 @@ export class TrafficEvidence {
     const replies = this.ownReplies;
     this.ownReplies = 0;
     if (!w.poll(now, replies)) return;
-    const busy = this.busy;
-    if (busy && !c.polling) {
-      c.startPoll(x.cfg.passive.pollMs);
-      // Proven by traffic: the next baseline probe may wait the longer interval.
-      c.baselineIn(x.interval());
-    } else if (!busy && c.polling && silence.since === null) {
-      c.stopPoll();
-      // Users went quiet: probes are the evidence again, at the full rate.
-      if (c.nextAt > now + x.interval()) c.baselineIn(x.interval());
-    }
+    const flowing = this.flowing, busy = this.busy, wasBusy = this.#busy;
+    this.#busy = busy;
+    if (flowing && !c.polling) c.startPoll(x.cfg.passive.pollMs);
+    // Proven by traffic: the next baseline probe may wait the longer interval.
+    if (busy && !wasBusy) c.baselineIn(x.interval());
+    if (!flowing && c.polling && silence.since === null) c.stopPoll();
+    // Users went quiet: probes are the evidence again, at the full rate.
+    if (!busy && wasBusy && c.nextAt > now + x.interval()) c.baselineIn(x.interval());
     if (!x.judging()) return;
     if (w.received && silence.since !== null && w.lastRxAt >= silence.since) {
       x.detector.arrived(now, w.lastRxAt);
-    } else if (busy && w.waitingMs(now) >= w.quietMs(x.cfg.passive.quietPackets, x.est.rtoMs)) {
+    } else if (flowing && w.waitingMs(now) >= w.quietMs(x.cfg.passive.quietPackets, x.est.rtoMs)) {
       // Users' packets go unanswered: the link is silent since the last arrival (earlier than any
       // unanswered probe says), and worth a closer look now.
       x.detector.usersWaiting(w.lastRxAt >= 0 ? w.lastRxAt : now - w.waitingMs(now));

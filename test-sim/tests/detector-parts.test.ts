@@ -110,20 +110,42 @@ test("targets: service rounds for the dearer kinds, the cheapest live kind other
   assert.deepEqual(seq(cfg.probe.serviceIntervalMs + 1000, 2, true), ["r", "b"], "a failing resolver is asked again sooner");
   // "b" keeps missing while "a" (its kind's mate) answers: b is dead, retried after deadTargetRetryMs.
   const b = ts.list[2];
-  for (let i = 0; i < cfg.probe.deadTargetMisses; i++) ts.missed(b);
+  for (let i = 0; i < cfg.probe.deadTargetMisses; i++) ts.missed(b, 0);
   ts.setAsideDead(500000);
   assert.equal(ts.deadCount, 1);
   assert.deepEqual(seq(500001, 3), ["r", "a", "a"], "b is skipped");
   assert.equal(ts.baseline(500000 + cfg.probe.deadTargetRetryMs, false).target.host, "b", "retried when due");
-  ts.answered(b);
+  ts.answered(b, 0, true);
   assert.equal(ts.deadCount, 0);
   assert.equal(ts.spans(ts.list[0].bit), false, "one target of several is not enough evidence");
   assert.equal(ts.spans(ts.list[0].bit | ts.list[2].bit), true);
   // Both of a kind missing is not the targets' fault: neither is set aside.
   const both = new TargetSet([{ kind: "icmp", host: "a" }, { kind: "icmp", host: "b" }], cfg.probe);
-  for (const t of both.list) for (let i = 0; i < 9; i++) both.missed(t);
+  for (const t of both.list) for (let i = 0; i < 9; i++) both.missed(t, 0);
   both.setAsideDead(0);
   assert.equal(both.deadCount, 0);
+  // ...unless another kind answered while all of it kept missing (an ICMP filter): the echo targets
+  // are set aside together; an answer from before they began to miss, or an echo sent in a
+  // resolver's place, is no such proof; resolvers are never set aside by kind.
+  const filtered = () => new TargetSet([{ kind: "icmp", host: "a" }, { kind: "tcp", host: "t", port: 443 },
+    { kind: "icmp", host: "b" }, { kind: "dns", host: "r", name: "example.com" }], cfg.probe);
+  const cases: Array<[string, (f: TargetSet) => void, number]> = [
+    ["tcp answered after both echoes began to miss", (f) => f.answered(f.list[1], 50, true), 2],
+    ["tcp answered before", (f) => f.answered(f.list[1], 5, true), 0],
+    ["only an echo in the resolver's place answered", (f) => f.answered(f.list[3], 50, false), 0],
+  ];
+  for (const [name, answer, dead] of cases) {
+    const f = filtered();
+    for (let i = 0; i < cfg.probe.deadTargetMisses; i++) { f.missed(f.list[0], 10 + i); f.missed(f.list[2], 20 + i); }
+    answer(f);
+    f.setAsideDead(100);
+    assert.equal(f.deadCount, dead, name);
+  }
+  const resolvers = new TargetSet([{ kind: "icmp", host: "a" }, { kind: "dns", host: "r", name: "example.com" }], cfg.probe);
+  for (let i = 0; i < 9; i++) resolvers.missed(resolvers.list[1], 10);
+  resolvers.answered(resolvers.list[0], 50, true);
+  resolvers.setAsideDead(100);
+  assert.equal(resolvers.deadCount, 0, "a resolver is not set aside for its kind");
 });
 
 test("probe slots: allocated once, a late answer to an abandoned probe is not heard, stuck probes count once", () => {

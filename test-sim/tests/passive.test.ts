@@ -38,6 +38,20 @@ test("users' packets that stop arriving make the link suspect: a blackhole under
   assert.ok(mean(busy) < mean(idle), `traffic makes detection faster: ${Math.round(mean(busy))} vs ${Math.round(mean(idle))} ms`);
 });
 
+test("users' traffic is evidence from its first seconds: a blackhole 6-8 s after boot, before the RTT is known well enough to slow probing, is left within 1 s", () => {
+  // The testbed's case: a router a few seconds up, a call flowing. Slowing the baseline waits for
+  // 16 RTT samples; suspecting a link whose users get nothing back must not.
+  const seen: number[] = [];
+  for (let seed = 1; seed <= 10; seed++) {
+    const faults = [{ atMs: 6000 + ((seed * 7919) % 2000), link: "wan0", kind: "blackhole" }];
+    const sc = scenario(`early-blackhole-${seed}`, seed, 30000, faults, { traffic: { profile: "busy" } });
+    const r = seed === 1 ? run(sc).result : runScenario(sc).result;
+    assert.equal(r.detectionMs.length, 1, `seed ${seed}: one switch`);
+    seen.push(r.detectionMs[0]);
+  }
+  assert.ok(Math.max(...seen) <= 1000, `detection: ${seen.map(Math.round).join(", ")} ms`);
+});
+
 test("packets that keep arriving prove the path: every probe target lost, users' traffic flowing, the link stays up", () => {
   // Two ICMP targets, both gone (a changed upstream filter, say); resolvers aside, since a DNS
   // failure is a reason of its own to move.

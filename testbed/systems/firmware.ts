@@ -13,11 +13,17 @@ import { waitFor, type RouteChange, type System } from "./system";
 
 const BUILD_MS = 10 * 60 * 1000;
 
+/**
+ * From the first route to the fault: a router a few seconds up with a call flowing, as a site is
+ * right after a power cut. Users' traffic is evidence from its first seconds; the baseline's RTT
+ * estimate has only a handful of samples by then (it needs 16 to slow probing).
+ */
+export const FIRMWARE_SETTLE_MS = 8000;
+
 export class Firmware implements System {
   readonly name = "firmware" as const;
-  /** Enough for its RTT estimates and for users' traffic to be judged busy. */
   readonly parallelCases = false;
-  readonly settleMs = 8000;
+  readonly settleMs = FIRMWARE_SETTLE_MS;
   #mcsim = "";
   #lib = "";
   #app: LinApp | null = null;

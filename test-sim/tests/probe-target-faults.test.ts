@@ -1,0 +1,44 @@
+// Probe targets that die are the targets' problem, not the link's: an ISP that filters ICMP (both
+// echo targets silent while TCP and DNS answer) must not move the router, and a link whose only
+// fault is its targets stays in use. A real outage behind the filter is still found.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseScenario, type Scenario } from "../scenario/load-scenario";
+import { runScenario } from "../scenario/run-scenario";
+import { run, ofType } from "./helpers";
+
+const LINKS = [
+  { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 2, loss: 0 },
+  { name: "lte0", kind: "lte", priority: 2, rttMs: 60, jitterMs: 10, loss: 0 },
+];
+const H = 3600000;
+
+function scenario(name: string, seed: number, durationMs: number, faults: object[], busy: boolean): Scenario {
+  return parseScenario(JSON.stringify({ name, seed, durationMs, links: LINKS, faults, ...(busy ? { traffic: { profile: "busy" } } : {}) }), name);
+}
+
+const ICMP_FILTERED = { atMs: 60000, link: "wan0", kind: "icmp-limit", rate: 1, durationMs: H / 2 };
+
+for (const busy of [false, true]) {
+  const users = busy ? "with users' traffic" : "idle";
+  test(`ICMP filtered on the primary for 30 min (${users}): no switch, the link never leaves up`, () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const sc = scenario(`icmp-filtered-${seed}`, seed, H, [ICMP_FILTERED], busy);
+      const r = seed === 1 ? run(sc).result : runScenario(sc).result;
+      const changes = ofType(r.events, "link-state").filter((e) => e.link === "wan0" && e.atMs > 1000);
+      assert.deepEqual(changes.map((e) => `${Math.round(e.atMs / 1000)} s ${e.to} ${e.reason}`), [], `seed ${seed}`);
+      assert.equal(r.failovers, 0, `seed ${seed}: failovers`);
+    }
+  });
+
+  test(`a blackhole behind an ICMP filter is still found within 3 s (${users})`, () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const at = 600000 + ((seed * 7919) % 20000);
+      const sc = scenario(`icmp-filtered-blackhole-${seed}`, seed, 900000, [ICMP_FILTERED, { atMs: at, link: "wan0", kind: "blackhole" }], busy);
+      const r = runScenario(sc).result;
+      const fo = ofType(r.events, "failover");
+      assert.equal(fo.length, 1, `seed ${seed}: one failover`);
+      assert.ok(fo[0].atMs >= at && fo[0].atMs - at <= 3000, `seed ${seed}: left ${Math.round(fo[0].atMs - at)} ms after the blackhole`);
+    }
+  });
+}
