@@ -26,6 +26,12 @@ export interface FleetCredentials {
   devices: Map<string, Identity>;
   /** Fleet history collectors (read-only, one login each: the login is the MQTT session). */
   collectors: Identity[];
+  /**
+   * Fleet tools' own logins (fleet-1 .. fleet-4: the fleet role's rights). One login is one
+   * session: tools that shared `fleet` kicked each other off, so each tool takes one of these and
+   * `fleet` stays with the console of npm start.
+   */
+  tools: Identity[];
   /** The fleet's CA, which also signs the broker's certificate. */
   pki: Pki;
   /**
@@ -37,6 +43,8 @@ export interface FleetCredentials {
 
 /** As many as fleet/broker/acl.template names (collector-1 .. collector-4). */
 export const COLLECTORS = 4;
+/** As many as fleet/broker/acl.template names (fleet-1 .. fleet-4). */
+export const FLEET_TOOLS = 4;
 
 /** Role logins. A device id may be neither these nor start with one and '-' (dashboards use such client ids). */
 export const ROLES = { fleet: "fleet", dashboard: "dashboard", collector: "collector", loadgen: "loadgen" } as const;
@@ -63,10 +71,11 @@ export function makeCredentials(deviceIds: readonly string[], pki: Pki = Pki.cre
     dashboard: identity(pki, ROLES.dashboard),
     devices: new Map(deviceIds.map((id) => [id, identity(pki, id)])),
     collectors: Array.from({ length: COLLECTORS }, (_, i) => identity(pki, `${ROLES.collector}-${i + 1}`)),
+    tools: Array.from({ length: FLEET_TOOLS }, (_, i) => identity(pki, `${ROLES.fleet}-${i + 1}`)),
     pki,
   };
 }
 
 export function allIdentities(c: FleetCredentials): Identity[] {
-  return [c.fleet, c.dashboard, ...c.collectors, ...(c.loadgen ? [c.loadgen] : []), ...c.devices.values()];
+  return [c.fleet, c.dashboard, ...c.collectors, ...c.tools, ...(c.loadgen ? [c.loadgen] : []), ...c.devices.values()];
 }

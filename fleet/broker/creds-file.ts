@@ -13,16 +13,27 @@ interface FileIdentity { username: string; password: string; cert?: string; key?
 export interface CredsFile {
   broker: string; tls: string; websocket: string; wss: string;
   ca: string;
-  fleet: FileIdentity;
+  /** The console's login; absent when a console holds it (npm start). */
+  fleet?: FileIdentity;
   dashboard: FileIdentity;
   /** id -> login (older files: id -> password). */
   devices: Record<string, FileIdentity | string>;
   /** The history collectors' logins, one each (`npm run collector -- --creds FILE --username collector-N`). */
   collectors?: FileIdentity[];
+  /** Fleet tools' logins, one per tool (fleet-1 .. fleet-4): commands and config, as `fleet`. */
+  tools?: FileIdentity[];
+}
+
+export interface CredsFileOptions {
+  /**
+   * Leave `fleet` out: a console in the same process holds that login (npm start), and another
+   * client logging in with it would take its session. Tools use `tools`.
+   */
+  fleetInUse?: boolean;
 }
 
 /** Writes creds.json and the key files into `dir`; returns the JSON file's path. */
-export function writeCredsFile(dir: PrivateDir, broker: Broker, creds: FleetCredentials): string {
+export function writeCredsFile(dir: PrivateDir, broker: Broker, creds: FleetCredentials, o: CredsFileOptions = {}): string {
   const ca = dir.write("ca.pem", broker.caPem);
   const entry = (i: Identity): FileIdentity => ({
     username: i.username, password: i.password,
@@ -30,13 +41,14 @@ export function writeCredsFile(dir: PrivateDir, broker: Broker, creds: FleetCred
   });
   const file: CredsFile = {
     broker: broker.url, tls: broker.tlsUrl, websocket: broker.wsUrl, wss: broker.wssUrl, ca,
-    fleet: entry(creds.fleet), dashboard: entry(creds.dashboard), collectors: creds.collectors.map(entry),
+    ...(o.fleetInUse ? {} : { fleet: entry(creds.fleet) }), tools: creds.tools.map(entry),
+    dashboard: entry(creds.dashboard), collectors: creds.collectors.map(entry),
     devices: Object.fromEntries([...creds.devices].map(([id, i]) => [id, entry(i)])),
   };
   return dir.write("creds.json", JSON.stringify(file, null, 2) + "\n");
 }
 
-export interface LoadedCreds { devices: Map<string, Identity>; fleet: Identity | null; dashboard: Identity | null }
+export interface LoadedCreds { devices: Map<string, Identity>; fleet: Identity | null; dashboard: Identity | null; tools: Identity[] }
 
 /** Reads a creds file (paths in it relative to the file), checking its shape. */
 export function readCredsFile(path: string): LoadedCreds {
@@ -64,5 +76,6 @@ export function readCredsFile(path: string): LoadedCreds {
     devices: new Map(Object.entries(o.devices).map(([id, v]) => [id, identity(id, v)])),
     fleet: o.fleet ? identity("fleet", o.fleet) : null,
     dashboard: o.dashboard ? identity("dashboard", o.dashboard) : null,
+    tools: Array.isArray(o.tools) ? o.tools.map((t, i) => identity(`fleet-${i + 1}`, t)) : [],
   };
 }

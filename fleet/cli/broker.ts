@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`  dashboards, wss (password)          ${broker.wssUrl}`);
   console.log(`  development on loopback (password)  ${broker.url}  and  ${broker.wsUrl}`);
   console.log(`  browsers from ${origins.length ? origins.join(", ") : "no origin (--allow-origin ORIGIN to admit a dashboard's)"}`);
-  console.log(`credentials for ${n} devices, fleet and dashboard: ${file}`);
+  console.log(`credentials for ${n} devices, the fleet tools (fleet, fleet-1..4: one per tool), dashboard and collectors: ${file}`);
   console.log(`  (private directory, removed when this stops)`);
   console.log(`try: npm run fleet -- --routers ${Math.min(n, 10)} --broker ${broker.tlsUrl} --creds ${file}`);
   console.log("ready");

@@ -21,6 +21,7 @@ import { CLIENT_DAYS, CLIENT_DAYS_MAX } from "../broker/pki";
 
 const USAGE = "usage: npm run provision -- <deviceId> --broker mqtts://HOST:PORT [--pki DIR] [--out DIR] [--acl FILE] [--days N] [--lan-ssid SSID --lan-pass-file FILE]\n" +
   "       npm run provision -- collector-N --collector [--pki DIR] [--out DIR] [--acl FILE] [--days N]   (a history collector's certificate)\n" +
+  "       npm run provision -- fleet-N --tool [--pki DIR] [--out DIR] [--acl FILE] [--days N]   (a fleet tool's own login: commands and config)\n" +
   "       the CA key's passphrase: --ca-pass-file FILE or PKI_CA_PASSPHRASE; --days: the certificate's life (default 730, at most 825)";
 
 function writeSecret(path: string, text: string | Buffer): string {
@@ -32,10 +33,11 @@ function writeSecret(path: string, text: string | Buffer): string {
 function main(argv: string[]): void {
   let id: string | null = null, broker: string | null = null, pkiDir = defaultPkiDir(), out: string | null = null, acl: string | null = null, days = CLIENT_DAYS;
   let lanSsid: string | null = null, lanPassFile: string | null = null;
-  let collector = false, passFile: string | null = null;
+  let collector = false, tool = false, passFile: string | null = null;
   for (const { flag: a, value: value } of flags(argv, USAGE)) {
     if (a === "--broker") broker = value();
     else if (a === "--collector") collector = true;
+    else if (a === "--tool") tool = true;
     else if (a === "--ca-pass-file") passFile = value();
     else if (a === "--pki") pkiDir = value();
     else if (a === "--out") out = value();
@@ -48,7 +50,9 @@ function main(argv: string[]): void {
     else throw new UsageError("one device id at a time");
   }
   const passphrase = caPassphrase(passFile);
-  if (id !== null && collector) return provisionCollector(id, pkiDir, out, acl, days, passphrase);
+  if (collector && tool) throw new UsageError("--collector or --tool, not both");
+  if (id !== null && collector) return provisionRoleLogin("collector", id, pkiDir, out, acl, days, passphrase);
+  if (id !== null && tool) return provisionRoleLogin("tool", id, pkiDir, out, acl, days, passphrase);
   if (id === null) throw new UsageError("a device id is required");
   if (broker === null) throw new UsageError("--broker is required");
   assertDeviceId(id);
@@ -92,9 +96,17 @@ function main(argv: string[]): void {
   }
 }
 
-/** A collector's own login: a client certificate whose CN is `collector-N` (read-only in the ACL), no NVS. */
-function provisionCollector(id: string, pkiDir: string, out: string | null, acl: string | null, days: number, passphrase: string | undefined): void {
-  if (!/^collector-[1-9][0-9]{0,3}$/.test(id)) throw new Error(`a collector's login is collector-N (N from 1 to 9999), not '${id.slice(0, 40)}'`);
+/** Role logins provision makes a certificate for (no NVS): their CN pattern and ACL block. */
+const ROLE_LOGINS = {
+  collector: { what: "a collector", re: /^collector-[1-9][0-9]{0,3}$/, name: "collector-N", acl: "topic read routers/#\n", says: "read routers/#" },
+  tool: { what: "a fleet tool", re: /^fleet-[1-9][0-9]{0,3}$/, name: "fleet-N", acl: "topic read routers/#\ntopic write routers/+/config/set\ntopic write routers/+/cmd/#\n",
+    says: "read routers/#, write config/set and cmd/#" },
+} as const;
+
+/** A collector's or fleet tool's own login: a client certificate whose CN is its login, and its ACL block; no NVS. */
+function provisionRoleLogin(role: keyof typeof ROLE_LOGINS, id: string, pkiDir: string, out: string | null, acl: string | null, days: number, passphrase: string | undefined): void {
+  const r = ROLE_LOGINS[role];
+  if (!r.re.test(id)) throw new Error(`${r.what}'s login is ${r.name} (N from 1 to 9999), not '${id.slice(0, 40)}'`);
   if (!Number.isInteger(days) || days < 1 || days > CLIENT_DAYS_MAX) throw new Error(`--days must be a whole number of days from 1 to ${CLIENT_DAYS_MAX}`);
   const pki = loadProjectPki(pkiDir, passphrase);
   const dir = resolve(ensurePrivateDir(out ?? join(pkiDir, "devices")));
@@ -104,13 +116,13 @@ function provisionCollector(id: string, pkiDir: string, out: string | null, acl:
   writeFileSync(join(dir, "ca.pem"), pki.caPem);
   writeFileSync(join(dir, `${id}.pem`), issued.certPem);
   writeSecret(keyFile, issued.keyPem);
-  console.log(`collector ${id}: key ${keyFile} (0600), certificate ${join(dir, `${id}.pem`)} (CA ${pki.caName})`);
+  console.log(`${role} ${id}: key ${keyFile} (0600), certificate ${join(dir, `${id}.pem`)} (CA ${pki.caName})`);
   if (acl) {
     const have = existsSync(acl) ? readFileSync(acl, "utf8") : "";
     if (have.split("\n").some((l) => l.trim() === `user ${id}`)) console.log(`${acl} already has a block for ${id}`);
     else {
-      appendFileSync(acl, (have && !have.endsWith("\n\n") ? "\n" : "") + `user ${id}\ntopic read routers/#\n`);
-      console.log(`ACL block for ${id} (read routers/#) appended to ${acl}: send Mosquitto SIGHUP to reload it`);
+      appendFileSync(acl, (have && !have.endsWith("\n\n") ? "\n" : "") + `user ${id}\n${r.acl}`);
+      console.log(`ACL block for ${id} (${r.says}) appended to ${acl}: send Mosquitto SIGHUP to reload it`);
     }
   }
 }

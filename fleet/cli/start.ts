@@ -89,7 +89,8 @@ async function main(argv: string[]): Promise<void> {
   const port = new URL(page.url).port;
   // Only the dashboard's own page may open the broker's WebSocket door from a browser.
   broker.allowOrigins([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-  const file = writeCredsFile(dir, broker, creds);
+  // The console holds the fleet login: the file gives tools their own (fleet-1..4), so none takes its session.
+  const file = writeCredsFile(dir, broker, creds, { fleetInUse: true });
   // The routers log in as devices do in production: MQTT over TLS with their own certificate.
   const fleet = new LiveFleet(specs, broker.tlsUrl, (id) => creds.devices.get(id));
   console.log(`broker    ${broker.kind} ${broker.version}: ${broker.tlsUrl} (TLS, client certificates); dashboards ${broker.wsUrl}`);
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`history   ${history.db.where}: ${page.url}api/history/  ${page.url}metrics`);
   console.log(`console   log in on the page with a login from ${operatorsFile} (an operator and a viewer)`);
   console.log(`routers   ${demo.deviceId} (scripted outage: ${demo.description}) and ${routers} more whose primaries fail at random`);
-  console.log(`logins and keys for MQTT clients (fleet, dashboard, devices): ${file} (removed when this stops)\n`);
+  console.log(`logins and keys for MQTT clients (fleet tools fleet-1..4, dashboard, devices): ${file} (removed when this stops)\n`);
   printEvents(fleet.world(demo.deviceId), `${demo.deviceId} `);
   const run = fleet.start(durationMs);
   life.onStop("stop the routers", () => { run.stop(); fleet.close(); });

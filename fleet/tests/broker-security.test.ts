@@ -187,3 +187,41 @@ test("roles: devices own their topics; the fleet writes only config/set and cmd/
     await broker.stop();
   }
 });
+
+test("each fleet tool its own login: two tools at once both keep their sessions; two on one login kick each other", async () => {
+  const { broker, creds } = await brokerFor(["r1"]);
+  recordBrokerKind(broker);
+  const [one, two] = creds.tools;
+  assert.deepEqual([one.username, two.username], ["fleet-1", "fleet-2"]);
+  const lost = new Map<string, number>();
+  const open = async (who: Identity, label: string) => {
+    const c = await connect(broker.tlsUrl, who, { reconnectPeriod: 0 });
+    c.on("close", () => lost.set(label, (lost.get(label) ?? 0) + 1));
+    return c;
+  };
+  const r1 = await connect(broker.tlsUrl, creds.devices.get("r1")!, { reconnectPeriod: 0 });
+  const got: string[] = [];
+  r1.on("message", (_t, m) => got.push(m.toString()));
+  await r1.subscribeAsync("routers/r1/cmd/#", { qos: 1 });
+  const clients: MqttClient[] = [r1];
+  try {
+    const a = await open(one, "a"), b = await open(two, "b"), c = await open(creds.fleet, "console");
+    clients.push(a, b, c);
+    // Each sends a command, as a console and two operators' scripts would at the same time.
+    await a.publishAsync("routers/r1/cmd/probe-now", JSON.stringify({ id: "a" }), { qos: 1 });
+    await b.publishAsync("routers/r1/cmd/probe-now", JSON.stringify({ id: "b" }), { qos: 1 });
+    await c.publishAsync("routers/r1/cmd/probe-now", JSON.stringify({ id: "c" }), { qos: 1 });
+    assert.ok(await until(() => got.length === 3, 5000), `r1 got ${got}`);
+    await sleep(500);
+    assert.deepEqual([...lost], [], "no tool lost its session");
+    assert.ok(a.connected && b.connected && c.connected);
+    // What the shared login did: a second tool with the same login takes the first one's session.
+    const a2 = await open(one, "a2");
+    clients.push(a2);
+    assert.ok(await until(() => (lost.get("a") ?? 0) > 0, 5000), "the same login twice: the first is kicked");
+    assert.ok(b.connected && c.connected, "other tools keep theirs");
+  } finally {
+    clients.forEach((x) => x.end(true));
+    await broker.stop();
+  }
+});

@@ -145,11 +145,21 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
     assert.match(run("provision.js", ["fleet", "--pki", pkiDir, "--broker", "mqtts://b:8883"]).stderr, /reserved/);
     assert.throws(() => nvsEntries({ mqttUrl: "mqtts://b:1", deviceId: "d", caPem: "x".repeat(4000), certPem: "", keyPem: "" }), /caPem: not a PEM certificate/);
 
-    // A broker with the project CA takes the provisioned device, and only as itself.
+    // A fleet tool's own login (one session per login: tools sharing one kicked each other off).
+    const tool = run("provision.js", ["fleet-2", "--tool", "--pki", pkiDir, "--acl", acl]);
+    assert.equal(tool.status, 0, tool.stderr);
+    assert.match(readFileSync(acl, "utf8"), /^user fleet-2\ntopic read routers\/#\ntopic write routers\/\+\/config\/set\ntopic write routers\/\+\/cmd\/#$/m);
+    assert.equal(mode(join(out, "fleet-2.key")), 0o600);
+    assert.match(run("provision.js", ["fleet-x", "--tool", "--pki", pkiDir]).stderr, /a fleet tool's login is fleet-N/);
+    assert.match(run("provision.js", ["collector-1", "--tool", "--pki", pkiDir]).stderr, /a fleet tool's login is fleet-N/);
+
+    // A broker with the project CA takes the provisioned device, and only as itself; the tool
+    // watches with the certificate provision made for it.
     const creds = makeCredentials(["edge-42"], loadProjectPki(pkiDir));
     const broker = await startBroker(creds, process.env.TEST_BROKER === "embedded" ? "embedded" : "mosquitto");
     recordBrokerKind(broker);
-    const watcher = await connect(broker.tlsUrl, creds.fleet, { reconnectPeriod: 0 });
+    const watcher = await connect(broker.tlsUrl, { username: "fleet-2", password: "", tls: { ca: caBefore,
+      cert: readFileSync(join(out, "fleet-2.pem"), "utf8"), key: readFileSync(join(out, "fleet-2.key"), "utf8") } }, { reconnectPeriod: 0 });
     try {
       const heard: string[] = [];
       watcher.on("message", (t, m) => heard.push(`${t} ${m}`));

@@ -75,8 +75,8 @@ function assertPrivate(file: string): void {
 }
 
 function secretsOf(credsFile: string): string[] {
-  const c = JSON.parse(readFileSync(credsFile, "utf8")) as { fleet: { password: string }; dashboard: { password: string }; devices: Record<string, { password: string }> };
-  return [c.fleet.password, c.dashboard.password, ...Object.values(c.devices).map((d) => d.password)];
+  const c = JSON.parse(readFileSync(credsFile, "utf8")) as { fleet?: { password: string }; tools: Array<{ password: string }>; dashboard: { password: string }; devices: Record<string, { password: string }> };
+  return [...(c.fleet ? [c.fleet.password] : []), ...c.tools.map((x) => x.password), c.dashboard.password, ...Object.values(c.devices).map((d) => d.password)];
 }
 
 async function assertReleased(ports: number[]): Promise<void> {
@@ -107,7 +107,10 @@ for (const [sig, withMosquitto] of [["SIGINT", false], ["SIGTERM", true]] as con
       const mosqDir = mosq[0] ? /-c (\S+)\/mosquitto\.conf/.exec(mosq[0].cmd)?.[1] : undefined;
       // A dashboard's MQTT session over WebSockets, and an MQTT client over TLS, open at the signal.
       const page = await connect(wsUrl, creds.dashboard!, { clientId: "dashboard-test", reconnectPeriod: 0 });
-      const operator = await connect(tlsUrl, creds.fleet!, { reconnectPeriod: 0 });
+      // The console holds the fleet login; tools get their own, so none of them can take its session.
+      assert.equal(creds.fleet, null, "npm start hands out no fleet login");
+      assert.deepEqual(creds.tools.map((x) => x.username), ["fleet-1", "fleet-2", "fleet-3", "fleet-4"]);
+      const operator = await connect(tlsUrl, creds.tools[0], { reconnectPeriod: 0 });
       await sleep(1500);
       const ports = [Number(new URL(tlsUrl).port), Number(new URL(wsUrl).port), Number(new URL(pageUrl).port)];
       const end = await tool.signal(sig);
