@@ -19,6 +19,7 @@ import { MOSQUITTO_CONF } from "./limits";
 import type { ThrottleOptions } from "./login-throttle";
 import { BrokerDoors, serverNames } from "./bridges";
 import { cleanupOnExit } from "./exit-cleanup";
+import type { PublishRateOptions } from "./publish-rate";
 import { REPO_ROOT as REPO } from "../paths";
 
 export { REPO };
@@ -57,6 +58,8 @@ export interface BrokerOptions {
   maxSessionsPerLogin?: number;
   /** The CA's revocation list (PEM): the TLS door refuses the certificates it names (Mosquitto's crlfile). */
   crlPem?: string;
+  /** Each device's publish rate (embedded broker only: Mosquitto 2.0 has no such option). Default DEVICE_PUBLISH. */
+  devicePublish?: PublishRateOptions;
 }
 
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null;

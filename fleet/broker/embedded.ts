@@ -4,6 +4,7 @@
 // TLS door (CN = login), passwords on loopback, dashboards through the same WebSocket bridge, and
 // max_packet_size (a bigger packet closes the connection before aedes reads it). Not kept: the
 // per-client queue limits (aedes' in-memory persistence has none); production runs Mosquitto.
+// Added: each device's publish rate (publish-rate.ts), which Mosquitto has no option for.
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from "node:tls";
 import { Duplex } from "node:stream";
@@ -19,6 +20,7 @@ import { BrokerDoors, serverNames } from "./bridges";
 import { brokerLimits } from "./limits";
 import { PacketSizeGuard } from "./mqtt-frames";
 import { PrivateDir } from "./private-dir";
+import { PublishRates } from "./publish-rate";
 
 type Door = "plain" | "tls" | "dashboards";
 
@@ -51,9 +53,12 @@ export class EmbeddedBroker extends BrokerDoors implements Broker {
   #sockets = new Set<Socket>();
   #dir: PrivateDir | null = null;
   #server: { certPem: string; keyPem: string } | null = null;
+  /** Each device login's publish rate: what was dropped, who was disconnected. */
+  readonly publishRates: PublishRates;
 
   constructor(private readonly creds: FleetCredentials, private readonly o: BrokerOptions = {}) {
     super(o.host);
+    this.publishRates = new PublishRates(o.devicePublish);
     // aedes' exports hide its package.json; its main file sits beside it.
     const main = createRequire(import.meta.url).resolve("aedes");
     this.version = "aedes " + (JSON.parse(readFileSync(join(dirname(main), "package.json"), "utf8")) as { version: string }).version;
@@ -107,6 +112,25 @@ export class EmbeddedBroker extends BrokerDoors implements Broker {
     };
     aedes.authorizeSubscribe = (client, sub, done) => {
       done(null, allowed(rules, users.get(client) ?? "", sub.topic, "read") ? sub : null);
+    };
+    // Every publish from a client goes through aedes.publish once authorised (QoS 1 after its
+    // PUBACK): a device login's publishes spend its bucket there. Its will is the broker's doing.
+    const devices = new Set(creds.devices.keys());
+    // (aedes' typings leave out the client argument that its handlers pass.)
+    type Publish = (packet: unknown, client: unknown, done?: (e?: Error) => void) => void;
+    const a = aedes as unknown as { publish: Publish };
+    const publish = a.publish.bind(aedes);
+    a.publish = (packet, client, done) => {
+      const c = client as { will?: unknown; close?: () => void } | null;
+      const login = c && typeof c === "object" ? users.get(c) : undefined;
+      if (login !== undefined && devices.has(login) && packet !== c?.will) {
+        const verdict = this.publishRates.take(login);
+        if (verdict !== "pass") {
+          if (verdict === "disconnect") setImmediate(() => c?.close?.());
+          return done?.();
+        }
+      }
+      return publish(packet, client, done);
     };
   }
 
