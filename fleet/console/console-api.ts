@@ -20,8 +20,30 @@ const ROUTER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const LINK = /^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/;
 /** What the router stores at most (README: config only, 3800 bytes). */
 const CONFIG_MAX = 3800;
+/**
+ * How long a command from the console may wait before the router refuses it (its uptime as the
+ * router will judge it; the firmware takes at most 10 minutes). A command that sat in a broker
+ * queue while the router was away must not run when it comes back.
+ */
+export const COMMAND_TTL_MS = 60000;
 
-export interface ConsoleOptions { db: Sql; sender: CommandSender; sessionTtlMs?: number }
+export interface ConsoleOptions { db: Sql; sender: CommandSender; sessionTtlMs?: number; commandTtlMs?: number }
+
+/**
+ * Dates a command for the router's current boot: its epoch and boot id, and an expiry on its own
+ * clock (uptime now, from the boot's clock zero the history learnt from heartbeats, plus the TTL).
+ * Null when the history has no heartbeat of the boot the router last announced.
+ */
+export async function commandDate(db: Sql, router: string, ttlMs: number): Promise<{ epoch: number; bootId?: string; expiresAtMs: number } | null> {
+  const rows = await db.query<{ epoch: number | null; boot_id: string | null; clock_epoch: number | null; clock_boot_id: string | null; up_ms: number | null }>(
+    `SELECT epoch, boot_id, clock_epoch, clock_boot_id, extract(epoch FROM (now() - clock_zero_at)) * 1000 AS up_ms FROM routers WHERE id = $1`, [router]);
+  const r = rows[0];
+  if (!r || r.clock_epoch === null || r.up_ms === null) return null;
+  // A birth of a newer boot than the one whose clock is known: its uptime is not known yet.
+  if ((r.epoch !== null && r.epoch !== r.clock_epoch) || (r.boot_id !== null && r.clock_boot_id !== null && r.boot_id !== r.clock_boot_id)) return null;
+  if (r.clock_epoch < 1) return null;
+  return { epoch: r.clock_epoch, ...(r.clock_boot_id ? { bootId: r.clock_boot_id } : {}), expiresAtMs: Math.max(0, Math.round(Number(r.up_ms))) + ttlMs };
+}
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -142,7 +164,11 @@ export function consoleApi(o: ConsoleOptions): (req: IncomingMessage, res: Serve
         subtopic = "config/set";
         payload = { config };
       }
-      const { request, reply } = await o.sender.send(router, subtopic, payload);
+      // Every command is dated for the router's boot and expires (COMMAND_TTL_MS): one that waited
+      // at the broker while the router was away, or is replayed later, is refused by the router.
+      const dated = await commandDate(o.db, router, o.commandTtlMs ?? COMMAND_TTL_MS);
+      if (!dated) throw new HttpError(409, `${router}: no heartbeat of its current boot yet, so a command cannot be dated for it; try again in a few seconds`);
+      const { request, reply } = await o.sender.send(router, subtopic, { ...payload, ...dated });
       const outcome = reply === null ? "no-reply" : reply.ok ? "ok" : "refused";
       if (action === "config" && reply?.ok) {
         await o.db.query(`INSERT INTO router_configs (router_id, config, pushed_by) VALUES ($1, $2, $3)

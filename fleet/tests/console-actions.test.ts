@@ -106,6 +106,9 @@ test("console: operator fails a router over from the page and sees its reply and
     const fo = rows[2];
     assert.equal(fo.router_id, ID);
     assert.match(fo.request, /"link":"lte0"/);
+    // Dated for the router's boot and expiring a minute after it was sent (on the router's clock).
+    assert.match(fo.request, /"epoch":\d+,"bootId":"[0-9a-f]{16}","expiresAtMs":\d+/);
+    assert.equal(/"bootId":"([0-9a-f]{16})"/.exec(fo.request)?.[1], world.view()?.bootId, "the boot the router runs");
     assert.match(fo.reply, /"cmd":"cmd\/failover","ok":true/);
     assert.equal((await db.query("SELECT 1 FROM router_configs WHERE router_id = $1 AND pushed_by = 'olga'", [ID])).length, 1);
 

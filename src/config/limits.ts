@@ -34,6 +34,14 @@ export const MAX_VALUES = 256;
  */
 export const MAX_CONTAINERS = 40;
 
+/**
+ * Longest a dated request may live: its expiresAtMs at most this far beyond the router's uptime
+ * when it arrives. A request is dated from the router's last heartbeat by whoever sends it (the
+ * console gives 60 s), so nothing that waited at the broker (a persistent session keeps queued
+ * messages for days) or was replayed later runs more than 10 minutes after it was made.
+ */
+export const MAX_REQUEST_LIFE_MS = 600000;
+
 /** Longest error text in a reply or an event: the first problem, where, and how many more. */
 export const MAX_ERROR_CHARS = 200;
 

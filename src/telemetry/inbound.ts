@@ -12,7 +12,7 @@ import { RateLimit } from "../config/rate-limit";
 import type { EventLog } from "./events";
 import type { Topics } from "./topics";
 import { checkJsonShape } from "./json-guard";
-import { MAX_INBOUND_BYTES, boundError, quote, validId } from "./limits";
+import { MAX_INBOUND_BYTES, MAX_REQUEST_LIFE_MS, boundError, quote, validId } from "./limits";
 import { KEY_NAMES } from "../config/generated/key-names";
 
 const KNOWN_KEYS = new Set(KEY_NAMES);
@@ -51,7 +51,15 @@ const CONFIG_WRITE_EVERY_MS = 60000;
 /** Rejection events: 10 at once, then one per 6 s; beyond that only the heartbeat's count grows. */
 const REJECT_EVENTS_BURST = 10;
 const REJECT_EVENT_EVERY_MS = 6000;
-/** Answers remembered by request id: a redelivered request gets the same answer, not a second run. */
+/**
+ * Answers remembered by request id: a redelivered request gets the same answer, not a second run.
+ * An answer to a dated request (expiresAtMs) is kept until that time has passed: a redelivery
+ * after it is refused as expired anyway, and one before it finds the answer. When all 16 are
+ * still live, a new dated request is refused with retryInMs instead of pushing one out (only fleet
+ * logins may send requests, so only an operator can fill it, for at most MAX_REQUEST_LIFE_MS).
+ * RAM is enough: a dated request names its boot (epoch), and a reboot makes it stale. Answers to
+ * undated requests are kept as room allows, oldest out.
+ */
 const ANSWERS_KEPT = 16;
 
 interface Request {
@@ -71,9 +79,10 @@ export class Inbound {
   #commands: Map<string, { validate: Validator; apply: Apply; after?: (req: Request) => void }>;
   #writes: RateLimit;
   #rejectEvents: RateLimit;
-  #answers: Array<{ key: string; payload: string }> = [];
+  #answers: Array<{ key: string; payload: string; until: number | null }> = [];
   /** The request being answered, once it has passed its schema: its answer is remembered. */
   #key: string | null = null;
+  #until: number | null = null;
 
   constructor(d: InboundDeps) {
     this.#d = d;
@@ -96,6 +105,7 @@ export class Inbound {
   handle(m: InboundMessage): void {
     const t = this.#d.topics;
     this.#key = null;
+    this.#until = null;
     let what: string, name: string | null = null;
     if (m.topic === t.configSet) what = "config/set";
     else if (m.topic.startsWith(t.cmd)) {
@@ -133,8 +143,19 @@ export class Inbound {
     if (req.bootId !== undefined && req.bootId !== this.#d.bootId) {
       return this.#reject(what, req.id, `stale: sent for boot id ${req.bootId}, this is ${this.#d.bootId}`);
     }
-    if (req.expiresAtMs !== undefined && this.#d.now() > req.expiresAtMs) {
-      return this.#reject(what, req.id, `expired at uptime ${req.expiresAtMs} ms (now ${this.#d.now()} ms)`);
+    const now = this.#d.now();
+    if (req.expiresAtMs !== undefined && now > req.expiresAtMs) {
+      return this.#reject(what, req.id, `expired at uptime ${req.expiresAtMs} ms (now ${now} ms)`);
+    }
+    if (req.expiresAtMs !== undefined && req.expiresAtMs - now > MAX_REQUEST_LIFE_MS) {
+      return this.#reject(what, req.id, `expiresAtMs ${req.expiresAtMs} is ${Math.round(req.expiresAtMs - now)} ms after this router's uptime (${Math.round(now)} ms): a request lives at most ${MAX_REQUEST_LIFE_MS} ms`);
+    }
+    if (key !== null && req.expiresAtMs !== undefined) {
+      const busyFor = this.#roomInMs(now);
+      if (busyFor > 0) {
+        return this.#reject(what, req.id, `busy: ${ANSWERS_KEPT} requests still within their expiry are remembered; retry in ${Math.ceil(busyFor / 1000)} s`, busyFor);
+      }
+      this.#until = req.expiresAtMs;
     }
     if (!command) return this.#config(req);
     const error = command.apply(req);
@@ -159,6 +180,26 @@ export class Inbound {
     if (error) return this.#reject("config/set", req.id, error);
     this.#writes.take(now);
     this.#reply("config/set", req.id, true, null);
+  }
+
+  /** 0 when an answer can be remembered now, else how long until one of the remembered ones may go. */
+  #roomInMs(now: number): number {
+    if (this.#answers.length < ANSWERS_KEPT) return 0;
+    let soonest = Infinity;
+    for (const a of this.#answers) {
+      if (a.until === null || a.until < now) return 0;
+      if (a.until < soonest) soonest = a.until;
+    }
+    return soonest - now + 1;
+  }
+
+  /** Drops the oldest answer that may go (an undated one, or one past its expiry); false when none may. */
+  #forgetOne(now: number): boolean {
+    for (let i = 0; i < this.#answers.length; i++) {
+      const a = this.#answers[i];
+      if (a.until === null || a.until < now) { this.#answers.splice(i, 1); return true; }
+    }
+    return false;
   }
 
   /** A property name some inbound schema defines, or one of this device's uplinks (the links map). */
@@ -209,8 +250,8 @@ export class Inbound {
     // Only answers to well-formed requests are kept (a fixed request may reuse its id), and not
     // "retry later" ones: the same request sent again then is a new try.
     if (this.#key !== null && retryInMs === undefined) {
-      this.#answers.push({ key: this.#key, payload });
-      if (this.#answers.length > ANSWERS_KEPT) this.#answers.shift();
+      // An undated answer never pushes out a dated one still within its expiry.
+      if (this.#answers.length < ANSWERS_KEPT || this.#forgetOne(this.#d.now())) this.#answers.push({ key: this.#key, payload, until: this.#until });
     }
     this.#d.send({ topic: this.#d.topics.reply, qos: 1, retain: false, payload });
   }
