@@ -50,6 +50,35 @@ export class Gauge extends Family {
   get(labels: Labels = {}): number { return this.values.get(this.key(labels)) ?? 0; }
 }
 
+/**
+ * A gauge with one label whose values are not known up front (a router id, so that an alert can
+ * name the router) and so are bounded here instead: each value must match `pattern`, and at most
+ * `max` series exist at once (the caller picks which). A value that fails the pattern throws; the
+ * caller says what it left out in a gauge of its own. Nothing is rendered while the list is empty.
+ */
+export class ListedGauge {
+  #entries: Array<[string, number]> = [];
+
+  constructor(readonly name: string, readonly help: string, readonly label: string, readonly pattern: RegExp, readonly max: number) {
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`bad metric name ${name}`);
+  }
+
+  /** Replace every series; throws if there are more than `max` or a value fails the pattern. */
+  setAll(entries: ReadonlyArray<readonly [string, number]>): void {
+    if (entries.length > this.max) throw new Error(`${this.name}: ${entries.length} series, at most ${this.max}`);
+    for (const [v] of entries) if (!this.pattern.test(v)) throw new Error(`${this.name}: ${this.label}="${v.slice(0, 80)}" does not match ${this.pattern}`);
+    this.#entries = entries.map(([k, v]) => [k, v]);
+  }
+
+  get size(): number { return this.#entries.length; }
+
+  render(): string {
+    let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n`;
+    for (const [k, v] of this.#entries) out += `${this.name}{${this.label}="${k}"} ${formatValue(v)}\n`;
+    return out;
+  }
+}
+
 /** A histogram of observations in fixed buckets (upper bounds in the metric's unit). */
 export class Histogram {
   #counts: number[];
@@ -81,7 +110,7 @@ export class Histogram {
   }
 }
 
-export type Metric = Counter | Gauge | Histogram;
+export type Metric = Counter | Gauge | Histogram | ListedGauge;
 
 export function renderAll(metrics: readonly Metric[]): string {
   return metrics.map((m) => m.render()).join("");

@@ -2,8 +2,11 @@
 // lag: sum them over collectors), and the fleet as the database has it (routers online, offline,
 // on backup, heartbeat ages: the same on every collector, so take max() over them). Labels come
 // only from fixed enums: link kind, message kind, reject reason, event type, link state. Never a
-// router id, link name or anything else a router chooses: the series count is fixed at start.
-import { Counter, Gauge, Histogram, renderAll, type Metric } from "./exposition";
+// link name or anything else a router chooses, and a router id only in the one bounded family an
+// alert needs to say which router (fleet_router_offline_since_seconds: at most OFFLINE_LISTED
+// routers, those gone offline within OFFLINE_LISTED_WINDOW_S; the rest are counted, not named).
+import { Counter, Gauge, Histogram, ListedGauge, renderAll, type Metric } from "./exposition";
+import { ROUTER_ID } from "../collector/decode";
 import { LINK_KINDS } from "../collector/link-kind";
 import { MESSAGE_KINDS, REJECT_REASONS } from "../collector/decode";
 import { MESSAGE_SCHEMAS } from "../collector/message-schemas";
@@ -12,6 +15,10 @@ import type { Queryable } from "../db/sql";
 const EVENT_TYPES = [...(MESSAGE_SCHEMAS.event.properties.type.enum as string[]), "online", "offline", "rejected"];
 const KINDS_OR_NONE = [...LINK_KINDS, "none"];
 const LINK_STATES = ["unknown", "up", "degraded", "down"];
+/** Routers named in the per-router offline series at most: a regional outage pages once, as FleetManyRoutersOffline. */
+export const OFFLINE_LISTED = 100;
+/** A router offline longer than this (retired, on a shelf) leaves the per-router series; fleet_routers still counts it. */
+export const OFFLINE_LISTED_WINDOW_S = 86400;
 export const AGE_BUCKETS_S = [5, 10, 15, 20, 30, 60, 120, 300, 600, 1800, 3600, 21600, 86400];
 
 export class CollectorMetrics {
@@ -44,6 +51,10 @@ export class FleetGauges {
   readonly onBackup = new Gauge("fleet_routers_on_backup", "Online routers whose active uplink is not their first (preferred) link");
   readonly heartbeatAge = new Histogram("fleet_heartbeat_age_seconds",
     "Seconds since each router's last heartbeat, over all routers that ever sent one (a snapshot: use histogram_quantile without rate)", AGE_BUCKETS_S);
+  readonly offlineSince = new ListedGauge("fleet_router_offline_since_seconds",
+    `When each offline router went offline (Unix time, the receive time of its will or offline state): the ${OFFLINE_LISTED} most recent within the last ${OFFLINE_LISTED_WINDOW_S / 3600} h`,
+    "router", ROUTER_ID, OFFLINE_LISTED);
+  readonly offlineUnlisted = new Gauge("fleet_routers_offline_unlisted", "Offline routers not named in fleet_router_offline_since_seconds (over the cap or offline longer than its window)");
   readonly scrapeErrors = new Counter("fleet_gauges_errors_total", "Failed reads of the fleet state for /metrics");
   #readAt = 0;
   #reading: Promise<void> | null = null;
@@ -73,6 +84,14 @@ export class FleetGauges {
       this.routers.set({ state: "unknown" }, c.unknown);
       this.onBackup.set({}, c.backup);
       this.heartbeatAge.setSnapshot(AGE_BUCKETS_S.map((_, i) => h[`b${i}`]), h.sum, h.n);
+      // Ids are checked when a message is taken (decode.ts); checked again here, as a label value.
+      const off = await this.db.query<{ id: string; since: number }>(`
+        SELECT id, extract(epoch FROM online_at)::float8 AS since FROM routers
+        WHERE online = false AND online_at > to_timestamp($1::float8 / 1000 - ${OFFLINE_LISTED_WINDOW_S})
+        ORDER BY online_at DESC LIMIT ${OFFLINE_LISTED}`, [this.now()]);
+      const listed = off.filter((r) => ROUTER_ID.test(r.id));
+      this.offlineSince.setAll(listed.map((r) => [r.id, Math.round(r.since * 1000) / 1000] as const));
+      this.offlineUnlisted.set({}, c.offline - listed.length);
       this.#readAt = this.now();
     } catch {
       this.scrapeErrors.inc();
@@ -80,7 +99,7 @@ export class FleetGauges {
   }
 
   all(): Metric[] {
-    return [this.routers, this.onBackup, this.heartbeatAge, this.scrapeErrors];
+    return [this.routers, this.onBackup, this.heartbeatAge, this.offlineSince, this.offlineUnlisted, this.scrapeErrors];
   }
 }
 
