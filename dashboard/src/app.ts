@@ -278,11 +278,11 @@ async function main(): Promise<void> {
   const cfg = await fetchConfig();
   const view = new FleetView(cfg);
   (window as unknown as { dashboard: FleetView }).dashboard = view;
-  mountHistory();
+  const historyPanel = mountHistory();
   const panel = new ConsolePanel(view.state);
   panel.mount();
   // What the fleet history knows fills the table at once; the live stream then takes over.
-  void fetch("api/history/fleet/routers", { headers: { accept: "application/json" } })
+  const seed = () => void fetch("api/history/fleet/routers", { headers: { accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : null))
     .then((body: { routers?: HistoryRouter[] } | null) => {
       if (!body || !Array.isArray(body.routers)) return;
@@ -290,6 +290,7 @@ async function main(): Promise<void> {
       view.orderStale();
     })
     .catch(() => { /* no history service with this server: live data only */ });
+  seed();
   const conn = $("conn");
   if (!cfg.loginRequired) return void live(view, cfg, conn);
   // The broker login comes with a console session: connect once someone has logged in, drop the
@@ -305,6 +306,9 @@ async function main(): Promise<void> {
       return;
     }
     if (client) return;
+    // Served over TLS, the history too waits for a session (401 before): read it now.
+    seed();
+    void historyPanel.load();
     void fetchConfig().then((c) => {
       if (c.password !== undefined && !client) client = live(view, c, conn);
     });

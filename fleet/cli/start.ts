@@ -6,8 +6,11 @@
 // outside the repository) whose path is printed; no secret is printed. Ctrl-C or SIGTERM stops
 // everything, removes that directory and releases every port.
 //   npm start -- [--routers N] [--port P] [--mosquitto] [--duration-ms D] [--host ADDR]
+//     [--page-host ADDR --page-tls-cert FILE --page-tls-key FILE [--page-allow-host NAME]...]
 // --host ADDR: where the broker's TLS doors listen (default 127.0.0.1); plain doors stay on loopback.
+// --page-host ADDR: the dashboard off loopback, over HTTPS only, its data for signed-in operators.
 import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { loadScenario } from "../../test-sim/scenario/load-scenario";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
@@ -29,14 +32,21 @@ import { flags, runTool, unknownOption, UsageError } from "./args";
 const DEMO = fileURLToPath(new URL("../test-sim/scenarios/demo-outage.json", import.meta.url));
 
 const USAGE = `usage: npm start -- [--routers N] [--port P] [--duration-ms D] [--host ADDR] [--mosquitto]
+    [--page-host ADDR --page-tls-cert FILE --page-tls-key FILE [--page-allow-host NAME]...]
   The demo: a broker with TLS, a router through a scripted outage, N more routers (default 24), the
   fleet history and the dashboard (port P, default 8080, or a free one). --host ADDR puts the broker's
-  TLS doors on ADDR (default 127.0.0.1); --mosquitto uses Mosquitto instead of the embedded broker.`;
+  TLS doors on ADDR (default 127.0.0.1); --mosquitto uses Mosquitto instead of the embedded broker.
+  --page-host ADDR serves the dashboard on ADDR over HTTPS with the given certificate and key (PEM;
+  refused without them off loopback), its data only to signed-in operators and viewers, its broker
+  connection on the wss:// door (put that door on a reachable address with --host);
+  --page-allow-host NAME: a name the page is reached by (the certificate's), needed on 0.0.0.0.`;
 
-interface StartArgs { routers: number; port: number; durationMs: number; host: string; mosquitto: boolean }
+interface StartArgs { routers: number; port: number; durationMs: number; host: string; mosquitto: boolean;
+  pageHost: string; pageCert: string | null; pageKey: string | null; pageAllowHosts: string[] }
 
 function parse(argv: string[]): StartArgs {
-  const a: StartArgs = { routers: 24, port: 8080, durationMs: 24 * 3600000, host: "127.0.0.1", mosquitto: false };
+  const a: StartArgs = { routers: 24, port: 8080, durationMs: 24 * 3600000, host: "127.0.0.1", mosquitto: false,
+    pageHost: "127.0.0.1", pageCert: null, pageKey: null, pageAllowHosts: [] };
   const whole = (flag: string, v: string, max: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`${flag} must be a whole number from 0 to ${max}, not ${JSON.stringify(v)}`);
@@ -48,13 +58,19 @@ function parse(argv: string[]): StartArgs {
     else if (flag === "--duration-ms") a.durationMs = whole(flag, value(), Number.MAX_SAFE_INTEGER);
     else if (flag === "--host") a.host = value();
     else if (flag === "--mosquitto") a.mosquitto = true;
+    else if (flag === "--page-host") a.pageHost = value();
+    else if (flag === "--page-tls-cert") a.pageCert = value();
+    else if (flag === "--page-tls-key") a.pageKey = value();
+    else if (flag === "--page-allow-host") a.pageAllowHosts.push(value());
     else throw unknownOption(flag);
   }
+  if (!a.pageCert !== !a.pageKey) throw new UsageError("--page-tls-cert and --page-tls-key go together");
   return a;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { routers, durationMs, host, mosquitto, port: wantPort } = parse(argv);
+  const { routers, durationMs, host, mosquitto, port: wantPort, pageHost, pageCert, pageKey, pageAllowHosts } = parse(argv);
+  const tls = pageCert && pageKey ? { cert: readFileSync(pageCert, "utf8"), key: readFileSync(pageKey, "utf8") } : undefined;
   const life = lifecycle();
   const demo = loadScenario(DEMO);
   const specs: LiveRouterSpec[] = [
@@ -69,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
   // Fleet history: a collector and an embedded database (fleet/), its API on the page's origin.
   const history = await startLocalHistory(broker, creds.collectors[0]);
   life.onStop("stop the fleet history", () => history.stop());
-  const pageConfig = { wsUrl: broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 };
+  const pageConfig = { wsUrl: tls ? broker.wssUrl : broker.wsUrl, username: creds.dashboard.username, password: creds.dashboard.password, silentMs: 30000 };
   // The console (login, actions, audit): commands go out on the fleet's login, which only npm
   // start's own process holds. Two demo operators with random passwords, kept in the private dir.
   const fleetClient = await connect(broker.url, creds.fleet, { reconnectPeriod: 1000 });
@@ -83,12 +99,15 @@ async function main(argv: string[]): Promise<void> {
   }
   const operatorsFile = dir.write("console-logins.txt", operators.join("\n") + "\n");
   // The broker login goes to the page only once someone has logged in to the console.
-  const served = { api: history.handler, console: consoleApi({ db: history.db, sender }), loggedIn: hasConsoleSession(history.db) };
-  const page = await serveDashboard(pageConfig, wantPort, undefined, served).catch(() => serveDashboard(pageConfig, 0, undefined, served));
+  const served = { api: history.handler, console: consoleApi({ db: history.db, sender }), loggedIn: hasConsoleSession(history.db), tls, allowHosts: pageAllowHosts };
+  const page = await serveDashboard(pageConfig, wantPort, pageHost, served).catch((e: Error) =>
+    /EADDRINUSE/.test(String((e as NodeJS.ErrnoException).code ?? e.message)) ? serveDashboard(pageConfig, 0, pageHost, served) : Promise.reject(e));
   life.onStop("close the dashboard", () => page.close());
   const port = new URL(page.url).port;
   // Only the dashboard's own page may open the broker's WebSocket door from a browser.
-  broker.allowOrigins([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const scheme = tls ? "https" : "http";
+  broker.allowOrigins([new URL(page.url).origin, `${scheme}://127.0.0.1:${port}`, `${scheme}://localhost:${port}`,
+    ...pageAllowHosts.map((h) => `${scheme}://${h.includes(":") ? h : `${h}:${port}`}`)]);
   // The console holds the fleet login: the file gives tools their own (fleet-1..4), so none takes its session.
   const file = writeCredsFile(dir, broker, creds, { fleetInUse: true });
   // The routers log in as devices do in production: MQTT over TLS with their own certificate.

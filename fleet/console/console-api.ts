@@ -10,6 +10,7 @@
 // router's reply. POSTs must be same-origin JSON (a cross-site form cannot send that; the cookie
 // is SameSite=Strict too).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
 import type { Sql } from "../db/sql";
 import { addOperator, audit, login, logout, recentAudit, sessionOf, SESSION_TTL_MS, type Session } from "./operators";
 import { CommandSender, configDiff } from "./commands";
@@ -110,7 +111,7 @@ export function consoleApi(o: ConsoleOptions): (req: IncomingMessage, res: Serve
       }
       await audit(o.db, { operator: got.session.name, role: got.session.role, action: "login", outcome: "ok" });
       return json(res, 200, got.session, {
-        "set-cookie": `${COOKIE}=${got.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(ttl / 1000)}${req.headers["x-forwarded-proto"] === "https" ? "; Secure" : ""}`,
+        "set-cookie": `${COOKIE}=${got.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(ttl / 1000)}${req.headers["x-forwarded-proto"] === "https" || (req.socket as TLSSocket).encrypted ? "; Secure" : ""}`,
       });
     }
     if (path === "logout" && m === "POST") {
@@ -193,3 +194,4 @@ export function consoleApi(o: ConsoleOptions): (req: IncomingMessage, res: Serve
 }
 
 export { addOperator };
+

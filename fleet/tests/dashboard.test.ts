@@ -242,7 +242,7 @@ test("dashboard server: security headers; config.json only to same-origin fetche
   } finally {
     await gated.close();
   }
-  await assert.rejects(serveDashboard({ wsUrl: "ws://127.0.0.1:1", silentMs: 1 }, 0, "0.0.0.0"), /loopback only/);
+  await assert.rejects(serveDashboard({ wsUrl: "ws://127.0.0.1:1", silentMs: 1 }, 0, "0.0.0.0"), /refusing to listen on 0\.0\.0\.0 without TLS/);
   await assert.rejects(serveDashboard({ wsUrl: "javascript:alert(1)", silentMs: 1 }), /ws:\/\/ or wss:\/\//);
   await assert.rejects(serveDashboard({ wsUrl: "ws://127.0.0.1:1", silentMs: 1 }, 0, "127.0.0.1", { dir: join(tmpdir(), "no-such-dashboard") }), /run npm run build/);
 });

@@ -8,12 +8,15 @@
 // local program can send that header, though: with a console (npm start), the broker login is in
 // config.json only for a request that carries a live console session (an operator or viewer
 // logged in; the cookie is HttpOnly and SameSite=Strict), and everyone else gets the page's
-// settings without it, so the page shows a login first. Serving further than loopback needs HTTPS
-// and real authentication, which belong in a reverse proxy, so it is refused here.
+// settings without it, so the page shows a login first. Off loopback it serves HTTPS only, and only with the console: there the history API and
+// /metrics too go only to a request with a live session (401 otherwise; the page and its login
+// form are public). A plain-HTTP listener off loopback is refused, as the collector refuses one
+// for its history port.
 //
 // The page's files are read once, at start: `npm run build` deletes and rewrites dist/ while a
 // running server keeps serving the copy it started with.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { readFileSync, readdirSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +41,10 @@ export interface ServeOptions {
    * page without a console leave it out.
    */
   loggedIn?: (req: IncomingMessage) => Promise<boolean>;
+  /** HTTPS with this certificate and key (PEM). Required off loopback; with it, `console` and `loggedIn` are too. */
+  tls?: { cert: string; key: string };
+  /** Names the page is reached by (host or host:port) besides the address it listens on: the certificate's name. */
+  allowHosts?: readonly string[];
 }
 
 const TYPES: Record<string, string> = {
@@ -101,9 +108,15 @@ function loadPage(dir: string): Map<string, Buffer> {
 }
 
 export async function serveDashboard(config: PageConfig, port = 0, host = "127.0.0.1", options: ServeOptions = {}): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
-  if (!isLoopback(host)) {
-    throw new Error(`dashboard: refusing to listen on ${host}: it hands its broker login to the page, so it serves loopback only ` +
-      "(put an HTTPS reverse proxy with authentication in front to serve it further)");
+  if (!isLoopback(host) && !options.tls) {
+    throw new Error(`dashboard: refusing to listen on ${host} without TLS: off loopback the page (its logins, its broker login) ` +
+      "is served over HTTPS only: give a certificate and key (npm start -- --page-tls-cert FILE --page-tls-key FILE)");
+  }
+  // Over TLS the page may be reached from anywhere: what it holds goes only to a signed-in session.
+  const gated = options.tls !== undefined;
+  if (gated && (!options.loggedIn || !options.console)) throw new Error("dashboard: served over TLS it needs the console's logins (console and loggedIn)");
+  if (host === "0.0.0.0" || host === "::") {
+    if (!options.allowHosts?.length) throw new Error(`dashboard: listening on ${host}, name the host the page is reached by (--page-allow-host NAME): requests naming any other are refused (DNS rebinding)`);
   }
   const headers = securityHeaders(config.wsUrl);
   const files = loadPage(options.dir ?? dashboardDir());
@@ -111,26 +124,31 @@ export async function serveDashboard(config: PageConfig, port = 0, host = "127.0
   const { username: _u, password: _p, ...settings } = config;
   const withoutLogin = JSON.stringify({ ...settings, loginRequired: true });
   let hosts = new Set<string>();
-  let origin = "";
+  const scheme = gated ? "https" : "http";
+  const refuse = (res: ServerResponse) => send(res, 401, "application/json; charset=utf-8", JSON.stringify({ error: "log in on the page first" }), { "cache-control": "no-store" });
 
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
     res.writeHead(status, { ...headers, "content-type": type, ...extra });
     res.end(res.req.method === "HEAD" ? undefined : body);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    if (!hosts.has((req.headers.host ?? "").toLowerCase())) {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const hostHeader = (req.headers.host ?? "").toLowerCase();
+    if (!hosts.has(hostHeader)) {
       return send(res, 421, "text/plain; charset=utf-8", "misdirected request: this server answers only to its own address\n");
     }
     if (options.console?.(req, res)) return;
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n", { allow: "GET, HEAD" });
+    const path = (req.url ?? "/").split("?")[0];
+    const secret = path === "/config.json" || path === "/metrics" || path.startsWith("/api/");
+    // Over TLS the history and /metrics need a session too (config.json is answered below, without the login).
+    if (gated && secret && path !== "/config.json" && !(await (options.loggedIn as (r: IncomingMessage) => Promise<boolean>)(req))) return refuse(res);
     // The fleet history API and /metrics (fleet/api/history-api.ts): same origin as the page, behind the same Host check.
     if (options.api?.(req, res)) return;
-    const path = (req.url ?? "/").split("?")[0];
     if (path === "/config.json") {
       const site = req.headers["sec-fetch-site"];
       const from = req.headers.origin;
-      if (site !== "same-origin" || (from !== undefined && from !== origin)) {
+      if (site !== "same-origin" || (from !== undefined && from !== `${scheme}://${hostHeader}`)) {
         return send(res, 403, "text/plain; charset=utf-8", "config.json is for the dashboard page itself (same-origin fetch only)\n",
           { "cache-control": "no-store" });
       }
@@ -145,14 +163,19 @@ export async function serveDashboard(config: PageConfig, port = 0, host = "127.0
     send(res, 200, TYPES[extname(name)], body, { "cache-control": "no-cache" });
   };
 
-  const server = createServer(handle);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => { if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", "dashboard error\n"); else res.end(); });
+  };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" }, onRequest) : createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject); // e.g. the port is taken: the caller may try another
     server.listen(port, host, () => { server.off("error", reject); resolve(); });
   });
   const bound = (server.address() as { port: number }).port;
   const name = host.includes(":") ? `[${host}]` : host;
-  origin = `http://${name}:${bound}`;
-  hosts = new Set([`${name}:${bound}`, `localhost:${bound}`]);
+  const own = host === "0.0.0.0" || host === "::" ? [] : [`${name}:${bound}`];
+  const named = (options.allowHosts ?? []).map((h) => h.toLowerCase()).flatMap((h) => h.includes(":") && !h.startsWith("[") ? [h] : [`${h}:${bound}`, ...(bound === (gated ? 443 : 80) ? [h] : [])]);
+  hosts = new Set([...own, `localhost:${bound}`, ...named]);
+  const origin = `${scheme}://${own[0] ?? named[0]}`;
   return { url: `${origin}/`, server, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
