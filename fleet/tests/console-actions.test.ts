@@ -1,10 +1,13 @@
 // The console in Chromium on real Mosquitto and PostgreSQL: an operator logs in, forces a failover
 // from the page and sees the router's own reply and the audit row; a config push shows its changes
 // before it is confirmed; a viewer sees no actions and is refused (and audited) when it tries
-// anyway; sessions expire. The page at 420 and 1440 px wide (screenshots in /tmp).
+// anyway; sessions expire. The page at 420 and 1440 px wide (screenshots in test-results/).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { CHROMIUM, launchChromium } from "./browser/chromium";
+import { REPO_ROOT } from "../paths";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { connect } from "../broker/connect";
@@ -117,8 +120,10 @@ test("console: operator fails a router over from the page and sees its reply and
       await tab.setViewportSize({ width, height: 900 });
       await sleep(300);
       const wide = await tab.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
-      await tab.screenshot({ path: `/tmp/console-${width}.png`, fullPage: true });
-      t.diagnostic(`page at ${width} px: ${wide} px wide (/tmp/console-${width}.png)`);
+      const shot = join(REPO_ROOT, "test-results", `console-${width}.png`);
+      mkdirSync(dirname(shot), { recursive: true });
+      await tab.screenshot({ path: shot, fullPage: true });
+      t.diagnostic(`page at ${width} px: ${wide} px wide (${shot})`);
       assert.ok(wide <= width, `at ${width} px the page is ${wide} px wide`);
     }
 

@@ -185,6 +185,9 @@ test("dashboard in chromium: one device's 100,000 links and 20 huge errors do no
     // Over the page's 16 KB cap, and so over the broker's max_packet_size too (the broker refuses it
     // and drops the sender: broker-limits.test.ts): handed to the page directly, as a broker with a
     // larger limit would deliver it.
+    // After the 20 bad heartbeats are in (they come through the broker, this does not), so that it
+    // is among the 20 invalid messages kept.
+    await waitInPage(tab, "window.dashboard.state.invalidTotal >= 20", 30000);
     await tab.evaluate(`window.dashboard.ingest("routers/flood-1/heartbeat", ${js(heartbeat(links(300)))})`);
     const ev = (epoch: number | string, seq: number, reason: string) =>
       `{"epoch":${epoch},"seq":${seq},"atMs":1,"type":"failover","from":"wan0","to":"l0","reason":"${reason}"}`;

@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { loadScenario, ScenarioError } from "../scenario/load-scenario";
 import { runScenario } from "../scenario/run-scenario";
+import type { SimWorld } from "../world/world";
 import { summarize, toJson } from "../scenario/summary";
 import { runLiveScenario } from "../live/live-scenario";
 import { checkBrokerUrl } from "../../fleet/broker/url-policy";
@@ -85,7 +86,17 @@ async function main(argv: string[]): Promise<number> {
   // (on stderr: stdout is the result).
   const t0 = Date.now();
   if (xs) console.error(`XS: running ${scenario.name} (${scenario.durationMs / 1000} s simulated) in an XS worker; this takes a while`);
-  const { result } = runScenario(scenario, { xs });
+  // ... and how far it got, every few seconds: marks on the virtual clock that only print.
+  const progress = (world: SimWorld) => {
+    let said = t0;
+    const step = Math.max(1000, Math.floor(scenario.durationMs / 50));
+    for (let at = step; at < scenario.durationMs; at += step) world.clock.at(at, () => {
+      if (Date.now() - said < 5000) return;
+      said = Date.now();
+      console.error(`XS: ${Math.round((100 * at) / scenario.durationMs)} % (${at / 1000} of ${scenario.durationMs / 1000} s simulated) after ${((said - t0) / 1000).toFixed(0)} s`);
+    });
+  };
+  const { result } = runScenario(scenario, { xs, prepare: xs ? progress : undefined });
   if (xs) console.error(`XS: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write((json ? toJson(result) : summarize(result)) + "\n");
   return 0;

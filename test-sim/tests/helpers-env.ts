@@ -1,5 +1,5 @@
 // What the broker and browser tests actually ran on, so the run can say so at its end.
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Broker } from "../../fleet/broker/broker";
@@ -21,4 +21,9 @@ export function recorded(): string[] {
 
 export function recordDevice(what: string): void {
   appendFileSync(FILE, `device ${what}\n`);
+}
+
+/** The run's record, removed once the last file has said what it ran on (nothing left in the temp dir). */
+export function forget(): void {
+  rmSync(FILE, { force: true });
 }

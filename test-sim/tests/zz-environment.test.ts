@@ -1,7 +1,7 @@
 // Last file of the run: say in one line what the broker and browser tests ran on.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { recorded } from "./helpers-env";
+import { forget, recorded } from "./helpers-env";
 import { mosquittoPath } from "../../fleet/broker/broker";
 
 test("the broker tests ran on Mosquitto when CI requires it", () => {
@@ -19,7 +19,10 @@ after(() => {
   const broker = lines.filter((l) => l.startsWith("broker ")).map((l) => l.slice(7)).join(", ") || "none";
   const browser = lines.filter((l) => l.startsWith("browser ")).map((l) => l.slice(8)).join(", ") || "none";
   const device = lines.filter((l) => l.startsWith("device ")).map((l) => l.slice(7)).join(", ") || "not run";
-  const full = mosquittoPath() && lines.every((l) => !l.includes("skipped"))
-    ? "" : " — for the full run install Debian's mosquitto and chromium (sudo apt-get install mosquitto chromium) or run .ci/run";
+  // Name only what was missing (a skipped device or testbed run says why in its own line above).
+  const missing = [...(mosquittoPath() && !lines.some((l) => l.startsWith("broker embedded")) ? [] : ["mosquitto"]),
+    ...(lines.some((l) => l.startsWith("browser chromium")) ? [] : ["chromium"])];
+  const full = missing.length ? ` — for the full run install Debian's ${missing.join(" and ")} (sudo apt-get install ${missing.join(" ")}) or run .ci/run` : "";
   console.log(`test environment: broker tests on ${broker}; browser tests on ${browser}; device tests: ${device}${full}`);
+  forget();
 });
