@@ -253,6 +253,8 @@ class FleetView {
     $("detail").replaceChildren(
       el("p", "", `epoch ${sel.epoch ?? "–"}, config v${sel.configVersion ?? "–"}, event gaps ${sel.gaps}`),
       table,
+      // Said, not left blank: the heartbeat schema has no modem fields (src/config/messages/heartbeat.schema.json).
+      el("p", "summary not-reported", "LTE signal, carrier and public address: not reported by this firmware's heartbeat"),
       el("h2", "", "Timeline"),
       el("ol", "timeline", ...sel.timeline.slice().reverse().map((t) => el("li", "", `${new Date(t.at).toLocaleTimeString()} ${t.text}`))));
   }

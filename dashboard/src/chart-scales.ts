@@ -33,3 +33,30 @@ export function segments(points: ReadonlyArray<[number, number]>, maxGap: number
   if (cur.length) out.push(cur);
   return out;
 }
+
+/**
+ * The time window a chart shows: the requested [from, to], narrowed to start a little before the
+ * first point when the data cover only its end (a router seen for ten minutes is not three dots at
+ * the edge of a day). At least `minSpanMs` wide; with no data, the whole request.
+ */
+export function fitRange(from: number, to: number, times: readonly number[], minSpanMs: number): { from: number; to: number; fitted: boolean } {
+  let first = Infinity;
+  for (const t of times) if (t >= from && t < first) first = t;
+  if (first === Infinity) return { from, to, fitted: false };
+  const pad = Math.max(0.05 * (to - first), 60e3);
+  const start = Math.max(from, Math.min(first - pad, to - minSpanMs));
+  return { from: start, to, fitted: start > from };
+}
+
+/** The point of a series nearest `t` (by time), or null when none lies within `maxGap`. */
+export function nearest(points: ReadonlyArray<[number, number]>, t: number, maxGap: number): [number, number] | null {
+  let lo = 0, hi = points.length - 1;
+  if (hi < 0) return null;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid][0] < t) lo = mid + 1; else hi = mid;
+  }
+  const a = points[lo], b = lo > 0 ? points[lo - 1] : null;
+  const best = b && Math.abs(b[0] - t) <= Math.abs(a[0] - t) ? b : a;
+  return Math.abs(best[0] - t) <= maxGap ? best : null;
+}

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ROUTER_ID } from "../collector/decode";
 import { linkKind } from "../collector/link-kind";
-import { fleetFailovers, fleetRouters, linkSeries, routerSummary, timeline, topSwitchers } from "../db/reads";
+import { fleetFailovers, fleetRouters, fleetTimeline, linkSeries, routerSummary, timeline, topSwitchers } from "../db/reads";
 import type { Queryable, Sql } from "../db/sql";
 
 export const RANGES = {
@@ -161,6 +161,11 @@ export function historyApi(o: HistoryApiOptions): Handler {
       const from = t - RANGES[p.range].ms;
       return [200, { range: p.range, from, to: t, routers: await read((db) => topSwitchers(db, from, t + 1, p.limit)) }];
     }
-    return [404, { error: "no such history resource (see fleet/README or docs: /api/history/routers/<id>[/timeline|/links], /api/history/fleet/routers, /api/history/fleet/failovers, /api/history/fleet/top-switchers)" }];
+    if (parts.length === 2 && parts[0] === "fleet" && parts[1] === "timeline") {
+      const p = params(url, ["range", "limit"], 1000, 200);
+      const from = t - RANGES[p.range].ms;
+      return [200, { range: p.range, from, to: t, events: await read((db) => fleetTimeline(db, from, t + 1, p.limit)) }];
+    }
+    return [404, { error: "no such history resource; there are /api/history/routers/<id>[/timeline|/links], /api/history/fleet/routers, /api/history/fleet/failovers, /api/history/fleet/top-switchers, /api/history/fleet/timeline (the README's Fleet history section describes them)" }];
   }
 }

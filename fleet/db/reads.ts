@@ -11,7 +11,8 @@ export interface TimelineEvent {
   link: string | null; from: string | null; to: string | null; reason: string | null; detail: string | null;
 }
 
-export interface LinkPoint { t: number; samples: number; rttMs: number; rttMaxMs: number; lossPct: number; lossMaxPct: number; jitterMs: number; down: number; degraded: number; active: number }
+/** Figures of one bucket; `up`, `degraded`, `down`, `active`: heartbeat samples in that state (availability is up / samples). */
+export interface LinkPoint { t: number; samples: number; rttMs: number; rttMaxMs: number; lossPct: number; lossMaxPct: number; jitterMs: number; up: number; down: number; degraded: number; active: number }
 export interface LinkSeries { name: string; kind: string; points: LinkPoint[] }
 
 const ms = (col: string) => `(extract(epoch FROM ${col}) * 1000)::float8`;
@@ -41,7 +42,7 @@ export async function timeline(q: Queryable, id: string, from: number, to: numbe
     ORDER BY at DESC, epoch DESC NULLS LAST, at_ms DESC NULLS LAST LIMIT $4`, [id, from, to, limit]);
 }
 
-const FIGURES = "samples, rtt_sum, rtt_max, loss_sum, loss_max, jitter_sum, down, degraded, active";
+const FIGURES = "samples, rtt_sum, rtt_max, loss_sum, loss_max, jitter_sum, up, down, degraded, active";
 
 /**
  * RTT, loss and jitter per link of one router in buckets of `bucketS` seconds (means weighted by
@@ -64,7 +65,7 @@ export async function linkSeries(q: Queryable, id: string, from: number, to: num
       (sum(rtt_sum) / sum(samples))::float8 AS "rttMs", max(rtt_max)::float8 AS "rttMaxMs",
       (sum(loss_sum) / sum(samples))::float8 AS "lossPct", max(loss_max)::float8 AS "lossMaxPct",
       (sum(jitter_sum) / sum(samples))::float8 AS "jitterMs",
-      sum(down)::int AS down, sum(degraded)::int AS degraded, sum(active)::int AS active
+      sum(up)::int AS up, sum(down)::int AS down, sum(degraded)::int AS degraded, sum(active)::int AS active
     FROM ${source}
     GROUP BY link, 2 HAVING sum(samples) > 0 ORDER BY link, 2`, [id, from, to, bucketS]);
   const out = new Map<string, LinkSeries>();
@@ -95,4 +96,13 @@ export async function topSwitchers(q: Queryable, from: number, to: number, limit
     SELECT router_id AS id, count(*)::int AS switches, count(*) FILTER (WHERE type = 'failover')::int AS failovers, ${ms("max(at)")} AS "lastAt"
     FROM events WHERE type IN ('failover', 'failback') AND at >= to_timestamp($1::float8 / 1000) AND at < to_timestamp($2::float8 / 1000)
     GROUP BY router_id ORDER BY switches DESC, id LIMIT $3`, [from, to, limit]);
+}
+
+/** What the fleet did in [from, to), newest first: switches and presence of every router (the fleet timeline). */
+export const FLEET_TIMELINE_TYPES = ["failover", "failback", "no-uplink", "offline", "online", "boot"] as const;
+export async function fleetTimeline(q: Queryable, from: number, to: number, limit: number): Promise<Array<TimelineEvent & { router: string }>> {
+  return q.query(`
+    SELECT router_id AS router, ${ms("at")} AS at, ${ms("received_at")} AS "receivedAt", type, epoch, seq, link, from_link AS "from", to_link AS "to", reason, detail
+    FROM events WHERE type = ANY($3::text[]) AND at >= to_timestamp($1::float8 / 1000) AND at < to_timestamp($2::float8 / 1000)
+    ORDER BY at DESC, router_id LIMIT $4`, [from, to, [...FLEET_TIMELINE_TYPES], limit]);
 }

@@ -89,6 +89,25 @@ test("history: a failover while no page is open is in the timeline after a reloa
       assert.match(await tab.locator("#top-switchers").innerText(), /edge-1: \d+ switch/);
       assert.match(await tab.locator("#history-summary").innerText(), /online, on lte0, epoch \d+/);
     }
+    // Readable charts: the unit on the axis, the failover across the RTT and loss lines, a window
+    // that fits the minute of data (not a day with the points at its edge), values on hover,
+    // availability per link, and the fleet's timeline naming the router.
+    assert.equal(await tab.locator("#chart-rtt .unit").textContent(), "ms");
+    assert.ok(await tab.locator("#chart-rtt line.mark-line.failover").count() >= 1, "failover mark on the RTT chart");
+    assert.ok(await tab.locator("#chart-loss line.mark-line.failover").count() >= 1, "failover mark on the loss chart");
+    assert.match(await tab.locator("#history-status").innerText(), /showing \d\d:\d\d to \d\d:\d\d, the part of the last hour with data/);
+    const svg = tab.locator("#chart-rtt svg");
+    const box = await svg.boundingBox();
+    assert.ok(box, "the RTT chart is on the page");
+    await tab.mouse.move(box.x + box.width * 0.97, box.y + box.height / 2); // the newest minute: the right edge is now
+    const hovered = await svg.getAttribute("data-hover");
+    assert.match(hovered ?? "", /^\d\d:\d\d \| (wan0|lte0|wlan0) \d+(\.\d)? ms/, `hover text: ${hovered}`);
+    assert.ok(await tab.locator("#chart-rtt .hover[visibility=visible] tspan").count() >= 2, "the value box is shown");
+    assert.match(await tab.locator('#history-availability tr[data-link="wan0"]').innerText(), /wan0\s+\d+(\.\d)? %/);
+    assert.match(await tab.locator('#history-availability tr[data-link="lte0"]').innerText(), /lte0\s+\d+(\.\d)? %/);
+    await tab.locator('#fleet-timeline li[data-type="failover"]', { hasText: "edge-1: failover wan0 → lte0" }).first().waitFor({ timeout: 5000 });
+    assert.ok(await tab.locator("#chart-fleet-timeline rect.mark.failover").count() >= 1, "failover mark on the fleet timeline");
+
     // Another router from the page: a click on its row loads its history (no failover there).
     await tab.locator('.row[data-id="edge-2"]').click({ timeout: 15000 }).catch(async (e) => {
       throw new Error(`${(e as Error).message}\nconn: ${await tab.locator("#conn").innerText()}; rows: ${await tab.locator("#n-total").innerText()}\nconsole: ${consoleLines.join("\n").slice(0, 2000)}`);
@@ -96,7 +115,8 @@ test("history: a failover while no page is open is in the timeline after a reloa
     await tab.locator("#history-router", { hasText: "edge-2" }).waitFor({ timeout: 5000 });
     await tab.locator("#history-status", { hasText: /\d+ events, / }).waitFor({ timeout: 10000 });
     assert.doesNotMatch(await tab.locator("#history-timeline").innerText(), /failover/);
-    assert.match(tab.url(), /#router=edge-2&range=day$/);
+    assert.match(tab.url(), /#router=edge-2$/, "no range in the URL until one is picked");
+    assert.equal(await tab.locator("#history-range").inputValue(), "hour", "a router with minutes of data is shown by the hour");
     mkdirSync(REPO_ROOT + "/test-results", { recursive: true });
     await tab.locator('.row[data-id="edge-1"]').click();
     await failoverItem().waitFor({ timeout: 10000 });

@@ -8,10 +8,10 @@ import { decode, MAX_PAYLOAD_BYTES, parseTopic } from "../collector/decode";
 import { linkKind } from "../collector/link-kind";
 import { MinuteRollups } from "../collector/rollup";
 import { birthRow, routerEventRow } from "../collector/event-row";
-import { Counter, Histogram, renderAll } from "../api/exposition";
+import { Counter, Histogram, ListedGauge, renderAll } from "../api/exposition";
 import { CollectorMetrics } from "../api/metrics";
 import { isTransient } from "../collector/collector";
-import { niceTicks, segments, timeTicks } from "../../dashboard/src/chart-scales";
+import { fitRange, nearest, niceTicks, segments, timeTicks } from "../../dashboard/src/chart-scales";
 import { REPO_ROOT } from "../paths";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -113,4 +113,28 @@ test("charts: round ticks, time ticks inside the range, lines broken at gaps; th
   for (const f of ["dashboard/src/history.ts", "dashboard/src/charts.ts", "dashboard/src/chart-scales.ts"]) {
     assert.doesNotMatch(readFileSync(join(REPO_ROOT, f), "utf8"), /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, f);
   }
+});
+
+test("charts: the window fits the data (a day with ten minutes of data shows those minutes); hover finds the nearest point within the gap", () => {
+  const day = 86400e3, to = 10 * day, from = to - day;
+  assert.deepEqual(fitRange(from, to, [], 300e3), { from, to, fitted: false }, "no data: the whole range");
+  assert.deepEqual(fitRange(from, to, [from + 1000, to - 1000], 300e3), { from, to, fitted: false }, "data over the whole day: the whole day");
+  const f = fitRange(from, to, [to - 600e3, to - 300e3], 300e3);
+  assert.ok(f.fitted && f.from < to - 600e3 && f.from >= to - 600e3 - 60e3 - 1, `ten minutes of data: starts just before them (${(to - f.from) / 1000} s)`);
+  assert.equal(fitRange(from, to, [to - 10e3], 300e3).from, to - 300e3, "at least the minimum span");
+  const pts: Array<[number, number]> = [[0, 1], [60, 2], [120, 3], [600, 4]];
+  assert.deepEqual(nearest(pts, 70, 100), [60, 2]);
+  assert.deepEqual(nearest(pts, 100, 100), [120, 3]);
+  assert.equal(nearest(pts, 400, 100), null, "nothing within the gap");
+  assert.equal(nearest([], 1, 100), null);
+});
+
+test("exposition: a listed gauge names at most its cap of routers, and only ids of the pattern", () => {
+  const g = new ListedGauge("fleet_router_offline_since_seconds", "h", "router", /^[a-z0-9-]{1,8}$/, 2);
+  assert.doesNotMatch(g.render(), /router=/, "no series while nobody is listed");
+  g.setAll([["r-1", 5], ["r-2", 6]]);
+  assert.match(g.render(), /fleet_router_offline_since_seconds\{router="r-1"\} 5\n.*\{router="r-2"\} 6\n/);
+  assert.throws(() => g.setAll([["a", 1], ["b", 1], ["c", 1]]), /3 series, at most 2/);
+  assert.throws(() => g.setAll([['x"} 1\nevil{a="', 1]]), /does not match/);
+  assert.equal(g.size, 2, "a refused set leaves the last one");
 });
