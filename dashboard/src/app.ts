@@ -9,6 +9,7 @@ import { FleetState, type FleetLimits, type HistoryRouter, type LinkView, type R
 import { el, text } from "./dom";
 import { mountHistory } from "./history"; // fleet history panel (history.ts): stored events and charts from the API
 import { ConsolePanel } from "./console"; // login, actions on the selected router, audit trail
+import { allGroups, groupsOf, labelsOf, onLabels, setLabels } from "./labels"; // sites and tags, from the history
 
 interface PageConfig {
   wsUrl: string;
@@ -43,6 +44,7 @@ class FleetView {
   #rate = 0;
   #invalidShown = -1;
   #detailShown = "";
+  #groupsShown = "";
   /** When each router was first seen on a backup uplink (this page's clock), while it stays there. */
   #backupSince = new Map<string, number>();
   /** Main-thread time spent ingesting and rendering, for the bench. */
@@ -60,6 +62,15 @@ class FleetView {
     $("filter").addEventListener("input", () => { this.#orderStale = true; this.schedule(); });
     $("view").addEventListener("change", () => { this.#orderStale = true; this.schedule(); });
     $("sort").addEventListener("change", () => { this.#orderStale = true; this.schedule(); });
+    $("group").addEventListener("change", () => { this.#orderStale = true; this.schedule(); });
+    $("groups").addEventListener("click", (ev) => {
+      const g = (ev.target as HTMLElement).closest<HTMLElement>("li")?.dataset.group;
+      if (g === undefined) return;
+      ($("group") as HTMLSelectElement).value = g;
+      this.#orderStale = true;
+      this.schedule();
+    });
+    onLabels(() => { this.#labelsChanged(); });
     $("rows").addEventListener("click", (ev) => {
       const row = (ev.target as HTMLElement).closest<HTMLElement>(".row");
       if (row?.dataset.id !== undefined) { this.#selected = row.dataset.id; this.schedule(); }
@@ -114,15 +125,31 @@ class FleetView {
     return r.active !== null && r.links.length > 0 && r.links[0].name !== r.active;
   }
 
+  /** Sites and tags changed: the group list, the rows' labels and the order follow. */
+  #labelsChanged(): void {
+    const select = $("group") as HTMLSelectElement;
+    const keep = select.value;
+    const groups = allGroups();
+    select.replaceChildren(el("option", "", "every site and tag"), ...groups.map((g) => el("option", "", g.replace(":", ": "))));
+    select.options[0].value = "";
+    groups.forEach((g, i) => { select.options[i + 1].value = g; });
+    select.value = groups.includes(keep) ? keep : "";
+    for (const row of this.#pool) row.dataset.key = "";
+    this.#orderStale = true;
+    this.schedule();
+  }
+
   #buildOrder(now: number): void {
     const filter = ($("filter") as HTMLInputElement).value.trim();
     const view = ($("view") as HTMLSelectElement).value;
+    const group = ($("group") as HTMLSelectElement).value;
     const ids: string[] = [];
     for (const r of this.state.rows.values()) {
       // On a backup uplink since when (first seen so by this page), for the status column and sorting.
       if (!this.#onBackup(r)) this.#backupSince.delete(r.id);
       else if (!this.#backupSince.has(r.id)) this.#backupSince.set(r.id, now);
-      if (filter && !r.id.includes(filter)) continue;
+      if (filter && !r.id.includes(filter) && !groupsOf(r.id).some((g) => g.slice(g.indexOf(":") + 1).includes(filter))) continue;
+      if (group && !groupsOf(r.id).includes(group)) continue;
       if (view === "alerts" && r.online !== false && !this.#isSilent(r, now)) continue;
       if (view === "backup" && !this.#onBackup(r)) continue;
       if (view === "gaps" && r.gaps === 0) continue;
@@ -140,7 +167,11 @@ class FleetView {
       if (by === "gaps") return -r.gaps;
       return 0;
     };
-    if (by !== "id") {
+    if (by === "site") {
+      // Routers of a site together (sites in order), those with none last.
+      const site = (id: string) => labelsOf(id)?.site ?? "\uffff";
+      ids.sort((a, b) => (site(a) < site(b) ? -1 : site(a) > site(b) ? 1 : 0));
+    } else if (by !== "id") {
       const keys = new Map(ids.map((id) => [id, rank(id)]));
       ids.sort((a, b) => (keys.get(a) as number) - (keys.get(b) as number));
     }
@@ -183,7 +214,8 @@ class FleetView {
       row.dataset.id = r.id;
       row.dataset.key = key;
       row.classList.toggle("selected", r.id === this.#selected);
-      text(c[0], r.id);
+      const site = labelsOf(r.id)?.site;
+      c[0].replaceChildren(r.id, ...(site ? [el("span", "site-label", site)] : []));
       const since = this.#backupSince.get(r.id);
       c[1].replaceChildren(el("span", "badge " + (STATUSES.has(status) ? status : "unknown"), status),
         ...(silent ? [el("span", "badge silent", "silent")] : []),
@@ -238,6 +270,7 @@ class FleetView {
       if (alerts.length >= ALERTS_SHOWN) break;
     }
     $("alerts").replaceChildren(...(alerts.length ? alerts : [el("li", "", "none")]));
+    this.#renderGroups(now);
     if (this.#invalidShown !== this.state.invalidVersion) this.#renderInvalid();
     const sel = this.#selected !== null ? this.state.rows.get(this.#selected) : undefined;
     if (!sel) return;
@@ -257,6 +290,28 @@ class FleetView {
       el("p", "summary not-reported", "LTE signal, carrier and public address: not reported by this firmware's heartbeat"),
       el("h2", "", "Timeline"),
       el("ol", "timeline", ...sel.timeline.slice().reverse().map((t) => el("li", "", `${new Date(t.at).toLocaleTimeString()} ${t.text}`))));
+  }
+
+  /** Per site and tag: how many routers, how many offline or silent, how many on a backup uplink. A click filters the table. */
+  #renderGroups(now: number): void {
+    const counts = new Map<string, { n: number; down: number; backup: number }>();
+    for (const r of this.state.rows.values()) for (const g of groupsOf(r.id)) {
+      const c = counts.get(g) ?? { n: 0, down: 0, backup: 0 };
+      c.n++;
+      if (r.online === false || this.#isSilent(r, now)) c.down++;
+      if (this.#onBackup(r)) c.backup++;
+      counts.set(g, c);
+    }
+    const groups = allGroups().filter((g) => counts.has(g)).slice(0, 50);
+    const key = groups.map((g) => `${g}:${JSON.stringify(counts.get(g))}`).join("|");
+    if (key === this.#groupsShown) return;
+    this.#groupsShown = key;
+    $("groups").replaceChildren(...(groups.length ? groups.map((g) => {
+      const c = counts.get(g) as { n: number; down: number; backup: number };
+      const li = el("li", c.down ? "group-bad" : c.backup ? "group-warn" : "", `${g.replace(":", ": ")}: ${c.n} router${c.n === 1 ? "" : "s"}, ${c.down} offline or silent, ${c.backup} on backup`);
+      li.dataset.group = g;
+      return li;
+    }) : [el("li", "", "no sites or tags yet (an operator sets them in the router's actions)")]));
   }
 
   #renderInvalid(): void {
@@ -286,8 +341,9 @@ async function main(): Promise<void> {
   // What the fleet history knows fills the table at once; the live stream then takes over.
   const seed = () => void fetch("api/history/fleet/routers", { headers: { accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : null))
-    .then((body: { routers?: HistoryRouter[] } | null) => {
+    .then((body: { routers?: Array<HistoryRouter & { site?: unknown; tags?: unknown }> } | null) => {
       if (!body || !Array.isArray(body.routers)) return;
+      for (const r of body.routers) if (typeof r?.id === "string" && (r.site || (Array.isArray(r.tags) && r.tags.length))) setLabels(r.id, r.site, r.tags);
       view.state.seed(body.routers);
       view.orderStale();
     })

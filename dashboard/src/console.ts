@@ -3,6 +3,7 @@
 // and the audit trail. Everything shown is built as text (el/text), never markup.
 import { el, text } from "./dom";
 import type { FleetState } from "./fleet-state";
+import { labelsOf, setLabels } from "./labels";
 
 interface Me { name: string; role: "viewer" | "operator"; expiresAt: number }
 interface AuditRow { id: number; at: number; operator: string | null; role: string | null; action: string; router_id: string | null; outcome: string; reply: string | null }
@@ -114,7 +115,7 @@ export class ConsolePanel {
 
   #render(force = false): void {
     const links = this.#router ? this.state.rows.get(this.#router)?.links.map((l) => l.name) ?? [] : [];
-    const key = `${this.#router}|${this.#me?.name}|${this.#me?.role}|${links.join(",")}`;
+    const key = `${this.#router}|${this.#me?.name}|${this.#me?.role}|${links.join(",")}|${JSON.stringify(this.#router ? labelsOf(this.#router) ?? null : null)}`;
     if (!force && key === this.#shownFor) return;
     this.#shownFor = key;
     const id = this.#router;
@@ -144,8 +145,19 @@ export class ConsolePanel {
     push.disabled = true;
     const diff = button("Show changes", "config-diff", () => void this.#pushConfig(id, cfg.value, changes, false).then((ok) => { push.disabled = !ok; }));
     cfg.addEventListener("input", () => { push.disabled = true; changes.replaceChildren(); });
+    // Where the router is and what it is (the fleet's record, not the router's config): groups on the page.
+    const now = labelsOf(id);
+    const site = el("input", "");
+    site.id = "label-site";
+    site.placeholder = "site";
+    site.value = now?.site ?? "";
+    const tags = el("input", "");
+    tags.id = "label-tags";
+    tags.placeholder = "tags, comma separated";
+    tags.value = now?.tags.join(", ") ?? "";
+    const save = button("Save site and tags", "label-save", () => void this.#saveLabels(id, site.value, tags.value));
     this.box.replaceChildren(title, el("div", "actions", failover, pick, probe, reboot),
-      el("div", "config", cfg, el("div", "", diff, push), changes), this.#result);
+      el("div", "config", cfg, el("div", "", diff, push), changes), el("div", "labels", site, tags, save), this.#result);
   }
 
   async #act(router: string, action: string, body: Record<string, unknown>): Promise<void> {
@@ -171,6 +183,17 @@ export class ConsolePanel {
     }
     await this.#act(router, "config", { config, confirm: true });
     return false;
+  }
+
+  async #saveLabels(router: string, site: string, tags: string): Promise<void> {
+    const list = tags.split(",").map((t) => t.trim()).filter(Boolean);
+    const r = await call<{ site: string | null; tags: string[] }>(`routers/${encodeURIComponent(router)}/labels`, { site: site.trim(), tags: list });
+    if (r.status !== 200) text(this.#result, `labels: ${r.value.error ?? "HTTP " + r.status}`);
+    else {
+      setLabels(router, r.value.site, r.value.tags);
+      text(this.#result, `labels: ${router} is ${r.value.site ? "at " + r.value.site : "at no site"}${r.value.tags.length ? ", tagged " + r.value.tags.join(", ") : ""}`);
+    }
+    void this.#loadAudit();
   }
 
   async #loadAudit(): Promise<void> {

@@ -6,6 +6,7 @@
 //   POST routers/<id>/failover {link, holdMs?} | probe-now {link?} | reboot {reason?}
 //   POST routers/<id>/config {config, confirm}: without confirm the changes against the last
 //        config pushed from here; with it, the push
+//   POST routers/<id>/labels {site, tags}: where the router is and what it is, for groups on the page
 // Actions need the operator role (a viewer gets 403, audited as denied) and are answered with the
 // router's reply. POSTs must be same-origin JSON (a cross-site form cannot send that; the cookie
 // is SameSite=Strict too).
@@ -86,6 +87,19 @@ export function hasConsoleSession(db: Sql): (req: IncomingMessage) => Promise<bo
   return async (req) => (await sessionOf(db, tokenOf(req))) !== null;
 }
 
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$/;
+const TAGS_MAX = 8;
+
+/** A router's site (or none) and tags, as an operator sends them: bounded, and named where wrong. */
+function labels(b: Record<string, unknown>): { site: string | null; tags: string[] } {
+  const site = b.site === null || b.site === "" || b.site === undefined ? null : b.site;
+  if (site !== null && (typeof site !== "string" || !LABEL.test(site))) throw new HttpError(400, "site: letters, digits and _.:- (at most 32), or empty");
+  const tags = b.tags ?? [];
+  if (!Array.isArray(tags) || tags.length > TAGS_MAX) throw new HttpError(400, `tags: a list of at most ${TAGS_MAX}`);
+  for (const t of tags) if (typeof t !== "string" || !LABEL.test(t)) throw new HttpError(400, `tags: ${JSON.stringify(String(t)).slice(0, 40)} is not letters, digits and _.:- (at most 32)`);
+  return { site, tags: [...new Set(tags as string[])].sort() };
+}
+
 /** Returns a handler that answers /api/console/* and says whether it did. */
 export function consoleApi(o: ConsoleOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const ttl = o.sessionTtlMs ?? SESSION_TTL_MS;
@@ -128,6 +142,22 @@ export function consoleApi(o: ConsoleOptions): (req: IncomingMessage, res: Serve
       const limit = Number(new URL(req.url ?? "/", "http://x").searchParams.get("limit") ?? 50);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, "limit: 1..500");
       return json(res, 200, { rows: await recentAudit(o.db, limit) });
+    }
+    const lab = /^routers\/([^/]+)\/labels$/.exec(path);
+    if (lab && m === "POST") {
+      const router = str(decodeURIComponent(lab[1]), "router id", ROUTER) as string;
+      const s = await need(req);
+      const b = await body(req);
+      const request = JSON.stringify(b).slice(0, 2000);
+      if (s.role !== "operator") {
+        await audit(o.db, { operator: s.name, role: s.role, action: "labels", routerId: router, request, outcome: "denied", reply: "viewer role" });
+        throw new HttpError(403, `${s.name} is a viewer: labels need the operator role`);
+      }
+      const { site, tags } = labels(b);
+      await o.db.query(`INSERT INTO router_labels (router_id, site, tags, updated_by) VALUES ($1, $2, $3::text[], $4)
+        ON CONFLICT (router_id) DO UPDATE SET site = excluded.site, tags = excluded.tags, updated_at = now(), updated_by = excluded.updated_by`, [router, site, tags, s.name]);
+      await audit(o.db, { operator: s.name, role: s.role, action: "labels", routerId: router, request, outcome: "ok" });
+      return json(res, 200, { router, site, tags });
     }
     const a = /^routers\/([^/]+)\/(failover|probe-now|reboot|config)$/.exec(path);
     if (a && m === "POST") {

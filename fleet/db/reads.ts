@@ -26,12 +26,13 @@ export async function routerSummary(q: Queryable, id: string): Promise<RouterSum
   return r ?? null;
 }
 
-/** Every router the fleet has seen (up to `limit`, by id): what a page opened now shows before the live stream speaks. */
-export async function fleetRouters(q: Queryable, limit: number): Promise<RouterSummary[]> {
-  return q.query<RouterSummary>(`
+/** Every router the fleet has seen (up to `limit`, by id), with its site and tags: what a page opened now shows before the live stream speaks. */
+export async function fleetRouters(q: Queryable, limit: number): Promise<Array<RouterSummary & { site: string | null; tags: string[] }>> {
+  return q.query(`
     SELECT id, online, active, primary_link AS "primaryLink", epoch, firmware, config_version AS "configVersion",
-      ${ms("last_heartbeat_at")} AS "lastHeartbeatAt", ${ms("first_seen_at")} AS "firstSeenAt", rejected
-    FROM routers ORDER BY id LIMIT $1`, [limit]);
+      ${ms("last_heartbeat_at")} AS "lastHeartbeatAt", ${ms("first_seen_at")} AS "firstSeenAt", rejected,
+      l.site, coalesce(l.tags, '{}') AS tags
+    FROM routers LEFT JOIN router_labels l ON l.router_id = routers.id ORDER BY id LIMIT $1`, [limit]);
 }
 
 /** A router's events in [from, to), newest first. */

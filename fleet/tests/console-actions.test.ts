@@ -115,6 +115,27 @@ test("console: operator fails a router over from the page and sees its reply and
     assert.match(fo.reply, /"cmd":"cmd\/failover","ok":true/);
     assert.equal((await db.query("SELECT 1 FROM router_configs WHERE router_id = $1 AND pushed_by = 'olga'", [ID])).length, 1);
 
+    // Sites and tags from the page: saved (audited), shown on the row, a group to filter by; a
+    // reload takes them from the history.
+    await tab.locator("#label-site").fill("north");
+    await tab.locator("#label-tags").fill("lte-only, rooftop");
+    await tab.locator("#label-save").click();
+    await tab.locator("#action-result", { hasText: `labels: ${ID} is at north, tagged lte-only, rooftop` }).waitFor({ timeout: 10000 });
+    await tab.locator(`.row[data-id="${ID}"] .site-label`, { hasText: "north" }).waitFor({ timeout: 5000 });
+    await tab.locator('#groups li[data-group="site:north"]', { hasText: "site: north: 1 router, 0 offline or silent, 1 on backup" }).waitFor({ timeout: 5000 });
+    await tab.locator("#group").selectOption("tag:rooftop");
+    await tab.locator('#rows .row[data-id="edge-0"]').waitFor({ state: "hidden", timeout: 5000 });
+    assert.deepEqual(await tab.locator("#rows .row:visible").evaluateAll((rs) => rs.map((r) => (r as unknown as { dataset: { id: string } }).dataset.id)), [ID],
+      "only the tagged router in its group");
+    await tab.reload();
+    await tab.locator('#group option[value="site:north"]').waitFor({ state: "attached", timeout: 10000 });
+    await tab.locator("#group").selectOption("site:north");
+    await tab.locator('#rows .row[data-id="edge-0"]').waitFor({ state: "hidden", timeout: 5000 });
+    assert.deepEqual((await db.query<{ action: string; outcome: string }>("SELECT action, outcome FROM audit WHERE operator = 'olga' ORDER BY id DESC LIMIT 1"))
+      .map((r) => `${r.action}/${r.outcome}`), ["labels/ok"]);
+    await tab.locator("#group").selectOption("");
+    await tab.locator('#rows .row[data-id="edge-0"]').waitFor({ timeout: 5000 });
+
     // The console at a phone's width and at a wall's: nothing wider than the window.
     for (const width of [420, 1440]) {
       await tab.setViewportSize({ width, height: 900 });
@@ -142,6 +163,10 @@ test("console: operator fails a router over from the page and sees its reply and
       headers: { "content-type": "application/json", cookie: `fleet_session=${vcookie?.value}`, "sec-fetch-site": "same-origin" }, body: '{"link":"wan0"}' });
     assert.equal(forged.status, 403);
     assert.equal(world.view()?.active, "lte0", "the viewer's request changed nothing");
+    const forgedLabels = await fetch(`${page.url}api/console/routers/${ID}/labels`, { method: "POST",
+      headers: { "content-type": "application/json", cookie: `fleet_session=${vcookie?.value}`, "sec-fetch-site": "same-origin" }, body: '{"site":"south"}' });
+    assert.equal(forgedLabels.status, 403, "a viewer cannot relabel a router");
+    assert.equal((await db.query<{ site: string }>("SELECT site FROM router_labels WHERE router_id = $1", [ID]))[0].site, "north");
     const denied = await db.query<{ outcome: string }>("SELECT outcome FROM audit WHERE operator = 'victor' AND action = 'failover'");
     assert.deepEqual(denied.map((r) => r.outcome), ["denied"]);
     // Cross-site: refused before anything else.
