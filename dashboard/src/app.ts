@@ -122,7 +122,10 @@ class FleetView {
   }
 
   #onBackup(r: RouterRow): boolean {
-    return r.active !== null && r.links.length > 0 && r.links[0].name !== r.active;
+    // The first link of the last heartbeat, or of the stored one until a heartbeat comes (a page just
+    // opened counts the routers on backup at once, not after their next heartbeat).
+    const first = r.links[0]?.name ?? r.primaryLink;
+    return r.active !== null && first !== null && first !== r.active;
   }
 
   /** Sites and tags changed: the group list, the rows' labels and the order follow. */

@@ -24,6 +24,8 @@ export interface RouterRow {
   /** The first `limits.links` links of the last heartbeat; `linkCount` says how many it had. */
   links: LinkView[];
   linkCount: number;
+  /** The first (preferred) link: from the last heartbeat, or from the history before one arrives. */
+  primaryLink: string | null;
   /** Receive time of the last heartbeat (the dashboard's clock). */
   lastHeartbeatAt: number | null;
   heartbeats: number;
@@ -51,6 +53,8 @@ const SEED_MAX = 5000;
 export interface HistoryRouter {
   id: string; online: boolean | null; active: string | null; epoch: number | null;
   configVersion: number | null; lastHeartbeatAt: number | null;
+  /** The first link of its last stored heartbeat: with `active`, whether it is on a backup before the stream speaks. */
+  primaryLink?: string | null;
 }
 
 export interface InvalidMessage { at: number; topic: string; error: string; payload: string }
@@ -114,7 +118,7 @@ export class FleetState {
   row(id: string): RouterRow {
     let r = this.rows.get(id);
     if (!r) {
-      r = { id, online: null, active: null, links: [], linkCount: 0, lastHeartbeatAt: null, heartbeats: 0, epoch: null,
+      r = { id, online: null, active: null, links: [], linkCount: 0, primaryLink: null, lastHeartbeatAt: null, heartbeats: 0, epoch: null,
         liveEpoch: null, bootId: null, liveBootId: null, lastSeq: null, gaps: 0, timeline: [], configVersion: null, invalid: 0, version: 0 };
       this.rows.set(id, r);
     }
@@ -140,6 +144,7 @@ export class FleetState {
       const r = this.row(k.id);
       if (r.online === null && typeof k.online === "boolean") r.online = k.online;
       if (r.active === null && typeof k.active === "string") r.active = clip(k.active, this.limits.nameChars);
+      if (r.primaryLink === null && typeof k.primaryLink === "string") r.primaryLink = clip(k.primaryLink, this.limits.nameChars);
       if (r.lastHeartbeatAt === null && typeof k.lastHeartbeatAt === "number" && Number.isFinite(k.lastHeartbeatAt)) r.lastHeartbeatAt = k.lastHeartbeatAt;
       if (r.liveEpoch === null && typeof k.epoch === "number" && Number.isInteger(k.epoch) && k.epoch > 0 && k.epoch <= MAX_EPOCH) r.liveEpoch = r.epoch = k.epoch;
       if (r.configVersion === null && typeof k.configVersion === "number" && Number.isInteger(k.configVersion)) r.configVersion = k.configVersion;
@@ -227,6 +232,7 @@ export class FleetState {
     r.linkCount = links.length;
     r.links = links.slice(0, L.links).map((l) => ({ name: clip(l.name, L.nameChars), state: l.state, rttMs: l.rttMs,
       lossPct: l.lossPct, jitterMs: l.jitterMs, rxPps: l.rxPps, usedBytes: l.usedBytes, budgetBytes: l.budgetBytes }));
+    r.primaryLink = r.links[0]?.name ?? null;
     r.configVersion = m.configVersion as number;
     // A heartbeat proves the router is connected, whatever a stale retained state said.
     r.online = true;

@@ -131,6 +131,9 @@ test("history: a failover while no page is open is in the timeline after a reloa
     await fresh.goto(page.url);
     await fresh.locator('.row[data-id="edge-1"] .c-age', { hasText: /s ago/ }).waitFor({ timeout: 10000 });
     await fresh.locator('.row[data-id="edge-2"] .c-age', { hasText: /s ago/ }).waitFor({ timeout: 10000 });
+    // ... and which of them is on a backup uplink, at once: no heartbeat is coming to say so.
+    assert.equal(await fresh.locator("#n-backup").textContent(), "1", "the header counts edge-1 on backup from the history");
+    await fresh.locator('.row[data-id="edge-1"] .backup-since').waitFor({ timeout: 5000 });
     await fresh.locator('.row[data-id="edge-1"]').click();
     await fresh.locator("#detail", { hasText: /epoch \d+/ }).waitFor({ timeout: 5000 });
     assert.deepEqual(violations, [], "no CSP violations");
