@@ -9,6 +9,7 @@ import type { EventLog, RouterEvent } from "./events";
 import { topicsFor, type Topics } from "./topics";
 import { fullJitterDelay } from "./backoff";
 import { EventQueue, type QueuedEvent } from "./event-queue";
+import { EventPacer } from "./event-pacer";
 
 /** Replies waiting for a session; more than this and the oldest go (a reply is not an event). */
 const OUTBOX_MAX = 16;
@@ -54,6 +55,7 @@ export interface TelemetryDeps {
 export class Telemetry {
   readonly topics: Topics;
   readonly queue: EventQueue;
+  readonly pacer: EventPacer;
   #d: TelemetryDeps;
   #cfg: DeviceConfig;
   #connected = false;
@@ -73,6 +75,7 @@ export class Telemetry {
     this.#cfg = d.cfg;
     this.topics = topicsFor(d.deviceId);
     this.queue = new EventQueue(d.store, d.clock, d.cfg.telemetry.queueMax, d.cfg.telemetry.queueFlushMs);
+    this.pacer = new EventPacer(() => d.clock.now());
     this.queue.restore();
     d.mqtt.onConnected(() => this.#onConnected());
     d.mqtt.onDisconnected(() => this.#onDisconnected());
@@ -185,6 +188,7 @@ export class Telemetry {
   }
 
   #enqueue(e: RouterEvent): void {
+    if (!this.pacer.allow(e.type, (e as { link?: string }).link)) return;
     this.queue.push(JSON.stringify(Object.assign({ epoch: this.#d.epoch, bootId: this.#d.bootId }, e)));
     // The state (with the new active link) goes out on the new session's connect.
     if (e.type === "failover" || e.type === "failback" || e.type === "initial") this.useLink(e.to);
@@ -217,6 +221,6 @@ export class Telemetry {
     d.mqtt.publish({ topic: this.topics.heartbeat, qos: 0, retain: false, payload: JSON.stringify(Object.assign({
       seq: this.#hbSeq, epoch: d.epoch, bootId: d.bootId, uptimeMs: d.clock.now(), active: d.active(), configVersion: this.#cfg.version,
       links: d.links(), queued: this.queue.length, dropped: this.queue.dropped,
-    }, d.extra())) });
+    }, this.pacer.paced > 0 ? { eventsPaced: this.pacer.paced } : {}, d.extra())) });
   }
 }

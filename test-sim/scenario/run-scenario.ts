@@ -2,6 +2,7 @@
 import type { Scenario } from "./load-scenario";
 import { scheduleFaults } from "./faults";
 import { SimWorld, type LoggedEvent } from "../world/world";
+import { pacedEvents } from "./paced-events";
 import { topicsFor } from "../../src/telemetry/topics";
 import { XsHost } from "../xs/xs-host";
 import type { FirmwareView } from "../xs/protocol";
@@ -21,6 +22,8 @@ export interface ScenarioResult {
   heartbeats: number;
   heartbeatGapMs: number[];
   eventsLost: number;
+  /** Link-state events the firmware's pacer did not publish (counted in its heartbeat's eventsPaced). */
+  eventsPaced: number;
   eventsQueued: number;
   reboots: Array<{ atMs: number; reason: string }>;
   maxProbesInFlight: number;
@@ -126,6 +129,7 @@ export class Scorer {
       return before === undefined || after === undefined ? -1 : after - before;
     }).filter((g) => g >= 0);
     const queued = view?.queued ?? 0;
+    const paced = pacedEvents(world.events).size;
     const probeBytes: Record<string, number> = {}, probes: Record<string, number> = {};
     for (const l of world.links) {
       probeBytes[l.name] = l.probeBytes;
@@ -145,7 +149,8 @@ export class Scorer {
       probes,
       heartbeats: hbTimes.length,
       heartbeatGapMs,
-      eventsLost: Math.max(0, world.events.length - received.size - queued),
+      eventsLost: Math.max(0, world.events.length - received.size - queued - paced),
+      eventsPaced: paced,
       eventsQueued: queued,
       reboots: world.reboots,
       maxProbesInFlight: world.maxInflight,
