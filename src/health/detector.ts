@@ -37,6 +37,13 @@ const GAP_LEARN_MAX_FACTOR = 4;
 /** Misses by chance this unlikely are not chance: a link suspected every few seconds for a day must not be called down once. */
 const SILENT_BY_CHANCE = 1e-9;
 
+/**
+ * The same when the users' own packets went out and nothing came back: a stream of them falling
+ * silent is no chance loss (at 10 % loss, 50 packets/s are not all lost for a second once in
+ * 1e50), so the probes are left to rule out only that the far end stopped talking just then.
+ */
+const SILENT_BY_CHANCE_WITH_USERS = 1e-4;
+
 export interface DetectorParts {
   cfg: DeviceConfig;
   est: PathEstimator;
@@ -229,7 +236,7 @@ export class Detector {
    */
   #needOverdue(): number {
     const base = this.#x.cfg.probe.confirmProbes;
-    const n = 1 + this.#x.est.unlikelyRun(SILENT_BY_CHANCE);
+    const n = 1 + this.#x.est.unlikelyRun(this.silence.datedByTraffic ? SILENT_BY_CHANCE_WITH_USERS : SILENT_BY_CHANCE);
     return n > base ? n : base;
   }
 

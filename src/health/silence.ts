@@ -9,6 +9,14 @@ import type { PathEstimator } from "./estimator";
 import type { GapTolerance } from "./gap-tolerance";
 import type { ProbeSlot } from "./probe-slots";
 
+/**
+ * More room for a silence dated from the users' last packet than the floor gives one dated by a
+ * probe. A 1 s gap (a cellular handover) seen in the users' stream lasts its full second plus a
+ * packet's spacing, and must stay under the tolerance; a dead link must still cost the users no
+ * more than about 1.5 s with the counters' 100 ms polling and the switch itself: 900 + 300 ms.
+ */
+const TRAFFIC_DATED_MARGIN_MS = 300;
+
 export class Silence {
   /** Send time of the first probe unanswered since the last reply (null: nothing outstanding). */
   since: number | null = null;
@@ -44,14 +52,16 @@ export class Silence {
   /**
    * The tolerance for the silence now going on. A silence dated by an unanswered probe begins up to
    * a probe interval after the link last proved itself, one dated by the users' last arrival at
-   * that very moment: a link whose history earned it room gets back, in proportion, the half
+   * that very moment, so the same gap reads longer: such a silence is given TRAFFIC_DATED_MARGIN_MS
+   * more than the floor, and a link whose history earned it room gets back, in proportion, the half
    * interval a probe-dated silence has on average, so its gaps are not judged longer for being
-   * seen sooner. A link with no gap history keeps the floor, and passive detection stays fast.
+   * seen sooner.
    */
   toleranceNowMs(now: number): number {
-    const t = this.toleranceMs(now);
+    let t = this.toleranceMs(now);
     if (!this.datedByTraffic) return t;
     const h = this.#cfg.health;
+    if (t < h.silenceMinMs + TRAFFIC_DATED_MARGIN_MS) t = h.silenceMinMs + TRAFFIC_DATED_MARGIN_MS;
     const room = h.silenceMaxMs - h.silenceMinMs;
     const earned = this.#gaps.valueMs(now) - h.silenceMinMs;
     if (room <= 0 || earned <= 0) return t;
@@ -97,12 +107,12 @@ export class Silence {
   }
 
   /**
-   * The silence ended at `to`. If it was a gap (other probes than resolvers went unanswered in it
-   * too), resolvers asked inside it were not heard for that reason alone.
+   * The silence ended at `to`. If it was a gap (the users' packets or other probes than resolvers
+   * went unanswered in it too), resolvers asked inside it were not heard for that reason alone.
    */
   ended(to: number, slots: readonly ProbeSlot[], now: number, rto: number): void {
     const from = this.since as number;
-    if (this.#otherLossIn(from, slots, now, rto)) {
+    if (this.#lossBeyondResolvers(from, slots, now, rto)) {
       this.#gapFrom = from;
       this.#gapTo = to;
     }
@@ -115,7 +125,7 @@ export class Silence {
 
   /** Sent while nothing came back from the link at all (a gap still going on, or the last one). */
   holds(sentAt: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
-    if (this.since !== null && sentAt >= this.since && this.#otherLossIn(this.since, slots, now, rto)) return true;
+    if (this.since !== null && sentAt >= this.since && this.#lossBeyondResolvers(this.since, slots, now, rto)) return true;
     return sentAt >= this.#gapFrom && sentAt <= this.#gapTo;
   }
 
@@ -135,6 +145,11 @@ export class Silence {
 
   /** Targets of the probes the last overdue() counted. */
   overdueTargets = 0;
+
+  /** More than resolvers went unanswered since `from`: the users' packets, or another probe. */
+  #lossBeyondResolvers(from: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
+    return this.datedByTraffic || this.#otherLossIn(from, slots, now, rto);
+  }
 
   /** A probe other than a resolver, sent since `from`, expired or is overdue. */
   #otherLossIn(from: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {

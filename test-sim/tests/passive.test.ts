@@ -22,7 +22,10 @@ function scenario(name: string, seed: number, durationMs: number, faults: object
 
 const blackholeAt = (seed: number) => 60000 + ((seed * 7919) % 10000);
 
-test("users' packets that stop arriving make the link suspect: a blackhole under busy traffic is left within 1 s", () => {
+// With users' traffic a dead link is left about 1.2 s after their last packet: the silence is dated
+// from it, and given 300 ms more than a probe-dated one so that a 1 s gap in their stream is not
+// taken for an outage (silence.ts). What the user's call loses on a real stack: the testbed.
+test("users' packets that stop arriving make the link suspect: a blackhole under busy traffic is left within 1.3 s", () => {
   const busy: number[] = [], idle: number[] = [];
   for (let seed = 1; seed <= 10; seed++) {
     const faults = [{ atMs: blackholeAt(seed), link: "wan0", kind: "blackhole" }];
@@ -33,12 +36,12 @@ test("users' packets that stop arriving make the link suspect: a blackhole under
     busy.push(r.detectionMs[0]);
     idle.push(runScenario(scenario(`idle-blackhole-${seed}`, seed, 120000, faults)).result.detectionMs[0]);
   }
-  assert.ok(Math.max(...busy) <= 1000, `with traffic: ${busy.map(Math.round).join(", ")} ms`);
+  assert.ok(Math.max(...busy) <= 1300, `with traffic: ${busy.map(Math.round).join(", ")} ms`);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(mean(busy) < mean(idle), `traffic makes detection faster: ${Math.round(mean(busy))} vs ${Math.round(mean(idle))} ms`);
 });
 
-test("users' traffic is evidence from its first seconds: a blackhole 6-8 s after boot, before the RTT is known well enough to slow probing, is left within 1 s", () => {
+test("users' traffic is evidence from its first seconds: a blackhole 6-8 s after boot, before the RTT is known well enough to slow probing, is left within 1.3 s", () => {
   // The testbed's case: a router a few seconds up, a call flowing. Slowing the baseline waits for
   // 16 RTT samples; suspecting a link whose users get nothing back must not.
   const seen: number[] = [];
@@ -49,7 +52,20 @@ test("users' traffic is evidence from its first seconds: a blackhole 6-8 s after
     assert.equal(r.detectionMs.length, 1, `seed ${seed}: one switch`);
     seen.push(r.detectionMs[0]);
   }
-  assert.ok(Math.max(...seen) <= 1000, `detection: ${seen.map(Math.round).join(", ")} ms`);
+  assert.ok(Math.max(...seen) <= 1300, `detection: ${seen.map(Math.round).join(", ")} ms`);
+});
+
+test("1 s gaps every 20 s in the users' stream from 9 s after boot: no switch (the testbed's case)", () => {
+  // Seen whole in the users' stream, such a gap lasts its second and a packet's spacing; and a
+  // resolver asked inside it is not a DNS failure (four such answers made the link degraded).
+  for (let seed = 1; seed <= 6; seed++) {
+    const faults = [{ atMs: 9000, link: "wan0", kind: "gaps", everyMinMs: 20000, everyMaxMs: 20000, gapMinMs: 1000, gapMaxMs: 1000, durationMs: 180000 }];
+    const sc = scenario(`traffic-gaps-${seed}`, seed, 250000, faults, { traffic: { profile: "busy" } });
+    const r = seed === 1 ? run(sc).result : runScenario(sc).result;
+    const wan = ofType(r.events, "link-state").filter((e) => e.link === "wan0" && e.atMs > 1000);
+    assert.deepEqual(wan.map((e) => `${Math.round(e.atMs)} ${e.to} ${e.reason}`), [], `seed ${seed}`);
+    assert.equal(r.failovers, 0, `seed ${seed}`);
+  }
 });
 
 test("packets that keep arriving prove the path: every probe target lost, users' traffic flowing, the link stays up", () => {
