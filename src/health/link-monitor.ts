@@ -94,7 +94,8 @@ export class LinkMonitor {
       judging: () => this.#d.state !== "down" && this.#carrier && !this.#stopped,
     });
     this.#outcome = { cfg: o.cfg, quality: this.#quality, targets: this.#targets, detector: this.#det, traffic: this.#traffic,
-      decision: this.#d, now: () => o.clock.now(), onBytes: o.onBytes };
+      decision: this.#d, now: () => o.clock.now(), onBytes: o.onBytes,
+      askEcho: (echo) => { if (this.#carrier && !this.#stopped) this.#slots.request(false, () => this.#send(echo, false)); } };
   }
 
   get state(): LinkState { return this.#d.state; }

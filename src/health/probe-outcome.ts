@@ -4,7 +4,9 @@
 // meant (quality.missed), a miss for its target, an end to the replies in a row, and, for a
 // resolver asked while the link otherwise answered, a DNS failure. A probe the platform sent as
 // another kind (ProbeResult.sentAs: a standby's DNS probe as an ICMP echo on the device) says what
-// that kind says: an echo from a resolver's host proves the path, never DNS.
+// that kind says: an echo from a resolver's host proves the path, never DNS. A query that goes
+// unanswered is a DNS failure only once its resolver's host answers an echo: a host that answers
+// nothing is a dead target (the operator's resolver list, not the link), and is set aside.
 import type { ProbeResult } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import type { Detector } from "./detector";
@@ -23,6 +25,8 @@ export interface OutcomeParts {
   traffic: TrafficEvidence;
   decision: LinkDecision;
   now(): number;
+  /** Send the echo that asks whether a resolver's host is there at all. */
+  askEcho(echo: TargetStatus): void;
   onBytes?: (bytes: number) => void;
 }
 
@@ -43,7 +47,14 @@ function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
   x.quality.replied(t.target.kind, slot.baseline, r.rttMs, now, r.sentAs);
   x.targets.answered(t, now, (r.sentAs ?? t.target.kind) === t.target.kind);
   x.decision.okStreak++;
+  // The resolver's host is there, so the query it left unanswered was DNS failing.
+  if (t.echoOf) dnsFailed(x, now);
   x.detector.replied(slot, now);
+}
+
+function dnsFailed(x: OutcomeParts, now: number): void {
+  // Ask the resolvers again soon rather than a service round later, until DNS is judged.
+  if (x.quality.dnsFailed(now)) x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);
 }
 
 function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {
@@ -51,11 +62,10 @@ function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
   x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy);
   x.targets.missed(t, x.now());
   x.decision.okStreak = 0;
-  // A resolver asked while the whole link was silent says nothing about DNS.
-  if (kind === "dns" && (r.sentAs ?? kind) === "dns" && !down && !x.detector.sentInSilence(slot.sentAt)) {
-    const now = x.now();
-    // Ask the resolvers again soon rather than a service round later, until DNS is judged.
-    if (x.quality.dnsFailed(now)) x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);
-  }
+  // A resolver asked while the whole link was silent says nothing about DNS; one asked otherwise
+  // is a failure if its host answers an echo.
+  if (kind === "dns" && (r.sentAs ?? kind) === "dns" && !down && !x.detector.sentInSilence(slot.sentAt) && t.echo) x.askEcho(t.echo);
+  // Nor its host: a dead resolver, unless the whole link went silent meanwhile.
+  if (t.echoOf && !down && !x.detector.sentInSilence(slot.sentAt)) x.targets.setAside(t.echoOf, x.now());
   x.detector.expired(slot, t);
 }

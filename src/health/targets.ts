@@ -5,7 +5,8 @@
 // aside as dead (its own fault, not the link's) and retried every deadTargetRetryMs; so is every
 // echo or connect target at once when all of that kind keep missing while another kind answers
 // (an ISP that filters ICMP). Resolvers are never set aside by kind: every resolver failing while
-// the path answers is what DNS health (quality.ts) is there to see.
+// the path answers is what DNS health (quality.ts) is there to see; but a resolver whose host
+// does not answer an echo either is a dead target (its echo companion asks, probe-outcome.ts).
 import type { ProbeKind, ProbeTarget } from "../ports";
 import type { DeviceConfig } from "../config/config";
 import { PROBE_COST } from "./probe-cost";
@@ -21,6 +22,10 @@ export interface TargetStatus {
   answeredAt: number;
   dead: boolean;
   retryAt: number;
+  /** A resolver's companion: an echo to its host, asked when a query goes unanswered. */
+  echo?: TargetStatus;
+  /** On such an echo: the resolver it checks. */
+  echoOf?: TargetStatus;
 }
 
 export class TargetSet {
@@ -34,6 +39,17 @@ export class TargetSet {
   constructor(targets: readonly ProbeTarget[], probe: DeviceConfig["probe"]) {
     this.#p = probe;
     this.list = targets.map((target, i) => ({ target, bit: 1 << i, misses: 0, missedSince: 0, answeredAt: -1, dead: false, retryAt: 0 }));
+    // One echo per resolver, made once: it is no probe target (no bit), only a question about one.
+    for (const t of this.list) {
+      if (t.target.kind !== "dns") continue;
+      t.echo = { target: { kind: "icmp", host: t.target.host }, bit: 0, misses: 0, missedSince: 0, answeredAt: -1, dead: false, retryAt: 0, echoOf: t };
+    }
+  }
+
+  /** A resolver whose host answers nothing at all is a dead target, not a DNS fault: retried later. */
+  setAside(t: TargetStatus, now: number): void {
+    t.dead = true;
+    t.retryAt = now + this.#p.deadTargetRetryMs;
   }
 
   get deadCount(): number {

@@ -1,6 +1,8 @@
 // Probe targets that die are the targets' problem, not the link's: an ISP that filters ICMP (both
 // echo targets silent while TCP and DNS answer) must not move the router, and a link whose only
-// fault is its targets stays in use. A real outage behind the filter is still found.
+// fault is its targets stays in use. A real outage behind the filter is still found. A resolver
+// whose host answers nothing at all is a dead target, not a DNS fault (DNS faults: the dns-fail
+// scenarios, still left).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseScenario, type Scenario } from "../scenario/load-scenario";
@@ -28,6 +30,16 @@ for (const busy of [false, true]) {
       const changes = ofType(r.events, "link-state").filter((e) => e.link === "wan0" && e.atMs > 1000);
       assert.deepEqual(changes.map((e) => `${Math.round(e.atMs / 1000)} s ${e.to} ${e.reason}`), [], `seed ${seed}`);
       assert.equal(r.failovers, 0, `seed ${seed}: failovers`);
+    }
+  });
+
+  test(`four of the five probe targets dead over the primary for an hour, the TCP one left (${users}): no switch`, () => {
+    const dead = ["1.1.1.1", "8.8.8.8", "1.0.0.1", "8.8.4.4"].map((target) => ({ atMs: 60000, link: "wan0", kind: "target-down", target, durationMs: H }));
+    for (let seed = 1; seed <= 3; seed++) {
+      const sc = scenario(`one-target-left-${seed}`, seed, H + 120000, dead, busy);
+      const r = seed === 1 ? run(sc).result : runScenario(sc).result;
+      const changes = ofType(r.events, "link-state").filter((e) => e.link === "wan0" && e.atMs > 1000);
+      assert.deepEqual(changes.map((e) => `${Math.round(e.atMs / 1000)} s ${e.to} ${e.reason}`), [], `seed ${seed}`);
     }
   });
 
