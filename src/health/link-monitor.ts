@@ -95,7 +95,8 @@ export class LinkMonitor {
     });
     this.#outcome = { cfg: o.cfg, quality: this.#quality, targets: this.#targets, detector: this.#det, traffic: this.#traffic,
       decision: this.#d, now: () => o.clock.now(), onBytes: o.onBytes,
-      askEcho: (echo) => { if (this.#carrier && !this.#stopped) this.#slots.request(false, () => this.#send(echo, false)); } };
+      askEcho: (echo) => { if (this.#carrier && !this.#stopped) this.#slots.request(false, () => this.#send(echo, false)); },
+      lookAgainWithin: (ms) => { if (this.#cadence.nextAt > o.clock.now() + ms) this.#cadence.baselineIn(ms); } };
   }
 
   get state(): LinkState { return this.#d.state; }

@@ -27,6 +27,8 @@ export interface OutcomeParts {
   now(): number;
   /** Send the echo that asks whether a resolver's host is there at all. */
   askEcho(echo: TargetStatus): void;
+  /** The next baseline probe within `ms` (a busy link's may be 20 s away). */
+  lookAgainWithin(ms: number): void;
   onBytes?: (bytes: number) => void;
 }
 
@@ -54,7 +56,10 @@ function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
 
 function dnsFailed(x: OutcomeParts, now: number): void {
   // Ask the resolvers again soon rather than a service round later, until DNS is judged.
-  if (x.quality.dnsFailed(now)) x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);
+  if (x.quality.dnsFailed(now)) {
+    x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);
+    x.lookAgainWithin(x.cfg.probe.dnsRecheckMs);
+  }
 }
 
 function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseScenario, type Scenario } from "../scenario/load-scenario";
 import { runScenario } from "../scenario/run-scenario";
-import { run, ofType } from "./helpers";
+import { run, ofType, example } from "./helpers";
 
 const LINKS = [
   { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 2, loss: 0 },
@@ -54,3 +54,16 @@ for (const busy of [false, true]) {
     }
   });
 }
+
+test("DNS failing on the primary with users' traffic: degraded and left as when idle (its resolvers asked again within dnsRecheckMs, not a busy link's 20 s)", () => {
+  const sc = example("dns-fail", { traffic: { profile: "busy" } });
+  const r = run(sc).result;
+  const fo = ofType(r.events, "failover");
+  assert.equal(fo.length, 1, "one failover");
+  assert.equal(fo[0].reason, "quality-dns");
+  const p = sc.config.probe;
+  // A busy link's service rounds ride on its 20 s baseline: the first query may wait that long.
+  const found = 30000 + p.busyIntervalMs + p.serviceIntervalMs / 3 + 6 * p.dnsRecheckMs + 15000;
+  assert.ok(fo[0].atMs < found, `failover at ${Math.round(fo[0].atMs)} (bound ${found})`);
+  assert.equal(ofType(r.events, "failback").length, 1, "back once DNS works");
+});
