@@ -1,9 +1,9 @@
 // The simulator's link models (burst loss, gaps, bufferbloat, RTT steps, ICMP limits, blocked
 // resolvers, trace replay, durationMs) on the world alone: probes through the real prober port,
 // ground truth from SimLink.episodes, and the scenario loader's rejections.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProbeTarget } from "../../src/ports";
@@ -26,6 +26,7 @@ const DNS_A: ProbeTarget = { kind: "dns", host: "8.8.8.8", name: "example.com" }
 const DNS_B: ProbeTarget = { kind: "dns", host: "1.0.0.1", name: "example.com" };
 
 const tmp = mkdtempSync(join(tmpdir(), "link-models-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const f = join(tmp, name);
   writeFileSync(f, text);

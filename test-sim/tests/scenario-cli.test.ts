@@ -1,18 +1,22 @@
 // `npm run sim -- <file> [--json]` as a user runs it: the contract's JSON, and bad files rejected
 // with the path of the bad field, a non-zero exit and nothing on stdout.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, SCENARIOS, scenarioText } from "./helpers";
 
 const sim = (...args: string[]) => spawnSync(process.execPath, [ROOT + "dist/sim.js", ...args], { encoding: "utf8" });
 
+// One temp dir for the file's scenarios, removed at the end (npm test leaves nothing in the temp dir).
+const dir = mkdtempSync(join(tmpdir(), "scenario-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
 function withFile(content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "scenario-"));
-  const f = join(dir, "s.json");
+  const f = join(dir, `s${files++}.json`);
   writeFileSync(f, content);
   return f;
 }
