@@ -62,6 +62,10 @@ test("Prometheus scrapes /metrics; PromQL returns the online count; the sample d
       `--web.listen-address=127.0.0.1:${promPort}`, "--log.level=warn"], { stdio: ["ignore", "ignore", "pipe"] });
     prom.proc.stderr?.on("data", (d) => { prom.log += d; });
     await waitForPort(promPort, 20000);
+    // The port opens before the storage is ready; until then the API answers 503 ("Service Unavailable", not JSON).
+    for (const end = Date.now() + 20000; Date.now() < end; await sleep(200)) {
+      if ((await fetch(`http://127.0.0.1:${promPort}/-/ready`).catch(() => null))?.status === 200) break;
+    }
     const api = async (path: string) => (await (await fetch(`http://127.0.0.1:${promPort}${path}`)).json()) as { status: string; data: any; error?: string };
     const query = async (q: string) => api(`/api/v1/query?query=${encodeURIComponent(q)}`);
 
