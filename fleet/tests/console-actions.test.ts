@@ -35,7 +35,7 @@ test("console: operator fails a router over from the page and sees its reply and
   const broker = await startBroker(creds);
   recordBrokerKind(broker);
   const history = await startFleetHistory({ brokerUrl: broker.url, username: creds.collectors[0].username, password: creds.collectors[0].password,
-    db: await pg.createDatabase("console"), shareGroup: null, flushMs: 250, log: () => {} });
+    db: await pg.createDatabase("console"), shareGroup: null, flushMs: 250, rollupFlushMs: 500, log: () => {} });
   const db = history.db;
   const fleetClient = await connect(broker.url, creds.fleet, { reconnectPeriod: 1000 });
   const sender = new CommandSender(fleetClient, 10000);
