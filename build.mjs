@@ -83,28 +83,44 @@ export function generateMessageValidators() {
   if (old !== out) writeFileSync(target, out);
 }
 
+/** The rooms' test files: any *.test.ts under a tests/ folder, outside node_modules and dist. */
+const TEST_ROOMS = ["tests", "sim", "bench", "demo", "testing", "fleet", "testbed", "hardware", "dashboard"];
+function testFiles() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const path = dir + "/" + entry.name;
+      if (entry.isDirectory()) { if (entry.name !== "node_modules" && entry.name !== "generated") walk(path); }
+      else if (entry.name.endsWith(".test.ts")) found.push(path);
+    }
+  };
+  for (const room of TEST_ROOMS) walk(room);
+  return found.sort();
+}
+
 async function bundle() {
   rmSync(join(root, "dist"), { recursive: true, force: true });
-  const tests = readdirSync(join(root, "test-sim/tests")).filter((f) => f.endsWith(".test.ts"));
   const entryPoints = {
-    sim: "test-sim/cli/sim.ts",
-    start: "fleet/cli/start.ts",
-    bench: "test-sim/bench/bench.ts",
-    fleet: "test-sim/cli/fleet.ts",
+    sim: "sim/cli.ts",
+    start: "demo/start.ts",
+    bench: "bench/bench.ts",
+    fleet: "demo/fleet.ts",
     broker: "fleet/cli/broker.ts",
     pki: "fleet/cli/pki.ts",
     provision: "fleet/cli/provision.ts",
     operator: "fleet/cli/operator.ts",
-    "bench-subscriber": "test-sim/bench/subscriber.ts",
+    collector: "fleet/cli/collector.ts",
+    "bench-subscriber": "bench/subscriber.ts",
     testbed: "testbed/cli.ts",
     "testbed-agent": "testbed/agent.ts",
   };
-  for (const t of tests) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "test-sim/tests/" + t;
-  // Fleet history (fleet/): the standalone collector and its tests, beside the others in dist/.
-  entryPoints.collector = "fleet/cli/collector.ts";
-  for (const t of readdirSync(join(root, "fleet/tests")).filter((f) => f.endsWith(".test.ts"))) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "fleet/tests/" + t;
-  // The data-plane testbed (testbed/): its CLI, the agent it runs in the namespaces, its test.
-  for (const t of readdirSync(join(root, "testbed/tests")).filter((f) => f.endsWith(".test.ts"))) entryPoints["tests/" + t.replace(/\.ts$/, "")] = "testbed/tests/" + t;
+  // Every *.test.ts in a room's tests/ folder becomes dist/tests/<name>.test.js (one flat folder,
+  // run in name order: zz-environment last).
+  for (const file of testFiles()) {
+    const name = "tests/" + file.split("/").pop().replace(/\.ts$/, "");
+    if (entryPoints[name]) throw new Error(`two tests named ${name}: ${entryPoints[name]} and ${file}`);
+    entryPoints[name] = file;
+  }
   await esbuild.build({
     absWorkingDir: root,
     entryPoints,
@@ -134,7 +150,7 @@ async function bundle() {
   // The firmware as one script for an XS worker: src/ plus the port bridge, nothing from Node.
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ["test-sim/xs/guest.ts"],
+    entryPoints: ["sim/xs/guest.ts"],
     outfile: "dist/firmware-xs.js",
     bundle: true,
     platform: "neutral",
@@ -145,7 +161,7 @@ async function bundle() {
   // The firmware's pure pieces for calling one by one on XS (hostile-input tests).
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ["test-sim/xs/units-guest.ts"],
+    entryPoints: ["sim/xs/units-guest.ts"],
     outfile: "dist/units-xs.js",
     bundle: true,
     platform: "neutral",

@@ -9,7 +9,7 @@ import { REPO_ROOT } from "./paths";
 import { migrate } from "./db/migrate";
 import { DEFAULT_RETENTION, scheduleRetention, type Retention } from "./db/retention";
 import { Collector } from "./collector/collector";
-import { CollectorMetrics, FleetGauges, renderMetrics } from "./api/metrics";
+import { CollectorMetrics, FleetGauges, renderMetrics } from "./collector/metrics";
 import { historyApi, type Handler } from "./api/history-api";
 import type { IClientOptions } from "mqtt";
 

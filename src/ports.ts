@@ -1,5 +1,5 @@
 // The only ways the firmware touches the world. hardware/ implements these on Moddable
-// modules; test-sim/ implements them on a virtual clock and simulated links. Keep them narrow:
+// modules; sim/ implements them on a virtual clock and simulated links. Keep them narrow:
 // every method here must be cheap to implement on an ESP32 and easy to fake deterministically.
 
 export type TimerHandle = unknown;

@@ -14,7 +14,7 @@ import { createSocket } from "node:dgram";
 import { createConnection, createServer, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import mqtt from "mqtt";
-import { dnsAnswer } from "../test-sim/device/path-responders";
+import { dnsAnswer } from "../testing/device/path-responders";
 
 export const PORTS = { stream: 5000, echo: 5001, discard: 5002 } as const;
 const STREAM_PPS = 50;

@@ -3,8 +3,8 @@
 // of 50 packets/s), the same timeline. The firmware's decisions on the real stack and in the
 // simulator are put side by side; where they differ, the table says so.
 import type { FaultPlan } from "./faults";
-import { parseScenario, type Fault } from "../test-sim/scenario/load-scenario";
-import { runScenario } from "../test-sim/scenario/run-scenario";
+import { parseScenario, type Fault } from "../sim/scenario/load-scenario";
+import { runScenario } from "../sim/scenario/run-scenario";
 import { FIRMWARE_SETTLE_MS } from "./systems/firmware";
 
 /** The first route (about a second after boot on the testbed), then the firmware's settle time, then the fault. */

@@ -2,7 +2,7 @@
 // Mosquitto does for the lines we use (user / topic), so the embedded broker keeps the same rules.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { topicMatches } from "../../test-sim/world/sim-broker";
+import { topicMatches } from "./topic-filter";
 import { assertDeviceId, type FleetCredentials } from "./credentials";
 import { REPO_ROOT as REPO } from "../paths";
 

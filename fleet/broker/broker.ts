@@ -16,51 +16,14 @@ import { EmbeddedBroker } from "./embedded";
 import { PrivateDir } from "./private-dir";
 import { brokerAcl } from "./acl";
 import { MOSQUITTO_CONF } from "./limits";
-import type { ThrottleOptions } from "./login-throttle";
+import type { Broker, BrokerOptions } from "./broker-contract";
 import { BrokerDoors, serverNames } from "./bridges";
 import { cleanupOnExit } from "./exit-cleanup";
-import type { PublishRateOptions } from "./publish-rate";
 import { REPO_ROOT as REPO } from "../paths";
 
 export { REPO };
 
-export interface Broker {
-  kind: "mosquitto" | "embedded";
-  version: string;
-  /** Where the TLS doors listen. */
-  host: string;
-  url: string;
-  tlsUrl: string;
-  wsUrl: string;
-  wssUrl: string;
-  port: number;
-  tlsPort: number;
-  wsPort: number;
-  wssPort: number;
-  /** The CA clients must trust (and the only one whose client certificates the broker takes). */
-  caPem: string;
-  /** Mosquitto's process id (null for the embedded broker, which is this process). */
-  pid: number | null;
-  /** Browsers from these origins only on the WebSocket doors (null: any). */
-  allowOrigins(origins: readonly string[] | null): void;
-  /** Die at once, no goodbye to anyone (kill -9). */
-  kill(): Promise<void>;
-  /** Come back on the same ports with the same persistent state. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface BrokerOptions {
-  /** Address of the TLS listeners (default 127.0.0.1). Plain listeners stay on loopback whatever it is. */
-  host?: string;
-  throttle?: ThrottleOptions;
-  /** Dashboard connections per login on the WebSocket doors (default 50). */
-  maxSessionsPerLogin?: number;
-  /** The CA's revocation list (PEM): the TLS door refuses the certificates it names (Mosquitto's crlfile). */
-  crlPem?: string;
-  /** Each device's publish rate (embedded broker only: Mosquitto 2.0 has no such option). Default DEVICE_PUBLISH. */
-  devicePublish?: PublishRateOptions;
-}
+export type { Broker, BrokerOptions };
 
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? null;
 

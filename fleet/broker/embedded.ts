@@ -15,7 +15,7 @@ import { Aedes } from "aedes";
 import { allowed, brokerAcl, parseAcl } from "./acl";
 import { freePort } from "./free-port";
 import { allIdentities, type FleetCredentials } from "./credentials";
-import type { Broker, BrokerOptions } from "./broker";
+import type { Broker, BrokerOptions } from "./broker-contract";
 import { BrokerDoors, serverNames } from "./bridges";
 import { brokerLimits } from "./limits";
 import { PacketSizeGuard } from "./mqtt-frames";

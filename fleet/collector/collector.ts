@@ -19,9 +19,9 @@ import { birthRow, rejectedRow, routerEventRow, SWITCH_TYPES, type EventRow } fr
 import { MinuteRollups, type LinkMinute, type RouterSeen } from "./rollup";
 import { RouterQuota, type QuotaOptions } from "./router-quota";
 import { linkKind } from "./link-kind";
-import { writeBatch, writeBirth, writeRouterEvent, writeState } from "../db/writes";
+import { writeBatch, writeBirth, writeRouterEvent, writeState } from "./writes";
 import type { Queryable, Sql } from "../db/sql";
-import { CollectorMetrics } from "../api/metrics";
+import { CollectorMetrics } from "./metrics";
 
 export interface CollectorOptions {
   url: string;

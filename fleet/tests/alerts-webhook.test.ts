@@ -10,18 +10,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { freePort, waitForPort } from "../broker/free-port";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { recordBrokerKind } from "../../testing/environment";
 import { startFleetHistory } from "../fleet-history";
-import { LiveFleet, DEFAULT_LINKS } from "../../test-sim/live/fleet";
+import { LiveFleet, DEFAULT_LINKS } from "../../sim/live/fleet";
 import { REPO_ROOT } from "../paths";
+import { sleep } from "../../testing/sleep";
 
 const PROMETHEUS = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].find((p) => existsSync(p)) ?? null;
 const ALERTMANAGER = ["/usr/bin/prometheus-alertmanager", "/usr/local/bin/alertmanager"].find((p) => existsSync(p)) ?? null;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const IDS = ["alert-0", "alert-1", "alert-2"];
 const GONE = "alert-1";
 

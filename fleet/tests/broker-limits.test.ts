@@ -5,8 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
-import { brokerFor, connect, until, sleep } from "../../test-sim/tests/helpers-broker";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { brokerFor, connect, until } from "../../testing/broker";
+import { sleep } from "../../testing/sleep";
+import { recordBrokerKind } from "../../testing/environment";
 import { brokerLimits } from "../broker/limits";
 import WebSocket from "ws";
 

@@ -6,8 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MqttClient } from "mqtt";
-import { connect, until, sleep } from "../../test-sim/tests/helpers-broker";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { connect, until } from "../../testing/broker";
+import { sleep } from "../../testing/sleep";
+import { recordBrokerKind } from "../../testing/environment";
 import { makeCredentials } from "../broker/credentials";
 import { startBroker, mosquittoPath, type Broker } from "../broker/broker";
 import type { EmbeddedBroker } from "../broker/embedded";

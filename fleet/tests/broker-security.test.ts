@@ -4,8 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MqttClient } from "mqtt";
-import { brokerFor, connect, FleetWatcher, until, sleep } from "../../test-sim/tests/helpers-broker";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { brokerFor, connect, FleetWatcher, until } from "../../testing/broker";
+import { sleep } from "../../testing/sleep";
+import { recordBrokerKind } from "../../testing/environment";
 import { Pki } from "../broker/pki";
 import type { Identity } from "../broker/credentials";
 

@@ -12,11 +12,11 @@ import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { writeCredsFile } from "../broker/creds-file";
 import { PrivateDir } from "../broker/private-dir";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
-import { postgresBin, startPostgres } from "./postgres-server";
+import { recordBrokerKind } from "../../testing/environment";
+import { postgresBin, startPostgres } from "../../testing/postgres-server";
 
 const TOOLS = ["sim", "fleet", "bench", "start", "broker", "pki", "provision", "collector", "operator"];
-const SCENARIO = join(REPO_ROOT, "test-sim/scenarios/primary-blackhole.json");
+const SCENARIO = join(REPO_ROOT, "sim/scenarios/primary-blackhole.json");
 const run = (tool: string, args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [join(REPO_ROOT, "dist", tool + ".js"), ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60000 });
 
@@ -86,7 +86,7 @@ test("sim --broker with a password the broker refuses: an error naming the refus
 test("README: the collector runs with the creds.json the broker wrote; sim --json prints only JSON", async (t) => {
   const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
   assert.doesNotMatch(readme, /broker-creds\.json/, "the README names the file npm run broker writes");
-  const jsonLine = "npm run -s sim -- test-sim/scenarios/primary-blackhole.json --json";
+  const jsonLine = "npm run -s sim -- sim/scenarios/primary-blackhole.json --json";
   assert.ok(readme.includes(jsonLine), "the README's --json command");
   const sim = spawnSync("sh", ["-c", jsonLine], { cwd: REPO_ROOT, encoding: "utf8", timeout: 120000 });
   assert.equal(sim.status, 0, sim.stderr);

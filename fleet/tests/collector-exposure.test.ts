@@ -10,20 +10,20 @@ import { request } from "node:http";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
-import { spawnCollector } from "./collector-process";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
+import { spawnCollector } from "../../testing/collector-process";
 import { devicePublishers } from "./device-publishers";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { writeCredsFile } from "../broker/creds-file";
 import { PrivateDir } from "../broker/private-dir";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { recordBrokerKind } from "../../testing/environment";
 import { openDatabase } from "../db/sql";
 import { migrate } from "../db/migrate";
 import { historyApi } from "../api/history-api";
 import { REPO_ROOT } from "../paths";
+import { sleep } from "../../testing/sleep";
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** GET with a chosen Host header (fetch would not let a test forge it). */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {

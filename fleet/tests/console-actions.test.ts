@@ -6,21 +6,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { CHROMIUM, launchChromium } from "./browser/chromium";
+import { CHROMIUM, launchChromium } from "../../testing/browser/chromium";
 import { REPO_ROOT } from "../paths";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { connect } from "../broker/connect";
-import { LiveFleet, DEFAULT_LINKS } from "../../test-sim/live/fleet";
-import { recordBrokerKind, recordBrowser } from "../../test-sim/tests/helpers-env";
+import { LiveFleet, DEFAULT_LINKS } from "../../sim/live/fleet";
+import { recordBrokerKind, recordBrowser } from "../../testing/environment";
 import { serveDashboard } from "../web/dashboard-server";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
 import { startFleetHistory } from "../fleet-history";
 import { consoleApi, hasConsoleSession } from "../console/console-api";
 import { addOperator, login, sessionOf } from "../console/operators";
 import { CommandSender } from "../console/commands";
+import { sleep } from "../../testing/sleep";
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const ID = "site-7";
 
 test("console: operator fails a router over from the page and sees its reply and the audit row; a viewer cannot; sessions expire", async (t) => {

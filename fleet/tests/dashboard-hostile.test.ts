@@ -6,13 +6,13 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import type { MqttClient } from "mqtt";
-import { CHROMIUM, launchChromium } from "./browser/chromium";
-import { waitInPage } from "./browser/wait";
+import { CHROMIUM, launchChromium } from "../../testing/browser/chromium";
+import { waitInPage } from "../../testing/browser/wait";
 import { OPENSSL, startWssBroker } from "./browser/wss-broker";
 import { mosquittoPath } from "../broker/broker";
-import { brokerFor, connect } from "../../test-sim/tests/helpers-broker";
+import { brokerFor, connect } from "../../testing/broker";
 import { serveDashboard } from "../web/dashboard-server";
-import { recordBrokerKind, recordBrowser } from "../../test-sim/tests/helpers-env";
+import { recordBrokerKind, recordBrowser } from "../../testing/environment";
 
 function haveChromium(t: TestContext): boolean {
   if (CHROMIUM) return true;

@@ -5,8 +5,8 @@
 // browsers in only from the origins it is told.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { brokerFor, connect } from "../../test-sim/tests/helpers-broker";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { brokerFor, connect } from "../../testing/broker";
+import { recordBrokerKind } from "../../testing/environment";
 import type { MqttClient } from "mqtt";
 import { spawn } from "node:child_process";
 import { join } from "node:path";

@@ -7,14 +7,14 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync }
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHROMIUM, launchChromium } from "./browser/chromium";
-import { waitInPage } from "./browser/wait";
-import { brokerFor, connect } from "../../test-sim/tests/helpers-broker";
-import { LiveFleet, DEFAULT_LINKS } from "../../test-sim/live/fleet";
+import { CHROMIUM, launchChromium } from "../../testing/browser/chromium";
+import { waitInPage } from "../../testing/browser/wait";
+import { brokerFor, connect } from "../../testing/broker";
+import { LiveFleet, DEFAULT_LINKS } from "../../sim/live/fleet";
 import { dashboardDir, serveDashboard } from "../web/dashboard-server";
 import { FleetState } from "../../dashboard/src/fleet-state";
-import { recordBrokerKind, recordBrowser } from "../../test-sim/tests/helpers-env";
-import { ROOT } from "../../test-sim/tests/helpers";
+import { recordBrokerKind, recordBrowser } from "../../testing/environment";
+import { ROOT } from "../../testing/scenario-runs";
 
 test("dashboard: a blackholed primary shows the backup within 2 s; a stopped router shows offline; bad messages are shown", async (t) => {
   if (!CHROMIUM) {

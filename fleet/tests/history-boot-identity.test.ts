@@ -4,16 +4,16 @@
 // lives. Real Mosquitto (when installed) and real PostgreSQL, the firmware on the wall clock.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
 import { mosquittoPath, startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { recordBrokerKind } from "../../testing/environment";
 import { openDatabase } from "../db/sql";
 import { startFleetHistory } from "../fleet-history";
-import { LiveFleet, DEFAULT_LINKS } from "../../test-sim/live/fleet";
-import type { LoggedEvent } from "../../test-sim/world/world";
+import { LiveFleet, DEFAULT_LINKS } from "../../sim/live/fleet";
+import type { LoggedEvent } from "../../sim/world/world";
+import { sleep } from "../../testing/sleep";
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const ID = "reflashed-1";
 const FAULTS = [{ atMs: 10000, link: "wan0", kind: "blackhole" as const }, { atMs: 25000, link: "wan0", kind: "restore" as const }];
 

@@ -3,15 +3,15 @@
 import { devicePublishers } from "./device-publishers";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
-import { spawnCollector, type CollectorProcess } from "./collector-process";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
+import { spawnCollector, type CollectorProcess } from "../../testing/collector-process";
 import { mosquittoPath, startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { recordBrokerKind } from "../../testing/environment";
 import { openDatabase } from "../db/sql";
 import { startFleetHistory } from "../fleet-history";
+import { sleep } from "../../testing/sleep";
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 test("three collectors share the stream; one killed -9 and restarted; every event stored exactly once", async (t) => {
   if (!postgresOrSkip(t)) return;

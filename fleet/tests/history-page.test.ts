@@ -4,17 +4,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { CHROMIUM, launchChromium } from "./browser/chromium";
+import { CHROMIUM, launchChromium } from "../../testing/browser/chromium";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
-import { LiveFleet, DEFAULT_LINKS } from "../../test-sim/live/fleet";
-import { recordBrokerKind, recordBrowser } from "../../test-sim/tests/helpers-env";
+import { LiveFleet, DEFAULT_LINKS } from "../../sim/live/fleet";
+import { recordBrokerKind, recordBrowser } from "../../testing/environment";
 import { serveDashboard } from "../web/dashboard-server";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
 import { startFleetHistory } from "../fleet-history";
 import { REPO_ROOT } from "../paths";
+import { sleep } from "../../testing/sleep";
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 test("history: a failover while no page is open is in the timeline after a reload; charts drawn; no CSP violation", async (t) => {
   if (!postgresOrSkip(t)) return;

@@ -9,16 +9,16 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
 import { startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { freePort, waitForPort } from "../broker/free-port";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { recordBrokerKind } from "../../testing/environment";
 import { startFleetHistory } from "../fleet-history";
 import { REPO_ROOT } from "../paths";
+import { sleep } from "../../testing/sleep";
 
 const PROMETHEUS = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].find((p) => existsSync(p)) ?? null;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 test("Prometheus scrapes /metrics; PromQL returns the online count; the sample dashboard's queries and alert rules load", async (t) => {
   if (!postgresOrSkip(t)) return;

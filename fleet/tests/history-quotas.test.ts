@@ -6,17 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startPostgres, postgresOrSkip } from "./postgres-server";
+import { startPostgres, postgresOrSkip } from "../../testing/postgres-server";
 import { devicePublishers } from "./device-publishers";
-import { spawnCollector } from "./collector-process";
+import { spawnCollector } from "../../testing/collector-process";
 import { mosquittoPath, startBroker } from "../broker/broker";
 import { makeCredentials } from "../broker/credentials";
 import { connect } from "../broker/connect";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { recordBrokerKind } from "../../testing/environment";
 import { openDatabase } from "../db/sql";
 import { startFleetHistory, type FleetHistory } from "../fleet-history";
+import { sleep } from "../../testing/sleep";
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function mosquittoOrSkip(t: { skip(m: string): void }): boolean {
   if (mosquittoPath()) return true;

@@ -4,10 +4,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { startPostgres, postgresBin, type PostgresServer } from "./postgres-server";
+import { startPostgres, postgresBin, type PostgresServer } from "../../testing/postgres-server";
 import { openDatabase, type Sql } from "../db/sql";
 import { migrate, migrationFiles } from "../db/migrate";
-import { writeBatch, writeBirth, writeRouterEvent, writeState } from "../db/writes";
+import { writeBatch, writeBirth, writeRouterEvent, writeState } from "../collector/writes";
 import { applyRetention } from "../db/retention";
 import { rollUpHours } from "../db/downsample";
 import { linkSeries } from "../db/reads";
@@ -15,7 +15,7 @@ import { birthRow, rejectedRow, routerEventRow } from "../collector/event-row";
 import { MinuteRollups } from "../collector/rollup";
 import { decode, type Heartbeat } from "../collector/decode";
 import { historyApi } from "../api/history-api";
-import { FleetGauges, renderMetrics } from "../api/metrics";
+import { FleetGauges, renderMetrics } from "../collector/metrics";
 
 let pg: PostgresServer | null = null;
 let n = 0;

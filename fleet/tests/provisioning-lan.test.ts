@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../../test-sim/tests/helpers";
+import { ROOT } from "../../testing/scenario-runs";
 import { nvsCsv, nvsEntries, NVS_KEYS } from "../broker/provisioning";
 import { Pki } from "../broker/pki";
 import { lanKeysProblem } from "../../hardware/lan-keys";

@@ -12,9 +12,10 @@ import { connect } from "../broker/connect";
 import { accepts } from "../broker/free-port";
 import { mosquittoPath } from "../broker/broker";
 import { readCredsFile } from "../broker/creds-file";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
-import { ROOT } from "../../test-sim/tests/helpers";
-import { sleep, until } from "../../test-sim/tests/helpers-broker";
+import { recordBrokerKind } from "../../testing/environment";
+import { ROOT } from "../../testing/scenario-runs";
+import { until } from "../../testing/broker";
+import { sleep } from "../../testing/sleep";
 
 const DIST = join(ROOT, "dist");
 
@@ -159,7 +160,7 @@ test("npm run broker, npm run fleet and npm run sim -- --broker over TLS: SIGTER
 
     // One router by scenario, with its certificate (router-0002).
     births.length = 0;
-    const sim = new Tool("sim.js", [join(ROOT, "test-sim/scenarios/demo-outage.json"), "--broker", tlsUrl, "--device-id", "router-0002",
+    const sim = new Tool("sim.js", [join(ROOT, "sim/scenarios/demo-outage.json"), "--broker", tlsUrl, "--device-id", "router-0002",
       "--ca", join(dir, "ca.pem"), "--cert", join(dir, "router-0002.pem"), "--key", join(dir, "router-0002.key"), "--json"]);
     tools.push(sim);
     assert.ok(await until(() => births.includes("routers/router-0002/birth"), 15000), "the sim router connected over TLS");
@@ -168,19 +169,19 @@ test("npm run broker, npm run fleet and npm run sim -- --broker over TLS: SIGTER
 
     // A password from the environment, never on the command line (where `ps` shows it).
     const pw = (creds.devices.get("router-0001") as { password: string }).password;
-    const refused = new Tool("sim.js", [join(ROOT, "test-sim/scenarios/demo-outage.json"), "--broker", "mqtt://127.0.0.1:1", "--password", "hunter2"]);
+    const refused = new Tool("sim.js", [join(ROOT, "sim/scenarios/demo-outage.json"), "--broker", "mqtt://127.0.0.1:1", "--password", "hunter2"]);
     tools.push(refused);
     assert.equal((await refused.exited).code, 2);
     assert.match(refused.err, /--password would be visible .*\$MQTT_PASSWORD.*--password-file/);
     const devUrl = /(mqtt:\/\/127\S+)/.exec(broker.out)![1];
     births.length = 0;
-    const byEnv = new Tool("sim.js", [join(ROOT, "test-sim/scenarios/demo-outage.json"), "--broker", devUrl, "--device-id", "router-0001"], { MQTT_PASSWORD: pw });
+    const byEnv = new Tool("sim.js", [join(ROOT, "sim/scenarios/demo-outage.json"), "--broker", devUrl, "--device-id", "router-0001"], { MQTT_PASSWORD: pw });
     tools.push(byEnv);
     assert.ok(await until(() => births.includes("routers/router-0001/birth"), 15000), "the sim router logged in with the password from $MQTT_PASSWORD");
     assert.ok(!readFileSync(`/proc/${byEnv.pid}/cmdline`, "utf8").includes(pw), "password on the command line");
     assert.deepEqual(await byEnv.signal("SIGINT"), { code: 0, signal: null }, byEnv.err);
     // Plain MQTT to another machine is refused before anything is sent.
-    const plain = new Tool("sim.js", [join(ROOT, "test-sim/scenarios/demo-outage.json"), "--broker", "mqtt://192.0.2.77:1883"], { MQTT_PASSWORD: "x" });
+    const plain = new Tool("sim.js", [join(ROOT, "sim/scenarios/demo-outage.json"), "--broker", "mqtt://192.0.2.77:1883"], { MQTT_PASSWORD: "x" });
     tools.push(plain);
     assert.equal((await plain.exited).code, 2);
     assert.match(plain.err, /plaintext to another machine: use mqtts:\/\//);

@@ -2,8 +2,9 @@
 // throttle (Mosquitto 2.0 has none), and who it lets through.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { brokerFor, connect, sleep } from "../../test-sim/tests/helpers-broker";
-import { recordBrokerKind } from "../../test-sim/tests/helpers-env";
+import { brokerFor, connect } from "../../testing/broker";
+import { sleep } from "../../testing/sleep";
+import { recordBrokerKind } from "../../testing/environment";
 import { connackAccepted, PacketSizeGuard, readConnect } from "../broker/mqtt-frames";
 import { LoginThrottle } from "../broker/login-throttle";
 import mqttPacket from "mqtt-packet";

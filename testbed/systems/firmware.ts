@@ -7,8 +7,8 @@ import { join } from "node:path";
 import type { Bed } from "../bed";
 import { DEVICE_ID } from "../bed";
 import { ADDR } from "../topology";
-import { LinApp } from "../../test-sim/device/lin-app";
-import { deviceBuild, ensureTools } from "../../test-sim/device/device-sdk";
+import { LinApp } from "../../testing/device/lin-app";
+import { deviceBuild, ensureTools } from "../../testing/device/device-sdk";
 import { waitFor, type RouteChange, type System } from "./system";
 
 const BUILD_MS = 10 * 60 * 1000;

@@ -1,0 +1,25 @@
+// Everything the firmware sends matches the message schemas the fleet side reads.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { example, run } from "../testing/scenario-runs";
+import { checkMessage, type MessageKind } from "../dashboard/src/message-schemas";
+
+test("every message of a busy run validates against src/config/messages", () => {
+  const { world } = run(example("demo-outage", {
+    messages: [{ atMs: 5000, topic: "cmd/probe-now", payload: { id: "x" } }, { atMs: 6000, topic: "cmd/failover", payload: { link: 5 } }],
+  }));
+  const counts = new Map<string, number>();
+  for (const a of world.broker.arrivals) {
+    const kind = a.topic.split("/").slice(2).join("/") as MessageKind;
+    if (!["heartbeat", "event", "state", "birth", "reply"].includes(kind)) continue;
+    assert.equal(checkMessage(kind, a.payload), null, `${kind}: ${a.payload}`);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  for (const k of ["heartbeat", "event", "state", "birth", "reply"]) assert.ok((counts.get(k) ?? 0) > 0, `saw ${k}`);
+});
+
+test("the schemas reject what they should", () => {
+  assert.match(checkMessage("heartbeat", JSON.stringify({ seq: 1 })) ?? "", /must have required property/);
+  assert.match(checkMessage("event", JSON.stringify({ epoch: 1, seq: 300, atMs: 0, type: "boot" })) ?? "", /\/seq must be <= 255/);
+  assert.match(checkMessage("state", "{") ?? "", /not JSON/);
+});
