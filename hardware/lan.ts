@@ -6,7 +6,8 @@ import Lan from "lan";
 import DnsRelay from "dnsrelay";
 import { LAN } from "./boards/esp32-router/board";
 import { lanKeysProblem } from "./lan-keys";
-import { PROVISIONED, setting } from "./provisioning";
+import { setting } from "./provisioning";
+import { PROVISIONED } from "./provisioned-keys";
 import { log } from "./ports/log";
 
 export function startLan(): boolean {

@@ -6,7 +6,8 @@ import { createProber } from "./ports/prober";
 import { createTraffic } from "./ports/traffic";
 import { startRouter } from "./start";
 import { startLan } from "./lan";
-import { PROVISIONED, setting } from "./provisioning";
+import { setting } from "./provisioning";
+import { PROVISIONED } from "./provisioned-keys";
 
 export default function main(): void {
   const ssid = setting(PROVISIONED.wifiSsid, "");

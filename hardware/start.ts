@@ -9,7 +9,8 @@ import { store } from "./ports/store";
 import { watchdog } from "./ports/watchdog";
 import { createMqttSession, type BrokerSettings } from "./ports/mqtt-session";
 import { unprovisionedSession } from "./ports/no-session";
-import { PROVISIONED, bytes, setting } from "./provisioning";
+import { bytes, setting } from "./provisioning";
+import { PROVISIONED } from "./provisioned-keys";
 
 export interface BoardParts {
   uplinks: Uplinks;

@@ -123,7 +123,7 @@ export interface MqttConnectOptions {
 export interface InboundMessage {
   topic: string;
   /**
-   * The payload as text; null when it was larger than MAX_INBOUND_BYTES (src/telemetry/limits.ts),
+   * The payload as text; null when it was larger than MAX_INBOUND_BYTES (src/config/limits.ts),
    * which the port drops unread instead of buffering it, or was not valid UTF-8.
    */
   payload: string | null;

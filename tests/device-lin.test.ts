@@ -378,7 +378,7 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
 
   // XS interns every property name JSON.parse meets, for good (fxNewName), and the esp32 creation
   // has a fixed key table: a config/set of 600 bytes with 80 names nobody knows aborted the VM,
-  // until the firmware refused names no schema defines before parsing (src/telemetry/json-guard.ts).
+  // until the firmware refused names no schema defines before parsing (src/config/json-guard.ts).
   it("80 unknown property names in one config/set are rejected, not fatal", async (t) => {
     if (!app?.running) return t.skip("app not running");
     const junk: Record<string, number> = {};

@@ -102,3 +102,14 @@ test("every Store key has one home, fits NVS, and no other file spells one", () 
     assert.ok(!/\b4000\b/.test(text.replace(/\/\/.*$/gm, "")), `${relative(ROOT, f)} repeats the NVS value limit`);
   }
 });
+
+test("the NVS limits have one home: the device, desktop, simulator and provisioning code import them", () => {
+  const rooms = ["hardware", "fleet", "sim", "testing"].map((r) => join(ROOT, r));
+  for (const f of rooms.flatMap(files).filter((f) => !f.includes("/tests/"))) {
+    const code = readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    const value = code.split("\n").find((line) => /\b4000\b/.test(line) && /bytes|nvs|store|preference/i.test(line));
+    assert.equal(value, undefined, `${relative(ROOT, f)} repeats the NVS value limit (src/config/store-keys.ts): ${value?.trim()}`);
+    const key = /(?:key|KEY)\w*(?:\.length)?\s*(?:>|<=?|=)\s*15\b/.exec(code);
+    assert.equal(key, null, `${relative(ROOT, f)} repeats the NVS key limit: ${key?.[0]}`);
+  }
+});

@@ -90,10 +90,11 @@ function storedQueueBytes(store: SimStore): number[] {
   return sizes;
 }
 
-test("SimStore measures UTF-8 bytes, as NVS does", () => {
+test("SimStore measures UTF-8 bytes and the string's NUL, as NVS does", () => {
   const s = new SimStore();
-  s.set("a", "x".repeat(4000));
-  assert.throws(() => s.set("b", "é".repeat(2001)), /is 4002 bytes \(max 4000\)/);
+  s.set("a", "x".repeat(3999));
+  assert.throws(() => s.set("a", "x".repeat(4000)), /is 4000 bytes \(max 3999\)/, "NVS keeps the terminating NUL in its 4000");
+  assert.throws(() => s.set("b", "é".repeat(2001)), /is 4002 bytes \(max 3999\)/);
   assert.throws(() => s.set("c", "\u{1F600}".repeat(1001)), /is 4004 bytes/);
 });
 

@@ -1,14 +1,16 @@
 // What a device needs to join the fleet, as Preference (NVS) entries in domain "router", under the
-// key names the firmware reads (hardware/provisioning.ts, hardware/README.md): who it is (`id`),
+// key names the firmware reads (hardware/provisioned-keys.ts, hardware/README.md): who it is (`id`),
 // where the broker is (`mqttHost`, `mqttPort`), and the CA it pins with its own certificate and key
 // (`tlsCa`, `tlsCert`, `tlsKey`: DER blobs, Preference hands them over as ArrayBuffers). Written for
-// the ESP-IDF NVS partition generator (CSV) and as JSON for any other flashing path. NVS keys are at
-// most 15 characters, a string value at most 4,000 bytes. Optionally the clients' LAN (`lanSsid`,
+// the ESP-IDF NVS partition generator (CSV) and as JSON for any other flashing path. NVS keys and
+// string values are held to the Store's limits (src/config/store-keys.ts). Optionally the clients' LAN (`lanSsid`,
 // `lanPass`: the board's soft AP), checked by the same rules the firmware applies before it starts
 // the AP (hardware/lan-keys.ts), so a unit is never flashed with a LAN it would refuse.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { assertDeviceId } from "./credentials";
 import { lanKeysProblem } from "../../hardware/lan-keys";
+import { PROVISIONED } from "../../hardware/provisioned-keys";
+import { STORE_KEY_MAX_CHARS, STORE_VALUE_MAX_BYTES } from "../../src/config/store-keys";
 
 export const NVS_NAMESPACE = "router";
 
@@ -23,7 +25,11 @@ export interface DeviceProvision {
 }
 
 /** The firmware's Preference keys (hardware/provisioning.ts PROVISIONED). */
-export const NVS_KEYS = { id: "id", host: "mqttHost", port: "mqttPort", ca: "tlsCa", cert: "tlsCert", key: "tlsKey", lanSsid: "lanSsid", lanPass: "lanPass" } as const;
+export const NVS_KEYS = {
+  id: PROVISIONED.deviceId, host: PROVISIONED.brokerHost, port: PROVISIONED.brokerPort,
+  ca: PROVISIONED.tlsCa, cert: PROVISIONED.tlsCert, key: PROVISIONED.tlsKey,
+  lanSsid: PROVISIONED.lanSsid, lanPass: PROVISIONED.lanPassword,
+} as const;
 
 export interface NvsEntries {
   strings: Record<string, string>;
@@ -31,10 +37,8 @@ export interface NvsEntries {
   blobs: Record<string, Buffer>;
 }
 
-const NVS_KEY_MAX = 15;
-const NVS_STRING_MAX = 4000;
 /** A blob the firmware reads into RAM: certificates and keys are well under this. */
-const NVS_BLOB_MAX = 4000;
+const NVS_BLOB_MAX = STORE_VALUE_MAX_BYTES;
 
 /** The entries, each checked against NVS limits. */
 export function nvsEntries(p: DeviceProvision): NvsEntries {
@@ -54,10 +58,10 @@ export function nvsEntries(p: DeviceProvision): NvsEntries {
     [NVS_KEYS.key]: der(p.keyPem, "key", "keyPem"),
   };
   for (const [k, v] of Object.entries(strings)) {
-    if (Buffer.byteLength(v) + 1 > NVS_STRING_MAX) throw new Error(`${k} is ${Buffer.byteLength(v)} bytes; an NVS string holds at most ${NVS_STRING_MAX - 1}`);
+    if (Buffer.byteLength(v) + 1 > STORE_VALUE_MAX_BYTES) throw new Error(`${k} is ${Buffer.byteLength(v)} bytes; an NVS string holds at most ${STORE_VALUE_MAX_BYTES - 1}`);
   }
   for (const [k, v] of Object.entries(blobs)) if (v.length > NVS_BLOB_MAX) throw new Error(`${k} is ${v.length} bytes (at most ${NVS_BLOB_MAX})`);
-  for (const k of [...Object.keys(strings), ...Object.keys(blobs)]) if (k.length > NVS_KEY_MAX) throw new Error(`NVS key '${k}' is longer than ${NVS_KEY_MAX}`);
+  for (const k of [...Object.keys(strings), ...Object.keys(blobs)]) if (k.length > STORE_KEY_MAX_CHARS) throw new Error(`NVS key '${k}' is longer than ${STORE_KEY_MAX_CHARS}`);
   return { strings, blobs };
 }
 

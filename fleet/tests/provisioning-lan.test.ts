@@ -1,5 +1,5 @@
 // The clients' LAN keys in `npm run provision` (issue 17, item 5): lanSsid and lanPass reach the NVS
-// CSV and JSON under the key names the firmware reads (hardware/provisioning.ts), checked by the rules
+// CSV and JSON under the key names the firmware reads (hardware/provisioned-keys.ts), checked by the rules
 // the firmware applies before it starts its soft AP (hardware/lan-keys.ts), and a bad value stops the
 // tool before it writes anything.
 import { test } from "node:test";
@@ -9,14 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../../testing/scenario-runs";
+import { PROVISIONED } from "../../hardware/provisioned-keys";
+import { STORE_KEY_MAX_CHARS } from "../../src/config/store-keys";
 import { nvsCsv, nvsEntries, NVS_KEYS } from "../broker/provisioning";
 import { Pki } from "../broker/pki";
 import { lanKeysProblem } from "../../hardware/lan-keys";
 
-/** The firmware's Preference key names (hardware/provisioning.ts imports Moddable's preference, so it is read as text). */
-function firmwareKey(name: string): string | undefined {
-  return new RegExp(`\\b${name}: "([^"]+)"`).exec(readFileSync(join(ROOT, "hardware/provisioning.ts"), "utf8"))?.[1];
-}
 
 const run = (script: string, args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist", script), ...args], { cwd: ROOT, encoding: "utf8" });
 
@@ -31,10 +29,11 @@ test("LAN keys: the firmware's rules (SSID 1-32 bytes, WPA2 passphrase 8-63 prin
   assert.match(lanKeysProblem("cafe", "1234567") ?? "", /7 characters; WPA2 needs 8 to 63/);
   assert.match(lanKeysProblem("cafe", "f".repeat(64)) ?? "", /64 characters/, "a raw 64-hex PSK cannot serve WPA3-SAE");
   assert.match(lanKeysProblem("cafe", "pässwört") ?? "", /printable ASCII/);
-  // The key names the provisioning tool writes are the ones the firmware reads, within NVS's 15.
-  assert.equal(NVS_KEYS.lanSsid, firmwareKey("lanSsid"));
-  assert.equal(NVS_KEYS.lanPass, firmwareKey("lanPassword"));
-  for (const k of [NVS_KEYS.lanSsid, NVS_KEYS.lanPass]) assert.ok(k.length <= 15, k);
+  // The key names the provisioning tool writes are the ones the firmware reads, within NVS's limit.
+  assert.equal(NVS_KEYS.lanSsid, PROVISIONED.lanSsid);
+  assert.equal(NVS_KEYS.lanPass, PROVISIONED.lanPassword);
+  for (const k of Object.values(NVS_KEYS)) assert.ok((Object.values(PROVISIONED) as string[]).includes(k), `${k} is not a key the firmware reads`);
+  for (const k of Object.values(PROVISIONED)) assert.ok(k.length <= STORE_KEY_MAX_CHARS, k);
 });
 
 test("LAN keys in the NVS entries and CSV; a value a CSV cell cannot hold goes to its own file", () => {

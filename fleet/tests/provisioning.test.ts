@@ -119,7 +119,7 @@ test("npm run pki and npm run provision: private files, NVS entries for the devi
     // The NVS entries, under the key names agreed with hardware/ (namespace "router").
     const nvs = JSON.parse(readFileSync(join(out, "edge-42.nvs.json"), "utf8")) as { namespace: string; strings: Record<string, string>; blobs: Record<string, string> };
     assert.equal(nvs.namespace, "router");
-    // The key names hardware/provisioning.ts reads; the TLS material as DER blobs (Preference ArrayBuffers).
+    // The key names the firmware reads (hardware/provisioned-keys.ts); the TLS material as DER blobs (Preference ArrayBuffers).
     assert.deepEqual(nvs.strings, { id: "edge-42", mqttHost: "broker.example", mqttPort: "8883" });
     assert.deepEqual(Object.keys(nvs.blobs), ["tlsCa", "tlsCert", "tlsKey"]);
     const blob = (k: string) => Buffer.from(nvs.blobs[k], "base64");

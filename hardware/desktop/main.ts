@@ -3,7 +3,8 @@
 // one loopback address per link. Then the shared start.
 import Linnet from "linnet";
 import { startRouter } from "../start";
-import { PROVISIONED, setting } from "../provisioning";
+import { setting } from "../provisioning";
+import { PROVISIONED } from "../provisioned-keys";
 import { log } from "../ports/log";
 import { createRoutedProber } from "../ports/routed-prober";
 import { DEFAULT_LINKS, parseLinks, type DesktopLink } from "./links";

@@ -2,17 +2,19 @@
 // the module is evaluated, and the linker evaluates preloaded modules and everything they import at
 // build time: it would start empty and never see what was provisioned. This one reads the file on
 // first use, replaces it whole on each write (a temporary file, then rename: a Ctrl-C mid-write
-// leaves the old file, where the SDK's deletes it first), and refuses what NVS refuses (keys over
-// 15 characters, strings over 4000 bytes), so the desktop fails where the device would.
+// leaves the old file, where the SDK's deletes it first), and refuses what NVS refuses (the limits
+// of src/config/store-keys.ts), so the desktop fails where the device would.
 // Same file format as the SDK's lin module: <file root>/modpreferences.json.
 import { File } from "file";
 import config from "mc/config";
+// By module name, not a relative path: this module is linked under the name "preference", so a
+// relative import of src/ would not resolve (mcconfig: module "../../src/..." not found).
+import { STORE_KEY_MAX_CHARS, STORE_VALUE_MAX_BYTES } from "src/config/store-keys";
+import { utf8Length } from "src/config/utf8";
 
 type Value = string | number | boolean | ArrayBuffer;
 type Stored = string | number | boolean | { buffer: string };
 
-const MAX_KEY = 15;
-const MAX_STRING_BYTES = 4000;
 /** A hand-edited or damaged file larger than this is ignored rather than parsed. */
 const MAX_FILE = 256 * 1024;
 
@@ -51,17 +53,6 @@ function save(): void {
   if (!File.rename(tmp, path())) throw new Error(`preference: could not replace ${path()}`);
 }
 
-// A copy of src/telemetry/utf8.ts's count: this module is linked under the name "preference", so
-// a relative import of src/ does not resolve (mcconfig: module "../../src/telemetry/utf8" not found).
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : (c >= 0xd800 && c < 0xdc00) ? (i++, 4) : 3;
-  }
-  return n;
-}
-
 export default class Preference {
   static get(domain: string, key: string): Value | undefined {
     const v = load()[domain]?.[key];
@@ -72,9 +63,9 @@ export default class Preference {
   }
 
   static set(domain: string, key: string, value: Value): void {
-    if (key.length === 0 || key.length > MAX_KEY) throw new RangeError(`preference key '${key}': 1 to ${MAX_KEY} characters (NVS)`);
-    if (typeof value === "string" && utf8Length(value) + 1 > MAX_STRING_BYTES) {
-      throw new RangeError(`preference ${domain}/${key}: ${utf8Length(value)} bytes, NVS strings hold at most ${MAX_STRING_BYTES - 1}`);
+    if (key.length === 0 || key.length > STORE_KEY_MAX_CHARS) throw new RangeError(`preference key '${key}': 1 to ${STORE_KEY_MAX_CHARS} characters (NVS)`);
+    if (typeof value === "string" && utf8Length(value) + 1 > STORE_VALUE_MAX_BYTES) {
+      throw new RangeError(`preference ${domain}/${key}: ${utf8Length(value)} bytes, NVS strings hold at most ${STORE_VALUE_MAX_BYTES - 1}`);
     }
     const stored: Stored = value instanceof ArrayBuffer ? { buffer: new Uint8Array(value).toString() } : value;
     const all = load();

@@ -22,7 +22,7 @@ import TLSSocket from "embedded:io/socket/tcp/tls";
 import Timer from "timer";
 import Time from "time";
 import type { InboundMessage, MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
-import { MAX_INBOUND_BYTES } from "../../src/telemetry/limits";
+import { MAX_INBOUND_BYTES } from "../../src/config/limits";
 import { MessageAssembler, type FragmentInfo } from "./message-assembler";
 
 export interface TlsMaterial {

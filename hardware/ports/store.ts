@@ -5,7 +5,7 @@
 // and small queue records are what keep that from losing more.
 import Preference from "preference";
 import type { Store } from "../../src/ports";
-import { DOMAIN } from "../provisioning";
+import { DOMAIN } from "../provisioned-keys";
 
 export const store: Store = {
   get(key) {

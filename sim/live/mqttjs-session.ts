@@ -11,7 +11,7 @@
 // has no such field, and the broker's own max_packet_size has to say it.
 import mqtt, { type MqttClient } from "mqtt";
 import type { InboundMessage, MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
-import { MAX_INBOUND_BYTES } from "../../src/telemetry/limits";
+import { MAX_INBOUND_BYTES } from "../../src/config/limits";
 import type { BootContext } from "../world/boot-context";
 import type { SimWorld } from "../world/world";
 import type { Identity } from "../../fleet/broker/credentials";

@@ -4,7 +4,7 @@
 // Like the device's port it caps what it hands the firmware: a payload over MAX_INBOUND_BYTES is
 // dropped unread and reported by size; the RETAIN flag of each delivery is passed on.
 import type { InboundMessage, MqttConnectOptions, MqttMessage, MqttSession } from "../../src/ports";
-import { MAX_INBOUND_BYTES } from "../../src/telemetry/limits";
+import { MAX_INBOUND_BYTES } from "../../src/config/limits";
 import type { BootContext } from "./boot-context";
 import type { SimBroker, BrokerSession } from "./sim-broker";
 import type { SimLink } from "./sim-link";

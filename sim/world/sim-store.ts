@@ -1,5 +1,7 @@
 // The simulated device's NVS: a key-value store that refuses what the device's NVS refuses.
 import type { Store } from "../../src/ports";
+import { STORE_KEY_MAX_CHARS, STORE_VALUE_MAX_BYTES } from "../../src/config/store-keys";
+import { utf8Length } from "../../src/config/utf8";
 
 export class SimStore implements Store {
   readonly map = new Map<string, string>();
@@ -9,10 +11,10 @@ export class SimStore implements Store {
 
   set(key: string, value: string): void {
     // NVS limits: a firmware bug here would be a bug on the device.
-    if (key.length > 15) throw new Error(`store key '${key}' longer than 15 characters`);
-    // NVS counts bytes (UTF-8), not UTF-16 code units as String.length does.
-    const bytes = Buffer.byteLength(value, "utf8");
-    if (bytes > 4000) throw new Error(`store value for '${key}' is ${bytes} bytes (max 4000)`);
+    if (key.length > STORE_KEY_MAX_CHARS) throw new Error(`store key '${key}' longer than ${STORE_KEY_MAX_CHARS} characters`);
+    // NVS counts bytes (UTF-8), not UTF-16 code units as String.length does, and the string's NUL.
+    const bytes = utf8Length(value);
+    if (bytes + 1 > STORE_VALUE_MAX_BYTES) throw new Error(`store value for '${key}' is ${bytes} bytes (max ${STORE_VALUE_MAX_BYTES - 1})`);
     this.writes++;
     this.map.set(key, value);
   }

@@ -1,28 +1,16 @@
 // Runs inside XS for the hostile-input tests: the firmware's pure pieces (the JSON guard, the
 // event queue on a store in the worker, the UTF-8 counter), reachable by name, so a test can call
 // them on the engine the device runs. Bundled by build.mjs into dist/units-xs.js.
-import { checkJsonShape } from "../../src/telemetry/json-guard";
+import { checkJsonShape } from "../../src/config/json-guard";
 import { EventQueue, RECORDS } from "../../src/telemetry/event-queue";
-import { utf8Length } from "../../src/telemetry/utf8";
-import type { Clock, Store } from "../../src/ports";
+import { utf8Length } from "../../src/config/utf8";
+import type { Clock } from "../../src/ports";
+import { SimStore } from "../world/sim-store";
 
 const encoder = new TextEncoder(), decoder = new TextDecoder();
 
-/** A store with the NVS limits (bytes counted as NVS does), in the worker. */
-function nvsStore(): Store & { map: Map<string, string> } {
-  const map = new Map<string, string>();
-  return {
-    map,
-    get: (k) => map.get(k),
-    set: (k, v) => {
-      if (k.length > 15) throw new Error(`store key '${k}' longer than 15 characters`);
-      const bytes = utf8Length(v);
-      if (bytes > 4000) throw new Error(`store value for '${k}' is ${bytes} bytes (max 4000)`);
-      map.set(k, v);
-    },
-    remove: (k) => { map.delete(k); },
-  };
-}
+/** A store with the NVS limits (bytes counted as NVS does), in the worker: the simulator's own. */
+const nvsStore = () => new SimStore();
 
 const idle: Clock = { now: () => 0, wallMs: () => 0, once: () => ({}), every: () => ({}), cancel: () => {} };
 

@@ -16,7 +16,7 @@
 // cannot hold, so what a reboot restores is what was queued. When either bound is reached the
 // oldest go first; an event too big for a record on its own is dropped. Every drop is counted.
 import type { Clock, Store } from "../ports";
-import { utf8Length } from "./utf8";
+import { utf8Length } from "../config/utf8";
 import { KEY_QUEUE_META as META, KEY_QUEUE_RECORD, STORE_VALUE_BYTES } from "../config/store-keys";
 
 /** Record keys q0..q7 plus the meta record. */

@@ -11,12 +11,12 @@ import { describeErrors, validators, type Validator } from "../config/validator"
 import { RateLimit } from "../config/rate-limit";
 import type { EventLog } from "./events";
 import type { Topics } from "./topics";
-import { checkJsonShape } from "./json-guard";
-import { MAX_INBOUND_BYTES, MAX_REQUEST_LIFE_MS, boundError, quote, validId } from "./limits";
+import { checkJsonShape } from "../config/json-guard";
+import { MAX_INBOUND_BYTES, MAX_REQUEST_LIFE_MS, boundError, quote, validId } from "../config/limits";
 import { KEY_NAMES } from "../config/generated/key-names";
 
 const KNOWN_KEYS = new Set(KEY_NAMES);
-import { utf8Length } from "./utf8";
+import { utf8Length } from "../config/utf8";
 
 export interface CommandTarget {
   /** Returns an error message, or null when the config now runs. */

@@ -2,7 +2,7 @@
 // payload with MQTT framing, TCP/IP headers both ways, and a QoS 1 acknowledgement. An estimate that
 // errs high, computed without touching the payload more than its length needs.
 import type { MqttMessage, MqttSession } from "../ports";
-import { utf8Length } from "./utf8";
+import { utf8Length } from "../config/utf8";
 
 /** IPv4 + TCP headers of the segment and of the acknowledgement that answers it. */
 const TCP_IP = 40 + 40;

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { SimWorld } from "../../sim/world/world";
 import { XsHost } from "../../sim/xs/xs-host";
 import { topicsFor } from "../../src/telemetry/topics";
-import { validId } from "../../src/telemetry/limits";
+import { validId } from "../../src/config/limits";
 import { hostileMessages, FUZZ_TOPICS, type FuzzTopic } from "./hostile-messages";
 
 /** Largest reply the firmware may send: cmd (48) + id (64) + error (200) + retryInMs + JSON. */
