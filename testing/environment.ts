@@ -27,3 +27,21 @@ export function recordDevice(what: string): void {
 export function forget(): void {
   rmSync(FILE, { force: true });
 }
+
+/**
+ * What is wrong with a run's record: a broker test that fell back to the embedded broker while
+ * Mosquitto was installed (only TEST_BROKER=embedded asks for it), none on Mosquitto under CI, or
+ * a line that is no record at all.
+ */
+export function environmentProblems(lines: readonly string[], env: { ci: boolean; mosquitto: boolean; testBroker?: string }): string[] {
+  const problems: string[] = [];
+  for (const l of lines) if (!/^(broker (mosquitto|embedded)|browser|device) /.test(l)) problems.push(`not a record: '${l}'`);
+  const embedded = lines.filter((l) => l.startsWith("broker embedded"));
+  if (embedded.length && (env.ci || (env.mosquitto && env.testBroker !== "embedded"))) {
+    problems.push(`broker tests fell back to the embedded broker (${embedded.join("; ")}) though ${env.ci ? "CI=true" : "Mosquitto is installed"}`);
+  }
+  if (env.ci && !lines.some((l) => l.startsWith("broker mosquitto"))) {
+    problems.push(`CI=true but no broker test ran on Mosquitto (${lines.join("; ") || "nothing recorded"})`);
+  }
+  return problems;
+}

@@ -1,17 +1,24 @@
 // Last file of the run: say in one line what the broker and browser tests ran on.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { forget, recorded } from "../environment";
+import { environmentProblems, forget, recorded } from "../environment";
 import { mosquittoPath } from "../../fleet/broker/broker";
 
-test("the broker tests ran on Mosquitto when CI requires it", () => {
-  const lines = recorded();
-  if (process.env.CI === "true") {
-    assert.ok(lines.some((l) => l.startsWith("broker mosquitto")), `CI=true but broker tests ran on: ${lines.join("; ") || "nothing"}`);
-    assert.ok(!lines.some((l) => l.startsWith("broker embedded")), "CI=true: no broker test may fall back to the embedded broker");
-  } else {
-    assert.ok(lines.length === 0 || lines.some((l) => l.startsWith("broker")));
-  }
+const env = { ci: process.env.CI === "true", mosquitto: mosquittoPath() !== null, testBroker: process.env.TEST_BROKER };
+
+test("the broker tests ran on Mosquitto whenever it is installed (and under CI at all)", () => {
+  assert.deepEqual(environmentProblems(recorded(), env), []);
+});
+
+test("the environment rule catches a fallback, a CI run without Mosquitto and a stray line", () => {
+  const here = { ci: false, mosquitto: true };
+  assert.deepEqual(environmentProblems(["broker mosquitto 2.0.18", "browser chromium 140"], here), []);
+  assert.equal(environmentProblems(["broker embedded aedes 1.2"], here).length, 1, "Mosquitto installed, a test fell back");
+  assert.deepEqual(environmentProblems(["broker embedded aedes 1.2"], { ...here, testBroker: "embedded" }), [], "asked for");
+  assert.deepEqual(environmentProblems(["broker embedded aedes 1.2"], { ci: false, mosquitto: false }), [], "nothing else to run on");
+  assert.equal(environmentProblems([], { ci: true, mosquitto: true }).length, 1, "CI ran no broker test on Mosquitto");
+  assert.equal(environmentProblems(["broker embedded aedes 1.2"], { ci: true, mosquitto: false }).length, 2);
+  assert.equal(environmentProblems(["hello"], here).length, 1);
 });
 
 after(() => {
