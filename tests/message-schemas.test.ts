@@ -2,7 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { example, run } from "../testing/scenario-runs";
-import { checkMessage, type MessageKind } from "../dashboard/src/message-schemas";
+import { checkMessage, MAX_EPOCH, type MessageKind } from "../dashboard/src/message-schemas";
+import { FleetState } from "../dashboard/src/fleet-state";
+import { EPOCH_MAX } from "../src/watchdog/boot-guard";
 
 test("every message of a busy run validates against src/config/messages", () => {
   const { world } = run(example("demo-outage", {
@@ -22,4 +24,15 @@ test("the schemas reject what they should", () => {
   assert.match(checkMessage("heartbeat", JSON.stringify({ seq: 1 })) ?? "", /must have required property/);
   assert.match(checkMessage("event", JSON.stringify({ epoch: 1, seq: 300, atMs: 0, type: "boot" })) ?? "", /\/seq must be <= 255/);
   assert.match(checkMessage("state", "{") ?? "", /not JSON/);
+});
+
+test("the dashboard bounds boot numbers where the firmware and the schemas do (2^31 - 1)", () => {
+  assert.equal(MAX_EPOCH, EPOCH_MAX);
+  // A seed from the history with a boot number past the firmware's bound would outrank every real
+  // boot (events of boot 5 would look stale): it is not taken.
+  const s = new FleetState();
+  s.seed([{ id: "r1", epoch: 2 ** 31, online: true }] as never);
+  assert.equal(s.rows.get("r1")?.liveEpoch ?? null, null);
+  s.seed([{ id: "r2", epoch: EPOCH_MAX, online: true }] as never);
+  assert.equal(s.rows.get("r2")?.liveEpoch, EPOCH_MAX);
 });

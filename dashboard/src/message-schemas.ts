@@ -4,16 +4,18 @@
 // bounds its own bookkeeping needs on top.
 import * as generated from "./generated/message-validators";
 import type { SchemaError, Validator } from "../../src/config/validator";
+import { EPOCH_MAX } from "../../src/watchdog/boot-guard";
 
 export type MessageKind = "heartbeat" | "event" | "state" | "birth" | "reply";
 
 const validators = generated as unknown as Record<MessageKind, Validator>;
 
 /**
- * Boot numbers are a counter the device bumps once per boot: 2^32 - 1 outlasts any device. A larger
- * one (1e308 is an "integer" to JSON Schema) would outrank every real boot and hide the router's events.
+ * Boot numbers are a counter the device bumps once per boot, up to the firmware's bound (the
+ * schemas' too). A larger one (1e308 is an "integer" to JSON Schema) would outrank every real boot
+ * and hide the router's events.
  */
-export const MAX_EPOCH = 0xffffffff;
+export const MAX_EPOCH = EPOCH_MAX;
 /** At most this many schema errors are described; the rest are counted. */
 const ERRORS_DESCRIBED = 5;
 
