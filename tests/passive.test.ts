@@ -115,8 +115,18 @@ test("a data budget paces probing and heartbeats to last the billing day, warns 
   assert.ok(day2 >= 700000, `and the pace uses the budget, not a fraction of it: ${day2} bytes`);
 });
 
-test("a small budget gives the same log on XS as in Node", () => {
-  run(scenario("budget-xs", 6, 2 * 3600000, [], { config: { links: { lte0: { budget: { bytes: 10000, period: "day" } } } } }));
+test("a small budget on the standby paces its probing to last the day, keeps it up, and runs alike on XS and Node", () => {
+  // Runs start at 12:00 UTC: 12 h of the day remain, so 2 h may spend a sixth of the 10 KB.
+  const budgeted = run(scenario("budget-xs", 6, 2 * 3600000, [], { config: { links: { lte0: { budget: { bytes: 10000, period: "day" } } } } }));
+  const free = runScenario(scenario("budget-free", 6, 2 * 3600000, []));
+  const lte = (w: typeof free.world) => w.broker.arrivals.filter((a) => a.topic.endsWith("/heartbeat"))
+    .map((a) => (JSON.parse(a.payload).links as Array<{ name: string; usedBytes: number; budgetBytes?: number }>).find((l) => l.name === "lte0")!);
+  const paced = lte(budgeted.world).at(-1)!, unpaced = lte(free.world).at(-1)!;
+  assert.equal(paced.budgetBytes, 10000, "the heartbeat reports the budget");
+  assert.ok(paced.usedBytes <= 10000 / 6, `2 h of the standby within its share of the day: ${paced.usedBytes} bytes`);
+  assert.ok(paced.usedBytes < unpaced.usedBytes / 4, `paced ${paced.usedBytes} bytes, unpaced ${unpaced.usedBytes}`);
+  const lteStates = ofType(budgeted.result.events, "link-state").filter((e) => e.link === "lte0").map((e) => e.to);
+  assert.deepEqual(lteStates, ["up"], "slower probing does not make the standby look down");
 });
 
 test("the simulated users: a blackhole stops their packets, a slow path delays them, loss thins them", () => {
