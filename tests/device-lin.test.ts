@@ -18,7 +18,7 @@ import { mosquittoPath } from "../fleet/broker/broker";
 import { LinApp } from "../testing/device/lin-app";
 import { startPathResponders, type PathResponders } from "../testing/device/path-responders";
 import { Blackholes, iptablesUsable } from "../testing/device/blackhole";
-import { commandMissing, deviceBuild, ensureTools, sdkSource, type BuildResult } from "../testing/device/device-sdk";
+import { commandMissing, deviceBuild, ensureTools, LIN_APP, sdkSource, type BuildResult } from "../testing/device/device-sdk";
 
 const CI = process.env.CI === "true";
 const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as {
@@ -120,7 +120,7 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
   };
 
   const work = join(ROOT, "build/moddable/test");
-  const prefsDir = join(work, "prefs");
+  const prefsDir = join(ROOT, LIN_APP.prefs);
   const deviceId = "lin-router-1";
   const net = `127.${randomInt(64, 250)}.${randomInt(1, 250)}`;
   const links = { wan0: `${net}.1`, lte0: `${net}.2` };
@@ -181,7 +181,7 @@ describe("device build on the real Moddable toolchain", { timeout: 20 * 60 * 100
     toolsLine = tools.seconds ? `SDK tools ${tools.seconds.toFixed(1)} s (install.sh, cached after the first run)` : "SDK tools from $MODDABLE";
     const limit = 10 * 60 * 1000;
     builds = Promise.all([
-      deviceBuild(ROOT, tools.dir, ["lin", "--out", join(work, "lin"), "--prefs-dir", prefsDir, "--quiet"], limit),
+      deviceBuild(ROOT, tools.dir, ["lin", "--out", join(ROOT, LIN_APP.out), "--prefs-dir", prefsDir, "--quiet"], limit),
       deviceBuild(ROOT, tools.dir, ["esp32", "--out", join(work, "esp32"), "--quiet"], limit),
     ]);
   });

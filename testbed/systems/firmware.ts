@@ -8,7 +8,7 @@ import type { Bed } from "../bed";
 import { DEVICE_ID } from "../bed";
 import { ADDR } from "../topology";
 import { LinApp } from "../../testing/device/lin-app";
-import { deviceBuild, ensureTools } from "../../testing/device/device-sdk";
+import { deviceBuild, ensureTools, LIN_APP } from "../../testing/device/device-sdk";
 import { waitFor, type RouteChange, type System } from "./system";
 
 const BUILD_MS = 10 * 60 * 1000;
@@ -31,12 +31,12 @@ export class Firmware implements System {
 
   constructor(private readonly root: string, private readonly work: string) {}
 
-  get #prefs(): string { return join(this.work, "prefs"); }
+  get #prefs(): string { return join(this.root, LIN_APP.prefs); }
 
   async prepare(): Promise<void> {
     const tools = await ensureTools(this.root, BUILD_MS);
     if ("error" in tools) throw new Error(tools.error);
-    const r = await deviceBuild(this.root, tools.dir, ["lin", "--out", join(this.work, "lin"), "--prefs-dir", this.#prefs, "--quiet"], BUILD_MS);
+    const r = await deviceBuild(this.root, tools.dir, ["lin", "--out", join(this.root, LIN_APP.out), "--prefs-dir", this.#prefs, "--quiet"], BUILD_MS);
     const run = /run it headless: xvfb-run -a stdbuf -oL (\S+) (\S+)/.exec(r.output);
     if (!r.ok || !run) throw new Error(`device:build lin failed:\n${r.output.slice(-4000)}`);
     [, this.#mcsim, this.#lib] = run;

@@ -35,6 +35,13 @@ function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
   });
 }
 
+/**
+ * Where the tests build and run the lin app: the device test and the testbed share one build (the
+ * prefs directory is compiled in), so the second only runs make over what the first left; they
+ * run one after the other (npm test runs files one at a time, and the testbed holds its lock).
+ */
+export const LIN_APP = { out: "build/moddable/test/lin", prefs: "build/moddable/test/prefs" } as const;
+
 /** node hardware/build/device-build.mjs <args> with $MODDABLE = `sdk`, killed after `timeoutMs`. */
 export function deviceBuild(root: string, sdk: string, args: string[], timeoutMs: number): Promise<BuildResult> {
   return runChild(process.execPath, [join(root, "hardware/build/device-build.mjs"), ...args], root, { ...process.env, MODDABLE: sdk }, timeoutMs);
