@@ -6,6 +6,7 @@ import type { SimWorld } from "../world/world";
 import type { Effect, Episode, SimLink } from "../world/sim-link";
 import type { Rng } from "../world/random";
 import type { Fault } from "./load-scenario";
+import { TraceCursor } from "../world/trace-timeline";
 
 /** Faults that cut the link entirely: the router should leave it. */
 export const CUTTING: ReadonlySet<string> = new Set(["carrier-down", "blackhole", "wedge", "flap"]);
@@ -112,11 +113,13 @@ function applyFault(world: SimWorld, f: Fault, label: string, defaultTarget: str
       effect = gaps(world, link, f, rng(), episode(false));
       break;
     case "trace": {
-      const data = f.traceData!;
-      effect = link.addEffect({ kind: "trace", marks: true, startMs: now, data, nextRun: 0, run: null, runEndMs: 0, episode: episode(false) });
-      const e = effect;
-      // After the last row the link is back to its nominal figures.
-      clock.after(data.loss.length * data.intervalMs, () => link.endEffect(e));
+      const spec = f.traceSpec!, options = f.traceOptions!;
+      const cursor = new TraceCursor(spec, options);
+      const e = link.addEffect({ kind: "trace", marks: true, startMs: now, cursor, run: null,
+        directional: !spec.roundTrip || options.bufferPackets > 0, episode: episode(false) });
+      effect = e;
+      // After the last row the link is back to its own figures (a repeating trace runs until durationMs).
+      if (!options.repeat) clock.after(spec.durationMs - options.offsetMs, () => link.endEffect(e));
       break;
     }
     case "flap":

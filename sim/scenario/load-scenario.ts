@@ -1,12 +1,15 @@
 // Reading a scenario file: JSON syntax, then the schema, then the rules a schema cannot say.
 // Every rejection names the file and the JSON pointer of the bad field.
 import type { TrafficSpec } from "../world/sim-traffic";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import Ajv from "ajv";
 import type { LinkKind } from "../../src/ports";
 import { describeErrors, parseConfig, type DeviceConfig } from "../../src/config/config";
-import { withLinkPriorities, type LinkSpec, type TraceData } from "../world/sim-link";
+import { withLinkPriorities, type LinkSpec } from "../world/sim-link";
+import type { TraceOptions, TraceSpec } from "../world/trace-timeline";
+import { readTraceCsv, TraceFileError } from "./trace-csv";
+import { readMahimahi } from "./trace-mahimahi";
 import scenarioSchema from "./scenario.schema.json";
 import configSchema from "../../src/config/device-config.schema.json";
 
@@ -50,10 +53,20 @@ export interface Fault {
   /** icmp-limit (with `rate`). */
   perSecond?: number;
   extraMs?: number;
-  /** trace: the CSV as written, its interval, and its rows once read. */
+  /** trace: the CSV (or, format mahimahi, the .up/.down pair) as written, its interval, and how to replay it once checked. */
   file?: string;
   intervalMs?: number;
-  traceData?: TraceData;
+  format?: "csv" | "mahimahi";
+  upFile?: string;
+  downFile?: string;
+  offsetMs?: number;
+  repeat?: boolean;
+  partialLoss?: "random" | "cut";
+  silenceMs?: number;
+  bufferPackets?: number;
+  bufferMs?: number;
+  traceSpec?: TraceSpec;
+  traceOptions?: TraceOptions;
 }
 
 /** The fields each fault kind uses besides atMs and kind; any other field is rejected. */
@@ -76,12 +89,20 @@ export const FAULT_FIELDS: Readonly<Record<FaultKind, readonly string[]>> = {
   gaps: ["link", "everyMinMs", "everyMaxMs", "gapMinMs", "gapMaxMs", "durationMs"],
   bufferbloat: ["link", "peakMs", "rampMs", "drainMs", "durationMs"],
   "icmp-limit": ["link", "rate", "perSecond", "extraMs", "durationMs"],
-  trace: ["link", "file", "intervalMs", "durationMs"],
+  trace: ["link", "file", "intervalMs", "durationMs", "format", "upFile", "downFile", "offsetMs", "repeat",
+    "partialLoss", "silenceMs", "bufferPackets", "bufferMs"],
 };
 
-/** Bounds on a trace file. */
-export const TRACE_MAX_BYTES = 5 * 1024 * 1024;
-export const TRACE_MAX_ROWS = 1_000_000;
+export { TRACE_MAX_BYTES, TRACE_MAX_ROWS } from "./trace-csv";
+
+/** Replay defaults per trace format: a CSV row's loss is loss; a mahimahi silence holds packets. */
+export const TRACE_DEFAULTS = {
+  csv: { intervalMs: 1000, silenceMs: 0, bufferPackets: 0, bufferMs: 10000 },
+  mahimahi: { intervalMs: 10, silenceMs: 500, bufferPackets: 256, bufferMs: 10000 },
+} as const;
+
+/** What a link reset costs when neither the link nor the scenario's resetMs says (the world's figure). */
+export type ResetCosts = Partial<Record<LinkKind, number>>;
 
 export interface FleetMessage {
   atMs: number;
@@ -114,8 +135,8 @@ const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
 ajv.addSchema(configSchema);
 const validate = ajv.compile(scenarioSchema);
 
-interface RawLink { name: string; kind: LinkKind; priority: number; rttMs?: number; jitterMs?: number; loss?: number }
-interface Raw { name: string; description?: string; seed?: number; durationMs: number; deviceId?: string;
+interface RawLink { name: string; kind: LinkKind; priority: number; rttMs?: number; jitterMs?: number; loss?: number; resetMs?: number }
+interface Raw { name: string; description?: string; seed?: number; durationMs: number; deviceId?: string; resetMs?: ResetCosts;
   config?: Record<string, unknown> & { links?: Record<string, unknown> }; links: RawLink[]; faults?: Fault[];
   messages?: FleetMessage[]; traffic?: TrafficSpec }
 
@@ -144,7 +165,7 @@ export function parseScenario(text: string, source = "scenario", baseDir = dirna
   const targets = parsed.value.targets;
   faults.forEach((f, i) => {
     const at = `/faults/${i}`;
-    const fail = (msg: string) => { throw new ScenarioError(`${source}: ${msg}`); };
+    const fail = (msg: string): never => { throw new ScenarioError(`${source}: ${msg}`); };
     const used = FAULT_FIELDS[f.kind];
     for (const k of Object.keys(f)) {
       if (k !== "atMs" && k !== "kind" && !used.includes(k)) fail(`${at}: field '${k}' is not used by kind '${f.kind}'`);
@@ -180,10 +201,7 @@ export function parseScenario(text: string, source = "scenario", baseDir = dirna
     if (f.kind === "icmp-limit" && f.rate === undefined && f.perSecond === undefined && f.extraMs === undefined) {
       fail(`${at}: kind 'icmp-limit' needs at least one of rate, perSecond, extraMs`);
     }
-    if (f.kind === "trace") {
-      const file = isAbsolute(f.file as string) ? (f.file as string) : resolve(baseDir, f.file as string);
-      f.traceData = readTrace(file, f.intervalMs ?? 1000, `${source}: ${at}/file`);
-    }
+    if (f.kind === "trace") readTraceFault(f, at, source, baseDir, fail);
   });
   (r.messages ?? []).forEach((m, i) => {
     if (m.atMs >= r.durationMs) throw new ScenarioError(`${source}: /messages/${i}/atMs ${m.atMs} is not before durationMs ${r.durationMs}`);
@@ -194,8 +212,11 @@ export function parseScenario(text: string, source = "scenario", baseDir = dirna
     seed: r.seed ?? 1,
     durationMs: r.durationMs,
     deviceId: r.deviceId ?? "sim-router",
-    links: r.links.map((l) => ({ name: l.name, kind: l.kind, priority: l.priority,
-      rttMs: l.rttMs ?? 20, jitterMs: l.jitterMs ?? 2, loss: l.loss ?? 0 })),
+    links: r.links.map((l) => {
+      const resetMs = l.resetMs ?? r.resetMs?.[l.kind];
+      return { name: l.name, kind: l.kind, priority: l.priority, rttMs: l.rttMs ?? 20, jitterMs: l.jitterMs ?? 2, loss: l.loss ?? 0,
+        ...(resetMs !== undefined ? { resetMs } : {}) };
+    }),
     faults: [...faults].sort((a, b) => a.atMs - b.atMs),
     messages: [...(r.messages ?? [])].sort((a, b) => a.atMs - b.atMs),
     ...(r.traffic ? { traffic: r.traffic } : {}),
@@ -215,60 +236,42 @@ export function loadScenario(file: string): Scenario {
 }
 
 /**
- * A trace CSV: a header line naming `loss` (fraction 0..1 lost in the interval) and `rtt_ms`, and
- * optionally `jitter_ms`, in any order; then one row per interval. Blank lines and lines starting
- * with `#` are skipped. A bad file is rejected with file:line and what is wrong.
+ * A trace fault's files, checked end to end now (a bad row is refused before anything runs, with
+ * file:line and the column), and its replay options with the format's defaults.
  */
-export function readTrace(file: string, intervalMs: number, where: string): TraceData {
-  let size: number;
+function readTraceFault(f: Fault, at: string, source: string, baseDir: string, fail: (msg: string) => never): void {
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const format = f.format ?? "csv";
+  const d = TRACE_DEFAULTS[format];
+  if (format === "csv") {
+    if (f.file === undefined) fail(`${at}: kind 'trace' needs file (or format 'mahimahi' with upFile and downFile)`);
+    for (const k of ["upFile", "downFile"] as const) if (f[k] !== undefined) fail(`${at}: field '${k}' is used by format 'mahimahi' only`);
+  } else {
+    if (f.upFile === undefined || f.downFile === undefined) fail(`${at}: format 'mahimahi' needs upFile and downFile`);
+    for (const k of ["file", "partialLoss"] as const) if (f[k] !== undefined) fail(`${at}: field '${k}' is not used by format 'mahimahi'`);
+  }
+  if (f.bufferMs !== undefined && (f.bufferPackets ?? d.bufferPackets) === 0) fail(`${at}/bufferMs: needs bufferPackets above 0 (a buffer to wait in)`);
+  let spec: TraceSpec;
   try {
-    size = statSync(file).size;
+    spec = format === "csv"
+      ? readTraceCsv(path(f.file as string), f.intervalMs)
+      : readMahimahi(path(f.upFile as string), path(f.downFile as string), f.intervalMs ?? d.intervalMs);
   } catch (e) {
-    throw new ScenarioError(`${where}: cannot read trace ${file}: ${(e as Error).message}`);
-  }
-  if (size > TRACE_MAX_BYTES) throw new ScenarioError(`${where}: trace ${file} is ${size} bytes (at most ${TRACE_MAX_BYTES})`);
-  const text = readFileSync(file, "utf8");
-  const lines = text.split(/\r?\n/);
-  const bad = (line: number, msg: string): never => { throw new ScenarioError(`${file}:${line}: ${msg}`); };
-  let header: string[] | null = null;
-  let li = -1, ri = -1, ji = -1;
-  const loss: number[] = [], rtt: number[] = [], jitter: number[] = [];
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const cells = line.split(",").map((c) => c.trim());
-    if (!header) {
-      header = cells;
-      for (const [i, c] of cells.entries()) {
-        if (cells.indexOf(c) !== i) bad(n + 1, `column '${c}' appears twice`);
-        if (c !== "loss" && c !== "rtt_ms" && c !== "jitter_ms") bad(n + 1, `unknown column '${c}' (columns: loss, rtt_ms, optional jitter_ms)`);
-      }
-      li = cells.indexOf("loss"); ri = cells.indexOf("rtt_ms"); ji = cells.indexOf("jitter_ms");
-      if (li < 0 || ri < 0) bad(n + 1, `the header needs columns loss and rtt_ms (got '${line}')`);
-      continue;
+    if (e instanceof TraceFileError) {
+      // A file's own fault names the file and line; one that cannot be read names the scenario's field too.
+      throw new ScenarioError(/^cannot read|^trace .* bytes/.test(e.message) ? `${source}: ${at}/${format === "csv" ? "file" : "upFile"}: ${e.message}` : e.message);
     }
-    if (cells.length !== header.length) bad(n + 1, `${cells.length} fields, the header has ${header.length}`);
-    if (loss.length >= TRACE_MAX_ROWS) bad(n + 1, `more than ${TRACE_MAX_ROWS} rows`);
-    const num = (i: number, name: string, max: number): number => {
-      const c = cells[i];
-      const v = /^[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$|^\.[0-9]+$/.test(c) ? Number(c) : NaN;
-      if (!Number.isFinite(v)) bad(n + 1, `${name} '${c}' is not a number`);
-      if (v > max) bad(n + 1, `${name} ${c} is above ${max}`);
-      return v;
-    };
-    loss.push(num(li, "loss", 1));
-    rtt.push(num(ri, "rtt_ms", 60000));
-    if (ji >= 0) jitter.push(num(ji, "jitter_ms", 60000));
+    throw e;
   }
-  if (!header) bad(1, "empty trace: expected a header line (loss,rtt_ms[,jitter_ms]) and rows");
-  if (loss.length === 0) bad(lines.length, "no rows after the header");
-  const runs: Array<[number, number]> = [];
-  for (let i = 0; i < loss.length; i++) {
-    if (loss[i] < 1) continue;
-    const from = i;
-    while (i < loss.length && loss[i] >= 1) i++;
-    runs.push([from, i]);
-  }
-  return { intervalMs, loss: Float64Array.from(loss), rttMs: Float64Array.from(rtt),
-    jitterMs: ji >= 0 ? Float64Array.from(jitter) : null, totalLossRuns: runs };
+  const offsetMs = f.offsetMs ?? 0;
+  if (offsetMs >= spec.durationMs) fail(`${at}/offsetMs ${offsetMs} is not inside the trace (${spec.durationMs} ms long)`);
+  f.traceSpec = spec;
+  f.traceOptions = {
+    offsetMs,
+    repeat: f.repeat ?? false,
+    partialLoss: f.partialLoss ?? "random",
+    silenceMs: f.silenceMs ?? d.silenceMs,
+    bufferPackets: f.bufferPackets ?? d.bufferPackets,
+    bufferMs: f.bufferMs ?? d.bufferMs,
+  };
 }

@@ -1,7 +1,7 @@
 // Runs one scenario on the virtual clock and scores it per the simulator contract.
 import type { Scenario } from "./load-scenario";
 import { scheduleFaults } from "./faults";
-import { SimWorld, type LoggedEvent } from "../world/world";
+import { SimWorld, type LinkReset, type LoggedEvent } from "../world/world";
 import { pacedEvents } from "./paced-events";
 import { topicsFor } from "../../src/telemetry/topics";
 import { XsHost } from "../xs/xs-host";
@@ -26,6 +26,8 @@ export interface ScenarioResult {
   eventsPaced: number;
   eventsQueued: number;
   reboots: Array<{ atMs: number; reason: string }>;
+  /** Every link reset the router asked for, with the time the link was down for it. */
+  linkResets: LinkReset[];
   maxProbesInFlight: number;
   socketBudgetViolations: number;
   storeWrites: number;
@@ -153,6 +155,7 @@ export class Scorer {
       eventsPaced: paced,
       eventsQueued: queued,
       reboots: world.reboots,
+      linkResets: world.resets,
       maxProbesInFlight: world.maxInflight,
       socketBudgetViolations: world.budgetViolations,
       storeWrites: world.store.writes,

@@ -42,6 +42,16 @@ export function summarize(r: ScenarioResult): string {
   lines.push(`detection ms: ${ms(r.detectionMs)}${r.undetectedFaults ? `  (undetected faults: ${r.undetectedFaults})` : ""}`);
   lines.push(`probe bytes: ${Object.entries(r.probeBytes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   lines.push(`heartbeats ${r.heartbeats}, gap across failovers ms: ${ms(r.heartbeatGapMs)}, events lost ${r.eventsLost}`);
+  if (r.linkResets.length) {
+    const per = new Map<string, { n: number; ms: number }>();
+    for (const x of r.linkResets) {
+      const p = per.get(x.link) ?? { n: 0, ms: 0 };
+      p.n++;
+      p.ms += x.costMs;
+      per.set(x.link, p);
+    }
+    lines.push(`link resets: ${r.linkResets.length} (${[...per].map(([l, p]) => `${l} ${p.n}, ${(p.ms / 1000).toFixed(0)} s down`).join("; ")})`);
+  }
   if (r.reboots.length) lines.push(`reboots: ${r.reboots.map((b) => `${(b.atMs / 1000).toFixed(1)}s ${b.reason}`).join("; ")}`);
   lines.push(`active at end: ${r.finalActive ?? "none"}`);
   return lines.join("\n");

@@ -10,6 +10,7 @@ import type { ProbeTarget } from "../../src/ports";
 import { loadScenario, parseScenario, ScenarioError } from "../scenario/load-scenario";
 import { scheduleFaults } from "../scenario/faults";
 import { runScenario } from "../scenario/run-scenario";
+import { allRows } from "../scenario/trace-csv";
 import { BootContext } from "../world/boot-context";
 import { proberFor } from "../world/sim-ports";
 import { SimWorld } from "../world/world";
@@ -151,7 +152,7 @@ test("a bad trace CSV is rejected with file:line and what is wrong", () => {
 
 test("a trace is found next to the scenario file; a parse error still names the file and pointer", () => {
   const sc = loadScenario(SCENARIOS + "starlink-trace.json");
-  assert.ok((sc.faults[0].traceData?.loss.length ?? 0) >= 3600);
+  assert.ok((sc.faults[0].traceSpec?.rows ?? 0) >= 3600);
   const bad = file("bad.json", JSON.stringify({ name: "x", durationMs: 1000, links: LINKS, faults: [{ atMs: 0, link: "wan0", kind: "gaps", rate: 1 }] }));
   assert.throws(() => loadScenario(bad), (e: unknown) => (e as Error).message.startsWith(bad + ": /faults/0"));
 });
@@ -414,11 +415,16 @@ test("trace: rows drive loss and RTT per interval, total-loss rows merge into on
 
 test("the shipped Starlink trace (synthetic) has mostly ~40 ms and short total-loss runs", () => {
   const sc = loadScenario(SCENARIOS + "starlink-trace.json");
-  const d = sc.faults[0].traceData!;
-  const lens = d.totalLossRuns.map(([a, b]) => b - a);
+  const rows = allRows(sc.faults[0].traceSpec!);
+  const lens: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    let n = 0;
+    while (i < rows.length && rows[i].lossUp >= 1) { n++; i++; }
+    if (n > 0) lens.push(n);
+  }
   assert.ok(lens.filter((l) => l === 1).length > lens.filter((l) => l > 1).length, "mostly 1 s runs");
   assert.ok(lens.some((l) => l >= 2 && l <= 3) && lens.every((l) => l <= 3));
-  const rtts = [...d.rttMs].filter((_, i) => d.loss[i] < 1);
+  const rtts = rows.filter((r) => r.lossUp < 1).map((r) => r.delayUp + r.delayDown);
   const med = rtts.sort((a, b) => a - b)[rtts.length >> 1];
   assert.ok(med > 30 && med < 55, `median ${med}`);
 });

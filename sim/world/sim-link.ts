@@ -6,6 +6,7 @@
 // advance lazily when someone looks at the link, not on timers.
 import type { LinkKind } from "../../src/ports";
 import type { Rng } from "./random";
+import { DOWN, UP, type TraceCursor } from "./trace-timeline";
 
 export interface LinkSpec {
   name: string;
@@ -14,6 +15,8 @@ export interface LinkSpec {
   rttMs: number;
   jitterMs: number;
   loss: number;
+  /** How long a reset (modem re-attach, dish boot, PHY renegotiation) keeps the link down, ms. */
+  resetMs?: number;
 }
 
 /** A device config with the links' priorities filled in: a scenario's link list is device config too. */
@@ -41,17 +44,6 @@ export interface EpisodeListener {
   ended?(link: SimLink, atMs: number): void;
 }
 
-/** A measured (or synthetic) trace: one row per interval. */
-export interface TraceData {
-  intervalMs: number;
-  loss: Float64Array;
-  rttMs: Float64Array;
-  /** Per-row jitter, or null: the link's nominal jitter. */
-  jitterMs: Float64Array | null;
-  /** Runs of rows with loss >= 1: [firstRow, endRow) pairs, in order. */
-  totalLossRuns: Array<[number, number]>;
-}
-
 interface EffectBase { episode: Episode; /** Counts for `faulty`. */ marks: boolean }
 export type Effect = EffectBase & (
   | { kind: "carrier-down" | "blackhole" | "wedge" | "stall" }
@@ -65,7 +57,9 @@ export type Effect = EffectBase & (
   | { kind: "icmp-limit"; rate: number; perSecond: number; extraMs: number; rng: Rng; tokens: number; refilledAt: number }
   | { kind: "burst-loss"; goodMs: number; goodLoss: number | null; badLoss: number; badMs: number;
       badMinMs: number | null; badMaxMs: number | null; rng: Rng; bad: boolean; untilMs: number; burst: Episode | null }
-  | { kind: "trace"; startMs: number; data: TraceData; nextRun: number; run: Episode | null; runEndMs: number }
+  | { kind: "trace"; startMs: number; cursor: TraceCursor; run: Episode | null;
+      /** Per-direction figures or a buffer: packets go through exchange()/downstream(), not the round-trip draw. */
+      directional: boolean }
 );
 
 /** Bound on the episode list: far above a day of 8 bursts a minute plus gaps; the oldest go first. */
@@ -74,8 +68,9 @@ export const MAX_EPISODES = 200_000;
 export class SimLink {
   readonly name: string;
   readonly kind: LinkKind;
-  /** Modem power-cycle in progress (the world's reset). */
+  /** Modem power-cycle in progress (the world's reset), and until when. */
   resetting = false;
+  resetUntil = 0;
   /** Ground truth for scoring: every episode on this link, in start order. Read it via `episodes`. */
   #episodes: Episode[] = [];
   #effects: Effect[] = [];
@@ -179,27 +174,23 @@ export class SimLink {
   }
 
   #advanceTrace(e: Effect & { kind: "trace" }, now: number): void {
-    const { data } = e;
-    const iv = data.intervalMs;
-    for (;;) {
-      if (e.run && e.runEndMs <= now) {
-        this.close(e.run, e.runEndMs);
-        e.run = null;
-      }
-      if (e.run || e.nextRun >= data.totalLossRuns.length) return;
-      const [from, to] = data.totalLossRuns[e.nextRun];
-      const at = e.startMs + from * iv;
-      if (at > now) return;
-      e.nextRun++;
-      e.run = { kind: "trace-loss", startMs: at, endMs: null, cuts: true };
-      e.runEndMs = e.startMs + to * iv;
+    const c = e.cursor;
+    const off = c.options.offsetMs;
+    const real = (t: number) => Math.max(e.startMs, t - off + e.startMs);
+    const t = now - e.startMs + off;
+    c.outages(t, (a) => {
+      e.run = { kind: "trace-loss", startMs: real(a), endMs: null, cuts: true };
       this.opened(e.run);
-    }
+    }, (b) => {
+      this.close(e.run, real(b));
+      e.run = null;
+    });
+    c.trim(t);
   }
 
+  /** The trace row in force at `now` (a window index of the effect's cursor), or -1. */
   #traceRow(e: Effect & { kind: "trace" }, now: number): number {
-    const row = Math.floor((now - e.startMs) / e.data.intervalMs);
-    return row >= 0 && row < e.data.loss.length ? row : -1;
+    return e.cursor.row(now - e.startMs + e.cursor.options.offsetMs);
   }
 
   // ---- what a packet sees --------------------------------------------------------------------
@@ -264,18 +255,24 @@ export class SimLink {
     return this.carrier && !this.blackhole && !this.wedged;
   }
 
-  /** Would a packet sent now get through at all? (No hard cut, no gap, not in a total-loss state.) */
+  /** Would a packet sent now get through at all? (No hard cut, no gap, not in a total-loss state or a trace's silence.) */
   forwards(): boolean {
+    return this.#forwards(true);
+  }
+
+  /** As forwards(), leaving out trace silences (a directional trace holds or drops packets itself). */
+  forwardsBesidesTrace(): boolean {
+    return this.#forwards(false);
+  }
+
+  #forwards(traces: boolean): boolean {
     if (!this.passes) return false;
     const now = this.now();
     this.advance(now);
     for (const e of this.#effects) {
       if (e.kind === "gaps" && e.gap) return false;
       if (e.kind === "burst-loss" && e.bad && e.badLoss >= 1) return false;
-      if (e.kind === "trace") {
-        const row = this.#traceRow(e, now);
-        if (row >= 0 && e.data.loss[row] >= 1) return false;
-      }
+      if (e.kind === "trace" && traces && e.run) return false;
     }
     return true;
   }
@@ -296,9 +293,13 @@ export class SimLink {
         const row = this.#traceRow(e, now);
         if (row < 0) continue;
         traced = true;
-        rtt = e.data.rttMs[row];
-        loss = e.data.loss[row];
-        jitter = e.data.jitterMs ? e.data.jitterMs[row] : this.spec.jitterMs;
+        // A figure not measured in that row is the link's own.
+        const c = e.cursor, s = this.spec;
+        rtt = orElse(c.delayUp(row), s.rttMs / 2) + orElse(c.delayDown(row), s.rttMs / 2);
+        loss = e.directional
+          ? both(orElse(c.randomLoss(c.lossUp(row)), oneWay(s.loss)), orElse(c.randomLoss(c.lossDown(row)), oneWay(s.loss)))
+          : orElse(c.randomLoss(c.lossUp(row)), s.loss);
+        jitter = orElse(c.jitter(row), s.jitterMs);
       } else if (e.kind === "burst-loss") {
         // A Gilbert-Elliott state's loss replaces the base loss (good state: goodLoss, or the base).
         if (e.bad) ge = Math.max(ge, e.badLoss);
@@ -315,6 +316,78 @@ export class SimLink {
     this.advance(now);
     const b = this.#base(now);
     return b.ge < 0 ? b.loss : b.keepBase ? Math.max(b.ge, b.loss) : b.ge;
+  }
+
+  /** lossNow with `loss` as the base loss (a directional trace's figure for one exchange). */
+  lossWith(loss: number): number {
+    const b = this.#base(this.now());
+    return b.ge < 0 ? loss : b.keepBase ? Math.max(b.ge, loss) : b.ge;
+  }
+
+  // ---- directional traces ----------------------------------------------------------------------
+
+  /** The trace effect that sets the figures now when it is directional (the last one in force), else null. */
+  directionalTrace(): (Effect & { kind: "trace" }) | null {
+    const now = this.now();
+    this.advance(now);
+    let found: (Effect & { kind: "trace" }) | null = null;
+    for (const e of this.#effects) if (e.kind === "trace" && this.#traceRow(e, now) >= 0) found = e;
+    return found && found.directional ? found : null;
+  }
+
+  /** One direction's figures at trace time `t` (a row, or the link's own past the trace's end). */
+  #leg(c: TraceCursor, dir: typeof UP | typeof DOWN, t: number): { delay: number; loss: number } {
+    const s = this.spec;
+    const i = c.row(t);
+    if (i < 0) return { delay: s.rttMs / 2, loss: oneWay(s.loss) };
+    return dir === UP
+      ? { delay: orElse(c.delayUp(i), s.rttMs / 2), loss: orElse(c.randomLoss(c.lossUp(i)), oneWay(s.loss)) }
+      : { delay: orElse(c.delayDown(i), s.rttMs / 2), loss: orElse(c.randomLoss(c.lossDown(i)), oneWay(s.loss)) };
+  }
+
+  /**
+   * An exchange sent now through a directional trace: out on the uplink, back on the downlink, each
+   * way held through a silence (or lost to it) and delayed by its row. `samples` are the round-trip
+   * samples the prober drew (sampleRtt: the figures now plus jitter and bufferbloat): their part
+   * above the figures now is added, half each way. Returns the round trip (NaN: lost to a silence)
+   * and the independent loss share of the legs' rows, for the caller's one loss draw.
+   */
+  exchange(e: Effect & { kind: "trace" }, samples: readonly number[]): { rttMs: number; loss: number } {
+    const c = e.cursor;
+    const t0 = this.now() - e.startMs + c.options.offsetMs;
+    const base = this.#base(this.now()).rtt;
+    let t = t0, kept = 1;
+    for (const sample of samples) {
+      const extra = Math.max(0, sample - base) / 2;
+      const out = c.depart(UP, t);
+      if (Number.isNaN(out)) return { rttMs: NaN, loss: 0 };
+      const up = this.#leg(c, UP, out);
+      const back = c.depart(DOWN, out + up.delay + extra);
+      if (Number.isNaN(back)) return { rttMs: NaN, loss: 0 };
+      const down = this.#leg(c, DOWN, back);
+      t = back + down.delay + extra;
+      kept *= (1 - up.loss) * (1 - down.loss);
+    }
+    return { rttMs: t - t0, loss: 1 - kept };
+  }
+
+  /**
+   * A users' packet leaving the far end now towards the router through a directional trace: when
+   * it arrives (ms of simulated time), or NaN when lost. `jitterMs` is its share of jitter.
+   */
+  downstream(e: Effect & { kind: "trace" }, lossDraw: number, jitterMs: number): number {
+    const c = e.cursor;
+    const t0 = this.now() - e.startMs + c.options.offsetMs;
+    const out = c.depart(DOWN, t0);
+    if (Number.isNaN(out) || !this.forwardsBesidesTrace()) return NaN;
+    const leg = this.#leg(c, DOWN, out);
+    if (lossDraw < this.lossWith(leg.loss)) return NaN;
+    return this.now() + (out - t0) + leg.delay + jitterMs;
+  }
+
+  /** A users' packet going out now through a directional trace: it takes its place in the uplink's buffer. */
+  upstream(e: Effect & { kind: "trace" }): void {
+    e.cursor.depart(UP, this.now() - e.startMs + e.cursor.options.offsetMs);
   }
 
   /** The round-trip figures a packet sent now sees: base RTT (+ bufferbloat) and jitter mean. */
@@ -365,6 +438,21 @@ export class SimLink {
     const b = this.#base(now);
     return b.rtt + this.bloatMs(now) + this.rng.exp(b.jitter);
   }
+}
+
+/** `v`, or `otherwise` where it is NaN (not measured). */
+function orElse(v: number, otherwise: number): number {
+  return Number.isNaN(v) ? otherwise : v;
+}
+
+/** The one-way loss that gives round-trip loss `rt` over two independent legs. */
+function oneWay(rt: number): number {
+  return rt <= 0 ? 0 : 1 - Math.sqrt(1 - rt);
+}
+
+/** Round-trip loss over two legs. */
+function both(up: number, down: number): number {
+  return 1 - (1 - up) * (1 - down);
 }
 
 /** Bufferbloat: ramps linearly to peakMs over rampMs while loaded, then drains at peakMs per drainMs. */

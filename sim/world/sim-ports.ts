@@ -71,8 +71,9 @@ export function proberFor(ctx: BootContext, world: PortWorld): Prober {
       const [reqBytes, replyBytes] = PROBE_BYTES[target.kind];
       // Draw the same amount of randomness per probe whatever happens, so runs stay comparable.
       const lossDraw = link.rng.next();
-      let rtt = link.sampleRtt();
-      if (target.kind === "http") rtt += link.sampleRtt(); // handshake, then the request
+      const samples = [link.sampleRtt()];
+      if (target.kind === "http") samples.push(link.sampleRtt()); // handshake, then the request
+      let rtt = target.kind === "http" ? samples[0] + samples[1] : samples[0];
       if (link.stall) { world.probeEnded(); return; }
       if (!link.carrier) {
         c.after(1, () => answer({ ok: false, rttMs: 0, reason: "unreachable" }));
@@ -80,7 +81,15 @@ export function proberFor(ctx: BootContext, world: PortWorld): Prober {
       }
       link.probeBytes += reqBytes;
       world.traffic.sent(linkName, reqBytes);
-      let lost = !link.forwards() || lossDraw < link.lossNow() || link.targetDead(target.host)
+      // A directional trace carries the exchange leg by leg (held through silences, delayed per row).
+      const trace = link.directionalTrace();
+      let pathLost: boolean;
+      if (trace) {
+        const x = link.exchange(trace, samples);
+        rtt = x.rttMs;
+        pathLost = Number.isNaN(rtt) || !link.forwardsBesidesTrace() || lossDraw < link.lossWith(x.loss);
+      } else pathLost = !link.forwards() || lossDraw < link.lossNow();
+      let lost = pathLost || link.targetDead(target.host)
         || (target.kind === "dns" && link.dnsBlocked(target.host));
       if (target.kind === "icmp" && !lost) {
         const icmp = link.icmp(c.now());
@@ -93,7 +102,7 @@ export function proberFor(ctx: BootContext, world: PortWorld): Prober {
         return;
       }
       c.after(rtt, () => {
-        if (!link.forwards()) return void c.after(timeoutMs - rtt, timeout);
+        if (!(trace ? link.forwardsBesidesTrace() : link.forwards())) return void c.after(timeoutMs - rtt, timeout);
         link.probeBytes += replyBytes;
         world.traffic.received(linkName, replyBytes);
         answer({ ok: true, rttMs: rtt });

@@ -121,11 +121,17 @@ export class SimTraffic {
     const lossDraw = this.#rng.next(), txDraw = this.#rng.next(), jitter = this.#rng.next();
     if (link && this.rateAt(now) > 0) {
       const m = this.#meter(link.name);
+      const trace = link.directionalTrace();
       if (txDraw < TX_PER_RX) {
         m.txPackets++;
         m.txBytes += TX_BYTES;
+        if (trace) link.upstream(trace);
       }
-      if (link.forwards() && lossDraw >= link.lossNow()) {
+      if (trace) {
+        // Held through a silence and delivered late, or lost, per direction (see SimLink.downstream).
+        const at = link.downstream(trace, lossDraw, link.jitterMs * -Math.log(1 - jitter) / 2);
+        if (!Number.isNaN(at)) m.inFlight.push(at);
+      } else if (link.forwards() && lossDraw >= link.lossNow()) {
         const oneWay = link.rttMs / 2 + link.jitterMs * -Math.log(1 - jitter) / 2;
         m.inFlight.push(now + oneWay);
       }

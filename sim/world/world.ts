@@ -15,7 +15,7 @@ import { nodeHost, type FirmwareHost, type FirmwareInstance, type FirmwareView }
 
 /** Time from a carrier change to the driver's event (PHY autoneg/LTE detach are not instant). */
 export const CARRIER_EVENT_MS = 5;
-/** A modem power-cycle keeps the carrier away this long. */
+/** A reset keeps the carrier away this long unless the link's spec says what its kind costs (resetMs). */
 export const LINK_RESET_MS = 3000;
 /** Reboot to running firmware. */
 export const BOOT_MS = 2000;
@@ -43,6 +43,9 @@ export interface WorldOptions {
 
 export type LoggedEvent = RouterEvent & { boot: number };
 
+/** A reset the router asked for, and what it cost: the link was down for costMs. */
+export interface LinkReset { atMs: number; link: string; costMs: number }
+
 export class SimWorld {
   readonly clock = new VirtualClock();
   readonly rng: Rng;
@@ -51,6 +54,7 @@ export class SimWorld {
   readonly store = new SimStore();
   readonly events: LoggedEvent[] = [];
   readonly reboots: Array<{ atMs: number; reason: string }> = [];
+  readonly resets: LinkReset[] = [];
   readonly host: FirmwareHost;
   readonly traffic: SimTraffic;
   firmware: FirmwareInstance | null = null;
@@ -181,10 +185,18 @@ export class SimWorld {
     this.defaultRoute = name;
   }
 
+  /** The router resets a link (modem re-attach, dish reboot): down for the link's reset cost. */
   resetLink(name: string): void {
     const link = this.link(name);
+    const costMs = link.spec.resetMs ?? LINK_RESET_MS;
+    const until = this.clock.now() + costMs;
+    this.resets.push({ atMs: this.clock.now(), link: name, costMs });
+    link.resetUntil = Math.max(link.resetUntil, until);
     this.mutateCarrier(link, () => { link.resetting = true; link.wedged = false; });
-    this.clock.after(LINK_RESET_MS, () => this.mutateCarrier(link, () => { link.resetting = false; }));
+    // A reset during a reset ends with the later one.
+    this.clock.after(costMs, () => {
+      if (this.clock.now() >= link.resetUntil) this.mutateCarrier(link, () => { link.resetting = false; });
+    });
   }
 
   probeStarted(): void {
