@@ -20,6 +20,7 @@ import { dpinger } from "./models/dpinger";
 import { printScorecard } from "./scorecard";
 import { printPassive } from "./passive";
 import { tlsCost } from "./tls-cost";
+import { traceCost } from "./trace-cost";
 import type { XsHost } from "../sim/xs/xs-host";
 import type { Meter } from "../sim/xs/xs-worker";
 import { fuzzFirmware, type FuzzReport } from "../testing/fuzz/fuzz-firmware";
@@ -257,7 +258,7 @@ function fuzzBench(): void {
 
 const USAGE = `usage: npm run bench [-- MODE]
   (no mode)                 the figures: detection, false failovers, probe bytes, heartbeat gap, XS meter,
-                            fleet ingest and dashboard cost (BENCH_XS=0, BENCH_BROKER=0, BENCH_BROWSER=0 skip parts)
+                            fleet ingest and dashboard cost (BENCH_XS=0, BENCH_BROKER=0, BENCH_BROWSER=0, BENCH_TRACE=0 skip parts)
   --realistic [--class ID] [--traffic ${TRAFFIC_PROFILES.join("|")}]
                             operator scorecard per real-link class (ID: part of a class id; SCORE_SEEDS caps seeds)
   --passive                 users' traffic as evidence
@@ -284,8 +285,8 @@ function parseBench(argv: string[]): BenchArgs {
   }
   if ((a.classFilter !== undefined || a.traffic) && a.mode !== "realistic") throw new UsageError("--class and --traffic go with --realistic");
   const filter = a.classFilter;
-  if (filter !== undefined && !CLASSES.some((c) => c.id.includes(filter))) {
-    throw new UsageError(`--class ${filter}: no class id contains it (allowed: ${CLASSES.map((c) => c.id).join(", ")})`);
+  if (filter !== undefined && !CLASSES.some((c) => c.id.includes(filter)) && !"traces".includes(filter)) {
+    throw new UsageError(`--class ${filter}: no class id contains it (allowed: ${CLASSES.map((c) => c.id).join(", ")}, traces)`);
   }
   return a;
 }
@@ -323,6 +324,7 @@ async function main(argv: string[]): Promise<void> {
   detection("carrier-down", [firmware]);
   day();
   heartbeatGap();
+  if (process.env.BENCH_TRACE !== "0") traceCost();
   if (process.env.BENCH_XS !== "0") xsMeter();
   if (process.env.BENCH_BROKER !== "0") await fleetIngest();
   if (process.env.BENCH_BROWSER !== "0") await dashboardCost();

@@ -37,6 +37,8 @@ export interface Observation {
   switches: SwitchRecord[];
   outageMs: number;
   offPreferredMs: number;
+  /** Time on the preferred link while it forwarded nothing and another link did (the router's to blame). */
+  blameMs: number;
   /** From the start of each persistent cut on the carrying link to the switch away from it. */
   detectionMs: number[];
   undetected: number;
@@ -52,7 +54,7 @@ export interface Observer {
 export function observe(world: SimWorld, preferred: string, nuisanceMs: number): Observer {
   const switches: SwitchRecord[] = [];
   let last: string | null = null;
-  let outage = 0, off = 0;
+  let outage = 0, off = 0, blame = 0;
   const set = world.setDefaultRoute.bind(world);
   world.setDefaultRoute = (name: string) => {
     const now = world.clock.now();
@@ -75,6 +77,7 @@ export function observe(world: SimWorld, preferred: string, nuisanceMs: number):
     const r = world.defaultRoute;
     if (r === null || !world.link(r).forwards()) outage += STEP_MS;
     if (r !== preferred) off += STEP_MS;
+    else if (r !== null && !world.link(r).forwards() && world.links.some((l) => l.name !== r && l.forwards())) blame += STEP_MS;
   }, STEP_MS);
   return {
     result(): Observation {
@@ -90,7 +93,7 @@ export function observe(world: SimWorld, preferred: string, nuisanceMs: number):
         probeBytes[l.name] = l.probeBytes;
         probes[l.name] = l.probes;
       }
-      return { durationMs: end, switches, outageMs: outage, offPreferredMs: off, detectionMs, undetected,
+      return { durationMs: end, switches, outageMs: outage, offPreferredMs: off, blameMs: blame, detectionMs, undetected,
         reboots: world.reboots.length, probeBytes, probes };
     },
   };

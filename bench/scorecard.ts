@@ -11,6 +11,7 @@ import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
 import { observe, type Observation, type Observer } from "./observe";
 import { CLASSES, type ScenarioClass } from "./classes";
+import { printTraces } from "./traces-class";
 import type { LoggedEvent, SimWorld } from "../sim/world/world";
 import type { TrafficSpec } from "../sim/world/sim-traffic";
 
@@ -125,5 +126,6 @@ export function printScorecard(filter?: string, seedCap?: number, traffic?: Traf
       console.log("  " + cells.map((x, i) => i === 0 ? x.padEnd(w[i]) : x.padStart(w[i])).join(" "));
     }
   }
+  if (!filter || "traces".includes(filter)) printTraces(seedCap, traffic);
   console.log(`\nscorecard wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
