@@ -23,6 +23,8 @@ const NUMBER = /^[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$|^\.[0-9]+$/;
 
 interface Layout {
   index: Record<Column, number>;
+  /** The column of each field, in file order. */
+  order: Column[];
   width: number;
   roundTrip: boolean;
 }
@@ -42,44 +44,73 @@ function readHeader(cells: string[], line: number, text: string, file: string): 
     bad(`the header needs columns loss and rtt_ms, or loss_up, loss_down, delay_up_ms and delay_down_ms (one way), ` +
       `not both forms of one (got '${text}')`);
   }
-  return { index, width: cells.length, roundTrip: has("loss") };
+  return { index, order: cells as Column[], width: cells.length, roundTrip: has("loss") };
 }
 
-/** Parse one data row into `into` (startMs left as t_ms, or NaN without it). */
-function readRow(cells: string[], layout: Layout, line: number, file: string, into: TraceRow): void {
-  const bad = (msg: string): never => { throw new TraceFileError(`${file}:${line}: ${msg}`); };
-  if (cells.length !== layout.width) bad(`${cells.length} fields, the header has ${layout.width}`);
-  const num = (c: Column, max: number, required = false): number => {
-    const i = layout.index[c];
-    if (i < 0) return NaN;
-    const v = cells[i].trim();
-    if (v === "" || v === "-") {
-      if (required) bad(`${c} is empty (every row needs its time)`);
-      return NaN;
-    }
-    const n = NUMBER.test(v) ? Number(v) : NaN;
-    if (!Number.isFinite(n)) bad(`${c} '${v}' is not a number`);
-    if (n > max) bad(`${c} ${v} is above ${max}`);
+/** The limit on each column's value. */
+const MAX: Record<Column, number> = { t_ms: 1e13, loss: 1, loss_up: 1, loss_down: 1, rtt_ms: 60000, delay_up_ms: 30000, delay_down_ms: 30000, jitter_ms: 60000 };
+
+/**
+ * One cell as a number: NaN when not measured ("-" or empty), else a plain decimal (digits, an
+ * optional fraction and exponent, no sign). Throws with the column's name otherwise.
+ */
+function cell(text: string, from: number, to: number, col: Column, line: number, file: string): number {
+  while (from < to && text.charCodeAt(from) === 32) from++;
+  while (to > from && text.charCodeAt(to - 1) === 32) to--;
+  if (from === to || (to - from === 1 && text.charCodeAt(from) === 45)) return NaN;
+  // Fast path for what traces hold (digits, maybe a fraction): integer over a power of ten is
+  // correctly rounded, so it is exactly Number(text) while both stay below 2^53.
+  let int = 0, scale = 1, dot = false, plain = to - from <= 15;
+  for (let i = from; plain && i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) { int = int * 10 + (c - 48); if (dot) scale *= 10; }
+    else if (c === 46 && !dot) dot = true;
+    else plain = false;
+  }
+  if (plain && !(dot && to - from === 1)) {
+    const n = int / scale;
+    if (n > MAX[col]) throw new TraceFileError(`${file}:${line}: ${col} ${text.slice(from, to)} is above ${MAX[col]}`);
     return n;
-  };
-  into.startMs = num("t_ms", 1e13, true);
+  }
+  const v = text.slice(from, to);
+  const n = NUMBER.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new TraceFileError(`${file}:${line}: ${col} '${v.slice(0, 40)}' is not a number`);
+  if (n > MAX[col]) throw new TraceFileError(`${file}:${line}: ${col} ${v} is above ${MAX[col]}`);
+  return n;
+}
+
+/** Parse one data row into `into` (startMs left as t_ms, or NaN without it). No allocation but the cells' text. */
+function readRow(text: string, layout: Layout, line: number, file: string, into: TraceRow, v: Float64Array): void {
+  v.fill(NaN);
+  let from = 0, k = 0;
+  for (;;) {
+    const comma = text.indexOf(",", from);
+    const to = comma < 0 ? text.length : comma;
+    if (k < layout.width) v[k] = cell(text, from, to, layout.order[k], line, file);
+    k++;
+    if (comma < 0) break;
+    from = comma + 1;
+  }
+  if (k !== layout.width) throw new TraceFileError(`${file}:${line}: ${k} fields, the header has ${layout.width}`);
+  const ix = layout.index;
+  const at = (c: Column) => (ix[c] < 0 ? NaN : v[ix[c]]);
+  into.startMs = at("t_ms");
+  if (layout.index.t_ms >= 0 && Number.isNaN(into.startMs)) throw new TraceFileError(`${file}:${line}: t_ms is empty (every row needs its time)`);
   if (layout.roundTrip) {
-    const loss = num("loss", 1);
+    const loss = at("loss");
     into.lossUp = loss;
     // The round trip's loss is drawn once (on the way out); a total loss silences both ways.
     into.lossDown = Number.isNaN(loss) ? NaN : loss >= 1 ? 1 : 0;
   } else {
-    into.lossUp = num("loss_up", 1);
-    into.lossDown = num("loss_down", 1);
+    into.lossUp = at("loss_up");
+    into.lossDown = at("loss_down");
   }
-  if (layout.index.rtt_ms >= 0) {
-    const rtt = num("rtt_ms", 60000);
-    into.delayUp = into.delayDown = rtt / 2;
-  } else {
-    into.delayUp = num("delay_up_ms", 30000);
-    into.delayDown = num("delay_down_ms", 30000);
+  if (layout.index.rtt_ms >= 0) into.delayUp = into.delayDown = at("rtt_ms") / 2;
+  else {
+    into.delayUp = at("delay_up_ms");
+    into.delayDown = at("delay_down_ms");
   }
-  into.jitterMs = num("jitter_ms", 60000);
+  into.jitterMs = at("jitter_ms");
 }
 
 const skip = (line: string) => { const t = line.trim(); return t === "" || t.startsWith("#"); };
@@ -91,16 +122,17 @@ function scan(file: string, each: ((row: TraceRow, n: number) => void) | null, l
   let layout: Layout | null = null;
   let rows = 0, firstT = NaN, lastT = NaN, lastStep = NaN;
   const row: TraceRow = { startMs: 0, lossUp: 0, lossDown: 0, delayUp: 0, delayDown: 0, jitterMs: 0 };
+  let values = new Float64Array(0);
   try {
     for (let text = lines.next(); text !== null; text = lines.next()) {
       if (skip(text)) continue;
-      const cells = text.split(",");
       if (!layout) {
-        layout = readHeader(cells.map((c) => c.trim()), lines.line, text.trim(), file);
+        layout = readHeader(text.split(",").map((c) => c.trim()), lines.line, text.trim(), file);
+        values = new Float64Array(layout.width);
         continue;
       }
       if (rows >= TRACE_MAX_ROWS) throw new TraceFileError(`${file}:${lines.line}: more than ${TRACE_MAX_ROWS} rows`);
-      readRow(cells, layout, lines.line, file, row);
+      readRow(text, layout, lines.line, file, row, values);
       if (layout.index.t_ms >= 0) {
         if (rows > 0 && !(row.startMs > lastT)) {
           throw new TraceFileError(`${file}:${lines.line}: t_ms ${row.startMs} is not after the previous row's ${lastT} (times must increase)`);
@@ -155,13 +187,14 @@ export function readTraceCsv(file: string, intervalMs: number | undefined): Trac
 /** Rows of a checked file, read again as the replay asks for them. */
 function csvSource(file: string, layout: Layout, firstT: number, intervalMs: number): RowSource {
   const lines = openLines(file);
+  const values = new Float64Array(layout.width);
   let n = 0, header = false;
   return {
     next(into: TraceRow): boolean {
       for (let text = lines.next(); text !== null; text = lines.next()) {
         if (skip(text)) continue;
         if (!header) { header = true; continue; }
-        readRow(text.split(","), layout, lines.line, file, into);
+        readRow(text, layout, lines.line, file, into, values);
         into.startMs = Number.isNaN(firstT) ? n * intervalMs : into.startMs - firstT;
         n++;
         return true;
