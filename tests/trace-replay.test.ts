@@ -104,6 +104,27 @@ test("trace fields: unknown ones, the wrong format's, an offset past the end and
   rejects([], /\/links\/0\/resetMs|resetMs/, { links: [{ ...LINKS[0], resetMs: -1 }, LINKS[1]] });
 });
 
+test("a bad scenario field is refused naming the file, the field's line and its pointer", () => {
+  const text = (fault: string) => `{
+  "name": "t", "durationMs": 60000,
+  "links": [
+    { "name": "wan0", "kind": "ethernet", "priority": 1 },
+    { "name": "lte0", "kind": "lte", "priority": 2 }
+  ],
+  "faults": [
+    { "atMs": 0, "link": "lte0", "kind": "blackhole" },
+    { "atMs": 1000, "link": "wan0", "kind": "trace",
+${fault} }
+  ]
+}`;
+  file("ok2.csv", "loss,rtt_ms\n0,40\n");
+  const refuse = (fault: string, message: RegExp) => assert.throws(() => parseScenario(text(fault), join(tmp, "lines.json")), message);
+  refuse(`      "file": "ok2.csv", "colour": 1`, /lines\.json:10: \/faults\/1 must NOT have additional properties 'colour'/);
+  refuse(`      "file": "ok2.csv", "rate": 1`, /lines\.json:10: \/faults\/1: field 'rate' is not used by kind 'trace'/);
+  refuse(`      "file": "ok2.csv",\n      "offsetMs": 5000`, /lines\.json:11: \/faults\/1\/offsetMs 5000 is not inside the trace/);
+  refuse(`      "file": "ok2.csv", "bufferPackets": -1`, /lines\.json:10: \/faults\/1\/bufferPackets must be >= 0/);
+});
+
 test("per direction: an uplink silence stops probes but not the users' downstream packets; delays add up per way", () => {
   file("dir.csv", "loss_up,loss_down,delay_up_ms,delay_down_ms\n0,0,10,90\n1,0,10,90\n0,1,10,90\n0,0,10,90\n");
   const x = world([{ atMs: 10000, link: "wan0", kind: "trace", file: "dir.csv", intervalMs: 10000 }],

@@ -10,6 +10,7 @@ import { withLinkPriorities, type LinkSpec } from "../world/sim-link";
 import type { TraceOptions, TraceSpec } from "../world/trace-timeline";
 import { readTraceCsv, TraceFileError } from "./trace-csv";
 import { readMahimahi } from "./trace-mahimahi";
+import { jsonLines, lineOf } from "./json-lines";
 import scenarioSchema from "./scenario.schema.json";
 import configSchema from "../../src/config/device-config.schema.json";
 
@@ -151,21 +152,33 @@ export function parseScenario(text: string, source = "scenario", baseDir = dirna
   } catch (e) {
     throw new ScenarioError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
-  if (!validate(raw)) throw new ScenarioError(`${source}: ${describeErrors(validate.errors)}`);
+  // Every rejection names the file, the line of the field and its JSON pointer.
+  let lines: Map<string, number> | null = null;
+  const lineAt = (pointer: string) => `${source}:${lineOf(lines ??= jsonLines(text), pointer)}`;
+  /** A message that starts with a pointer (and maybe names a field of it) gets that field's line. */
+  const located = (msg: string) => {
+    const m = /^(\/[^\s:']*)(?::? field '([^']+)')?/.exec(msg);
+    return `${lineAt(m ? (m[2] ? `${m[1]}/${m[2]}` : m[1]) : "")}: ${msg}`;
+  };
+  if (!validate(raw)) {
+    const first = validate.errors?.[0];
+    const extra = first?.params && "additionalProperty" in first.params ? "/" + String(first.params.additionalProperty) : "";
+    throw new ScenarioError(`${lineAt((first?.instancePath ?? "") + extra)}: ${describeErrors(validate.errors)}`);
+  }
   const r = raw as unknown as Raw;
   const names = new Set<string>();
   r.links.forEach((l, i) => {
-    if (names.has(l.name)) throw new ScenarioError(`${source}: /links/${i}/name '${l.name}' is used twice`);
+    if (names.has(l.name)) throw new ScenarioError(located(`/links/${i}/name '${l.name}' is used twice`));
     names.add(l.name);
   });
   const faults = (r.faults ?? []).map((f) => ({ ...f }));
   const configJson = JSON.stringify(withLinkPriorities(r.config ?? {}, r.links));
   const parsed = parseConfig(configJson);
-  if (!parsed.ok) throw new ScenarioError(`${source}: /config: ${parsed.error}`);
+  if (!parsed.ok) throw new ScenarioError(located(`/config: ${parsed.error}`));
   const targets = parsed.value.targets;
   faults.forEach((f, i) => {
     const at = `/faults/${i}`;
-    const fail = (msg: string): never => { throw new ScenarioError(`${source}: ${msg}`); };
+    const fail = (msg: string): never => { throw new ScenarioError(located(msg)); };
     const used = FAULT_FIELDS[f.kind];
     for (const k of Object.keys(f)) {
       if (k !== "atMs" && k !== "kind" && !used.includes(k)) fail(`${at}: field '${k}' is not used by kind '${f.kind}'`);
@@ -201,10 +214,10 @@ export function parseScenario(text: string, source = "scenario", baseDir = dirna
     if (f.kind === "icmp-limit" && f.rate === undefined && f.perSecond === undefined && f.extraMs === undefined) {
       fail(`${at}: kind 'icmp-limit' needs at least one of rate, perSecond, extraMs`);
     }
-    if (f.kind === "trace") readTraceFault(f, at, source, baseDir, fail);
+    if (f.kind === "trace") readTraceFault(f, at, located, baseDir, fail);
   });
   (r.messages ?? []).forEach((m, i) => {
-    if (m.atMs >= r.durationMs) throw new ScenarioError(`${source}: /messages/${i}/atMs ${m.atMs} is not before durationMs ${r.durationMs}`);
+    if (m.atMs >= r.durationMs) throw new ScenarioError(located(`/messages/${i}/atMs ${m.atMs} is not before durationMs ${r.durationMs}`));
   });
   return {
     name: r.name,
@@ -239,7 +252,7 @@ export function loadScenario(file: string): Scenario {
  * A trace fault's files, checked end to end now (a bad row is refused before anything runs, with
  * file:line and the column), and its replay options with the format's defaults.
  */
-function readTraceFault(f: Fault, at: string, source: string, baseDir: string, fail: (msg: string) => never): void {
+function readTraceFault(f: Fault, at: string, located: (msg: string) => string, baseDir: string, fail: (msg: string) => never): void {
   const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const format = f.format ?? "csv";
   const d = TRACE_DEFAULTS[format];
@@ -259,7 +272,7 @@ function readTraceFault(f: Fault, at: string, source: string, baseDir: string, f
   } catch (e) {
     if (e instanceof TraceFileError) {
       // A file's own fault names the file and line; one that cannot be read names the scenario's field too.
-      throw new ScenarioError(/^cannot read|^trace .* bytes/.test(e.message) ? `${source}: ${at}/${format === "csv" ? "file" : "upFile"}: ${e.message}` : e.message);
+      throw new ScenarioError(/^cannot read|^trace .* bytes/.test(e.message) ? located(`${at}/${format === "csv" ? "file" : "upFile"}: ${e.message}`) : e.message);
     }
     throw e;
   }

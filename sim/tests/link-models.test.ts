@@ -150,11 +150,11 @@ test("a bad trace CSV is rejected with file:line and what is wrong", () => {
   rejects([{ atMs: 0, link: "wan0", kind: "trace", file: "no-such.csv" }], /\/faults\/0\/file: cannot read trace .*no-such\.csv/);
 });
 
-test("a trace is found next to the scenario file; a parse error still names the file and pointer", () => {
+test("a trace is found next to the scenario file; a parse error still names the file, line and pointer", () => {
   const sc = loadScenario(SCENARIOS + "starlink-trace.json");
   assert.ok((sc.faults[0].traceSpec?.rows ?? 0) >= 3600);
   const bad = file("bad.json", JSON.stringify({ name: "x", durationMs: 1000, links: LINKS, faults: [{ atMs: 0, link: "wan0", kind: "gaps", rate: 1 }] }));
-  assert.throws(() => loadScenario(bad), (e: unknown) => (e as Error).message.startsWith(bad + ": /faults/0"));
+  assert.throws(() => loadScenario(bad), (e: unknown) => (e as Error).message.startsWith(bad + ":1: /faults/0"));
 });
 
 test("names a user would write are accepted: eth0.2, pppoe-wan, wan_1, punctuated scenario names", () => {
