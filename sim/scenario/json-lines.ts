@@ -58,7 +58,11 @@ export function jsonLines(text: string): Map<string, number> {
     if (c === '"') { str(); return; }
     while (i < text.length && !/[\s,\]}]/.test(text[i])) i++;
   };
-  value("");
+  try {
+    value("");
+  } catch {
+    // Nesting deep enough to exhaust the stack: the lines found so far are all we say.
+  }
   return lines;
 }
 
