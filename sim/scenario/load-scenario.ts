@@ -1,13 +1,13 @@
 // Reading a scenario file: JSON syntax, then the schema, then the rules a schema cannot say.
 // Every rejection names the file and the JSON pointer of the bad field.
 import type { TrafficSpec } from "../world/sim-traffic";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import Ajv from "ajv";
 import type { LinkKind } from "../../src/ports";
 import { describeErrors, parseConfig, type DeviceConfig } from "../../src/config/config";
 import { withLinkPriorities, type LinkSpec } from "../world/sim-link";
-import type { TraceOptions, TraceSpec } from "../world/trace-timeline";
+import { CACHED_ROWS, cachedWhenSmall, type TraceOptions, type TraceSpec } from "../world/trace-timeline";
 import { readTraceCsv, TraceFileError } from "./trace-csv";
 import { readMahimahi } from "./trace-mahimahi";
 import { jsonLines, lineOf } from "./json-lines";
@@ -248,6 +248,28 @@ export function loadScenario(file: string): Scenario {
   return parseScenario(text, file);
 }
 
+/** Small traces already checked, by their files' identity (path, size, change time) and interval. */
+const recalled = new Map<string, TraceSpec>();
+const RECALLED_MAX = 16;
+
+/** A small trace checked before and unchanged since is not checked again (a scorecard parses each scenario per seed). */
+function recall(files: string[], intervalMs: number | undefined, read: () => TraceSpec): TraceSpec {
+  let key: string;
+  try {
+    key = files.map((f) => { const st = statSync(f); return `${f}|${st.size}|${st.mtimeMs}`; }).join("|") + `|${intervalMs ?? ""}`;
+  } catch {
+    return read(); // the reader says what is wrong with the file
+  }
+  const known = recalled.get(key);
+  if (known) return known;
+  const spec = cachedWhenSmall(read());
+  if (spec.rows <= CACHED_ROWS) {
+    if (recalled.size >= RECALLED_MAX) recalled.delete(recalled.keys().next().value as string);
+    recalled.set(key, spec);
+  }
+  return spec;
+}
+
 /**
  * A trace fault's files, checked end to end now (a bad row is refused before anything runs, with
  * file:line and the column), and its replay options with the format's defaults.
@@ -266,9 +288,10 @@ function readTraceFault(f: Fault, at: string, located: (msg: string) => string, 
   if (f.bufferMs !== undefined && (f.bufferPackets ?? d.bufferPackets) === 0) fail(`${at}/bufferMs: needs bufferPackets above 0 (a buffer to wait in)`);
   let spec: TraceSpec;
   try {
-    spec = format === "csv"
-      ? readTraceCsv(path(f.file as string), f.intervalMs)
-      : readMahimahi(path(f.upFile as string), path(f.downFile as string), f.intervalMs ?? d.intervalMs);
+    const files = format === "csv" ? [path(f.file as string)] : [path(f.upFile as string), path(f.downFile as string)];
+    spec = recall(files, f.intervalMs, () => format === "csv"
+      ? readTraceCsv(files[0], f.intervalMs)
+      : readMahimahi(files[0], files[1], f.intervalMs ?? d.intervalMs));
   } catch (e) {
     if (e instanceof TraceFileError) {
       // A file's own fault names the file and line; one that cannot be read names the scenario's field too.

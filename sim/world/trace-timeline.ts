@@ -326,3 +326,46 @@ export class TraceCursor {
 function blankRow(): TraceRow {
   return { startMs: 0, lossUp: NaN, lossDown: NaN, delayUp: NaN, delayDown: NaN, jitterMs: NaN };
 }
+
+/** Traces up to this many rows are kept in memory after their first read (a repeat re-reads nothing). */
+export const CACHED_ROWS = 50_000;
+
+/**
+ * `spec`, with its rows kept after the first full read when there are few of them: a short
+ * recording looped for hours, or run for many seeds, is read from disk once.
+ */
+export function cachedWhenSmall(spec: TraceSpec): TraceSpec {
+  if (spec.rows > CACHED_ROWS) return spec;
+  let rows: Float64Array | null = null;
+  const W = 6;
+  const load = (): Float64Array => {
+    const all = new Float64Array(spec.rows * W);
+    const src = spec.open();
+    const r = blankRow();
+    try {
+      for (let i = 0; i < spec.rows && src.next(r); i++) {
+        all.set([r.startMs, r.lossUp, r.lossDown, r.delayUp, r.delayDown, r.jitterMs], i * W);
+      }
+    } finally {
+      src.close();
+    }
+    return all;
+  };
+  return {
+    ...spec,
+    open(): RowSource {
+      const all = (rows ??= load());
+      let i = 0;
+      return {
+        next(into: TraceRow): boolean {
+          if (i >= spec.rows) return false;
+          const o = i++ * W;
+          into.startMs = all[o]; into.lossUp = all[o + 1]; into.lossDown = all[o + 2];
+          into.delayUp = all[o + 3]; into.delayDown = all[o + 4]; into.jitterMs = all[o + 5];
+          return true;
+        },
+        close() {},
+      };
+    },
+  };
+}
