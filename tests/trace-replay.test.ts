@@ -3,9 +3,9 @@
 // rows cut as silences in the ground truth, not-measured cells, a start offset, repeat, files read
 // forward in chunks, mahimahi delivery-opportunity pairs, and what a link reset costs. Probes go
 // through the real prober port; the ground truth is SimLink.episodes and forwards().
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync, createWriteStream } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProbeTarget } from "../../src/ports";
@@ -25,6 +25,7 @@ const LINKS = [
 const TCP: ProbeTarget = { kind: "tcp", host: "9.9.9.9", port: 443 };
 
 const tmp = mkdtempSync(join(tmpdir(), "trace-replay-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const f = join(tmp, name);
   writeFileSync(f, text);
