@@ -6,10 +6,10 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseScenario } from "../scenario/load-scenario";
-import { runScenario } from "../scenario/run-scenario";
-import { Rng } from "../world/random";
-import type { TraceCursor } from "../world/trace-timeline";
+import { parseScenario } from "../sim/scenario/load-scenario";
+import { runScenario } from "../sim/scenario/run-scenario";
+import { Rng } from "../sim/world/random";
+import type { TraceCursor } from "../sim/world/trace-timeline";
 
 const DAY = 86400000;
 

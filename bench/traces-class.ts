@@ -5,21 +5,22 @@
 // Per trace: switches per hour, share of time off the primary, blame (seconds on a primary that
 // did not forward while the backup did) and outages of 5 s or more on the primary caught or missed.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { REPO_ROOT } from "../fleet/paths";
 import { performance } from "node:perf_hooks";
-import { parseScenario, type Scenario } from "../scenario/load-scenario";
-import { runScenario } from "../scenario/run-scenario";
+import { parseScenario, type Scenario } from "../sim/scenario/load-scenario";
+import { runScenario } from "../sim/scenario/run-scenario";
 import { runModel, type TrackerModel } from "./models/model";
 import { mwan3 } from "./models/mwan3";
 import { dpinger } from "./models/dpinger";
 import { observe, type Observation, type Observer } from "./observe";
-import { Rng } from "../world/random";
-import type { LoggedEvent, SimWorld } from "../world/world";
-import type { Episode } from "../world/sim-link";
-import type { TrafficSpec } from "../world/sim-traffic";
+import { Rng } from "../sim/world/random";
+import type { LoggedEvent, SimWorld } from "../sim/world/world";
+import type { Episode } from "../sim/world/sim-link";
+import type { TrafficSpec } from "../sim/world/sim-traffic";
 
-/** The shipped scenarios (dist/bench.js and dist/tests/*.js sit at different depths). */
-export const SCENARIO_DIR = fileURLToPath(new URL(import.meta.url.includes("/dist/tests/") ? "../../test-sim/scenarios/" : "../test-sim/scenarios/", import.meta.url));
+/** The shipped scenarios. */
+export const SCENARIO_DIR = join(REPO_ROOT, "sim/scenarios/");
 
 /** An outage worth leaving for: the line. */
 export const OUTAGE_MS = 5000;

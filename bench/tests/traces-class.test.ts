@@ -3,9 +3,9 @@
 // caught or missed) measure what they say, checked against a router that never moves.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runTrace, TRACE_RUNS } from "../bench/traces-class";
-import type { TrackerModel } from "../bench/models/model";
-import type { TrafficSpec } from "../world/sim-traffic";
+import { runTrace, TRACE_RUNS } from "../traces-class";
+import type { TrackerModel } from "../models/model";
+import type { TrafficSpec } from "../../sim/world/sim-traffic";
 
 for (const t of TRACE_RUNS) {
   test(`traces class, ${t.id}: Node and XS give identical event logs, idle and with users' traffic`, () => {
