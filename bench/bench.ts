@@ -260,7 +260,7 @@ const USAGE = `usage: npm run bench [-- MODE]
   (no mode)                 the figures: detection, false failovers, probe bytes, heartbeat gap, XS meter,
                             fleet ingest and dashboard cost (BENCH_XS=0, BENCH_BROKER=0, BENCH_BROWSER=0, BENCH_TRACE=0 skip parts)
   --realistic [--class ID] [--traffic ${TRAFFIC_PROFILES.join("|")}]
-                            operator scorecard per real-link class (ID: part of a class id; SCORE_SEEDS caps seeds)
+                            operator scorecard per real-link class (ID: part of a class id, or traces: the recordings; SCORE_SEEDS caps seeds)
   --passive                 users' traffic as evidence
   --fuzz                    hostile messages per inbound topic on Node and XS
   --tls                     what TLS costs per heartbeat and per connection
