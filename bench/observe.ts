@@ -8,6 +8,8 @@ import type { SimLink } from "../sim/world/sim-link";
 
 /** Sampling step of the outage and off-preferred clocks. */
 const STEP_MS = 100;
+/** How long a dead primary may be kept before that is the router's fault (see Observation.blameBeyondMs). */
+export const BLAME_GRACE_MS = 2000;
 /** The fast probe interval of the firmware's defaults (see afterEndKnowable). */
 const HORIZON_MS = 100;
 /** A cut at least this long is an outage worth leaving for; shorter ones are nuisance faults. */
@@ -39,6 +41,12 @@ export interface Observation {
   offPreferredMs: number;
   /** Time on the preferred link while it forwarded nothing and another link did (the router's to blame). */
   blameMs: number;
+  /**
+   * The part of that beyond the first BLAME_GRACE_MS of each such stretch: what a switch could have
+   * saved. No router leaves a link sooner than it can tell it is dead, and the product's promise is
+   * a second or two per dead uplink, so a 1.5 s silence is no router's fault; a 4 s one is, for 2 s.
+   */
+  blameBeyondMs: number;
   /** From the start of each persistent cut on the carrying link to the switch away from it. */
   detectionMs: number[];
   undetected: number;
@@ -54,7 +62,7 @@ export interface Observer {
 export function observe(world: SimWorld, preferred: string, nuisanceMs: number): Observer {
   const switches: SwitchRecord[] = [];
   let last: string | null = null;
-  let outage = 0, off = 0, blame = 0;
+  let outage = 0, off = 0, blame = 0, beyond = 0, stretch = 0;
   const set = world.setDefaultRoute.bind(world);
   world.setDefaultRoute = (name: string) => {
     const now = world.clock.now();
@@ -77,7 +85,13 @@ export function observe(world: SimWorld, preferred: string, nuisanceMs: number):
     const r = world.defaultRoute;
     if (r === null || !world.link(r).forwards()) outage += STEP_MS;
     if (r !== preferred) off += STEP_MS;
-    else if (r !== null && !world.link(r).forwards() && world.links.some((l) => l.name !== r && l.forwards())) blame += STEP_MS;
+    else if (r !== null && !world.link(r).forwards() && world.links.some((l) => l.name !== r && l.forwards())) {
+      blame += STEP_MS;
+      stretch += STEP_MS;
+      if (stretch > BLAME_GRACE_MS) beyond += STEP_MS;
+      return;
+    }
+    stretch = 0;
   }, STEP_MS);
   return {
     result(): Observation {
@@ -93,7 +107,7 @@ export function observe(world: SimWorld, preferred: string, nuisanceMs: number):
         probeBytes[l.name] = l.probeBytes;
         probes[l.name] = l.probes;
       }
-      return { durationMs: end, switches, outageMs: outage, offPreferredMs: off, blameMs: blame, detectionMs, undetected,
+      return { durationMs: end, switches, outageMs: outage, offPreferredMs: off, blameMs: blame, blameBeyondMs: beyond, detectionMs, undetected,
         reboots: world.reboots.length, probeBytes, probes };
     },
   };

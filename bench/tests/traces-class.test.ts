@@ -28,6 +28,8 @@ test("traces class figures: a router that stays rides the blackhole out (blame =
   assert.deepEqual([stay.caught, stay.missed], [0, 1]);
   // 120 s of blackhole, sampled every 100 ms.
   assert.ok(Math.abs(stay.obs.blameMs - 120000) <= 200, `blame ${stay.obs.blameMs} ms`);
+  // Of which all but the first 2 s of the stretch (and of any 10 %-loss silence before it) is beyond grace.
+  assert.ok(Math.abs(stay.obs.blameBeyondMs - 118000) <= 200, `beyond ${stay.obs.blameBeyondMs} ms`);
   const fw = runTrace(t, 1, "firmware");
   assert.deepEqual([fw.caught, fw.missed], [1, 0], "the firmware leaves a 2 min blackhole");
   assert.ok(fw.obs.blameMs < stay.obs.blameMs);
@@ -38,4 +40,5 @@ test("traces class figures: silences shorter than 5 s are never counted as outag
   const stay = runTrace(t, 1, stays);
   assert.deepEqual([stay.caught, stay.missed], [0, 0]);
   assert.ok(stay.obs.blameMs > 0, "the recording's silences of 0.5 s or more are blame for a router that stays");
+  assert.ok(stay.obs.blameBeyondMs < stay.obs.blameMs, "only their part beyond 2 s is beyond grace");
 });
