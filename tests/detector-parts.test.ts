@@ -198,6 +198,22 @@ test("estimator: the probe timeout is RTOs plus room, clamped, in whole ms", () 
   assert.equal(e.timeoutMs(250, 3000, 1, 0.4), 250, "the floor");
 });
 
+test("estimator: misses that came in bursts count as loss, not as independent chances a silence must outdo", () => {
+  // 30 % loss either way; scattered, a silence must outlast 19 chance misses (1e-9 at 33 %); in
+  // bursts (each miss beside others in one silence) the bursts are the gap tolerance's to judge.
+  const scattered = new PathEstimator(100), bursty = new PathEstimator(100);
+  for (let i = 0; i < 100; i++) {
+    const lost = i % 10 < 3;
+    if (lost) { scattered.miss(); bursty.miss(true); } else { scattered.reply(50); bursty.reply(50); }
+  }
+  assert.equal(scattered.lossPct, 30);
+  assert.equal(bursty.lossPct, 30, "the loss the users see is the same");
+  assert.equal(scattered.unlikelyRun(1e-9), 19);
+  assert.equal(bursty.unlikelyRun(1e-9), 0, "no scattered loss: no run to outdo beyond confirmProbes");
+  bursty.resetLoss();
+  assert.equal(bursty.lossPct, 0);
+});
+
 test("quality: DNS is broken only after dnsFailRounds failures, and an issue lingers until the recovered line", () => {
   const cfg = defaultConfig();
   const est = new PathEstimator(cfg.health.lossWindow);

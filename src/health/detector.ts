@@ -125,6 +125,12 @@ export class Detector {
     HANDLERS[this.#phase].usersWaiting?.(this, from, earlier);
   }
   reprobe(): void { HANDLERS[this.#phase].reprobe?.(this); }
+  /** The probe in `slot`, just expired, went unanswered within a silence where others did too. */
+  inBurst(slot: ProbeSlot): boolean {
+    const x = this.#x;
+    return this.silence.lostBeside(slot.sentAt, x.slots.all, x.now(), x.est.rtoMs);
+  }
+
   /** A sent probe was sent within the silence (or the last gap): it says nothing of its target. */
   sentInSilence(sentAt: number): boolean {
     return this.silence.holds(sentAt, this.#x.slots.all, this.#x.now(), this.#x.est.rtoMs);

@@ -14,7 +14,10 @@ export class PathEstimator {
   #next = 0;
   #filled = 0;
   #lost = 0;
+  /** Of the lost, those missed alone (not within a silence where other probes also went unanswered). */
+  #scattered = 0;
   #longLoss = 0;
+  #longScattered = 0;
 
   constructor(window: number) {
     this.#outcomes = new Uint8Array(window);
@@ -75,33 +78,44 @@ export class PathEstimator {
   /**
    * Misses in a row that random loss alone gives with probability below `p` (0 on a path that
    * loses 5 % or less). The loss is the worse of the window and the long memory, plus a margin for
-   * late replies, once the window holds 10 samples.
+   * late replies, once the window holds 10 samples. Only misses that came alone count: those inside
+   * a silence where other probes went unanswered too came in a burst, and a burst is judged by its
+   * length (the gap tolerance), not as so many independent chances (a cellular link that loses 30 %
+   * in bursts is not a path that loses each probe with 30 %).
    */
   unlikelyRun(p: number): number {
-    const windowed = this.lossPct / 100, long = this.#longLoss;
+    const windowed = this.#filled === 0 ? 0 : this.#scattered / this.#filled, long = this.#longScattered;
     const loss = this.#filled >= 10 ? (windowed > long ? windowed : long) + 0.03 : 0;
     if (loss <= 0.05) return 0;
     return Math.ceil(Math.log(p) / Math.log(loss >= 0.95 ? 0.95 : loss));
   }
 
-  miss(): void {
-    this.#record(1);
+  /** A baseline probe went unanswered; `inBurst`: within a silence where others did too. */
+  miss(inBurst = false): void {
+    this.#record(inBurst ? 2 : 1);
   }
 
   /** Forget the loss history: misses while a link was down say nothing about it once it is back. */
   resetLoss(): void {
     this.#outcomes.fill(0);
-    this.#next = this.#filled = this.#lost = 0;
+    this.#next = this.#filled = this.#lost = this.#scattered = 0;
   }
 
-  #record(lost: 0 | 1): void {
+  /** 0 a reply, 1 a miss alone, 2 a miss in a burst. */
+  #record(outcome: 0 | 1 | 2): void {
     const w = this.#outcomes.length;
-    if (this.#filled === w) this.#lost -= this.#outcomes[this.#next];
-    else this.#filled++;
-    this.#outcomes[this.#next] = lost;
+    if (this.#filled === w) {
+      const old = this.#outcomes[this.#next];
+      if (old !== 0) this.#lost--;
+      if (old === 1) this.#scattered--;
+    } else this.#filled++;
+    this.#outcomes[this.#next] = outcome;
+    const lost = outcome === 0 ? 0 : 1, alone = outcome === 1 ? 1 : 0;
     this.#lost += lost;
+    this.#scattered += alone;
     this.#next = (this.#next + 1) % w;
     this.#longLoss += (lost - this.#longLoss) / LONG_LOSS_N;
+    this.#longScattered += (alone - this.#longScattered) / LONG_LOSS_N;
   }
 }
 

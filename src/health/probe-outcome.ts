@@ -64,7 +64,7 @@ function dnsFailed(x: OutcomeParts, now: number): void {
 
 function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {
   const kind = t.target.kind, down = x.decision.state === "down";
-  x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy);
+  x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy, slot.baseline && x.detector.inBurst(slot));
   x.targets.missed(t, x.now());
   x.decision.okStreak = 0;
   // A resolver asked while the whole link was silent says nothing about DNS; one asked otherwise

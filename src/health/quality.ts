@@ -56,8 +56,8 @@ export class Quality {
    * fails while the path answers (DNS health is tracked on its own) says nothing about it; nor do
    * misses past TARGETS_SILENT_RUN on a link the users' traffic proves (`busy`).
    */
-  missed(kind: ProbeKind, baseline: boolean, deadTarget: boolean, down: boolean, busy: boolean): void {
-    if (baseline && !deadTarget && !down && kind !== "dns" && (this.#missRun++ < TARGETS_SILENT_RUN || !busy)) this.#est.miss();
+  missed(kind: ProbeKind, baseline: boolean, deadTarget: boolean, down: boolean, busy: boolean, inBurst = false): void {
+    if (baseline && !deadTarget && !down && kind !== "dns" && (this.#missRun++ < TARGETS_SILENT_RUN || !busy)) this.#est.miss(inBurst);
   }
 
   /** A resolver failed while the link answered. True while DNS is not judged yet: ask again soon. */

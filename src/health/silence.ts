@@ -31,6 +31,10 @@ export class Silence {
   downFrom: number | null = null;
   #gapFrom = 0;
   #gapTo = -1;
+  /** The last silence that ended, and how many probes went unanswered in it. */
+  #lastFrom = 0;
+  #lastTo = -1;
+  #lastLost = 0;
   #cfg: DeviceConfig;
   #gaps: GapTolerance;
   #est: PathEstimator;
@@ -112,6 +116,9 @@ export class Silence {
    */
   ended(to: number, slots: readonly ProbeSlot[], now: number, rto: number): void {
     const from = this.since as number;
+    this.#lastFrom = from;
+    this.#lastTo = to;
+    this.#lastLost = this.#lost(from, slots, now, rto);
     if (this.#lossBeyondResolvers(from, slots, now, rto)) {
       this.#gapFrom = from;
       this.#gapTo = to;
@@ -127,6 +134,22 @@ export class Silence {
   holds(sentAt: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
     if (this.since !== null && sentAt >= this.since && this.#lossBeyondResolvers(this.since, slots, now, rto)) return true;
     return sentAt >= this.#gapFrom && sentAt <= this.#gapTo;
+  }
+
+  /**
+   * A probe sent at `sentAt` (just expired, its slot free) was not alone: another probe went
+   * unanswered in the same silence, the one going on or the last that ended.
+   */
+  lostBeside(sentAt: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
+    if (this.since !== null && sentAt >= this.since) return this.#lost(this.since, slots, now, rto) >= 1;
+    return sentAt >= this.#lastFrom && sentAt <= this.#lastTo && this.#lastLost >= 2;
+  }
+
+  /** Probes expired, or out longer than `rto`, since `from` (within the silence going on). */
+  #lost(from: number, slots: readonly ProbeSlot[], now: number, rto: number): number {
+    let n = this.expired;
+    for (const s of slots) if (s.busy && s.sentAt >= from && now - s.sentAt >= rto) n++;
+    return n;
   }
 
   /** Probes overdue now (expired, or out longer than `rto`) within the silence; their targets in `overdueTargets`. */
