@@ -11,7 +11,7 @@ import { LinApp } from "../../testing/device/lin-app";
 import { deviceBuild, ensureTools, LIN_APP } from "../../testing/device/device-sdk";
 import { waitFor, type RouteChange, type System } from "./system";
 
-const BUILD_MS = 10 * 60 * 1000;
+const BUILD_MS = 20 * 60 * 1000;
 
 /**
  * From the first route to the fault: a router a few seconds up with a call flowing, as a site is

@@ -51,7 +51,7 @@ describe("npm run testbed: firmware and dpinger on Linux namespaces", () => {
       let stdout = "", stderr = "";
       child.stdout.on("data", (d) => { stdout += d; });
       child.stderr.on("data", (d) => { stderr += d; process.stderr.write(d); });
-      const timer = setTimeout(() => child.kill("SIGTERM"), 20 * 60 * 1000);
+      const timer = setTimeout(() => child.kill("SIGTERM"), 30 * 60 * 1000);
       child.on("exit", (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
     });
     output = r.stderr.slice(-6000);
