@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "../testing/scenario-runs";
+import { findCycle } from "../testing/layout";
 import { STORE_KEYS, STORE_KEY_MAX_CHARS, STORE_VALUE_BYTES, STORE_VALUE_MAX_BYTES, KEY_QUEUE_RECORD } from "../src/config/store-keys";
 import { RECORDS, RECORD_BYTES } from "../src/telemetry/event-queue";
 import { CONFIG_MAX_BYTES } from "../src/config/config-slots";
@@ -33,32 +34,6 @@ function importGraph(): Map<string, string[]> {
 /** A folder of src/, or a file at its root standing for itself. */
 const folderOf = (file: string) => file.includes("/") ? file.slice(0, file.indexOf("/")) : file;
 
-/** One cycle in the graph, as its path, or null. */
-function findCycle(g: Map<string, string[]>): string[] | null {
-  const state = new Map<string, 1 | 2>();
-  const path: string[] = [];
-  const visit = (n: string): string[] | null => {
-    state.set(n, 1);
-    path.push(n);
-    for (const m of g.get(n) ?? []) {
-      if (m === n) continue;
-      if (state.get(m) === 1) return [...path.slice(path.indexOf(m)), m];
-      if (!state.has(m)) {
-        const c = visit(m);
-        if (c) return c;
-      }
-    }
-    path.pop();
-    state.set(n, 2);
-    return null;
-  };
-  for (const n of [...g.keys()].sort()) {
-    if (state.has(n)) continue;
-    const c = visit(n);
-    if (c) return c;
-  }
-  return null;
-}
 
 function folderGraph(files: Map<string, string[]>): Map<string, string[]> {
   const g = new Map<string, string[]>();
