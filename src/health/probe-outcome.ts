@@ -17,6 +17,13 @@ import type { Quality } from "./quality";
 import type { TargetSet, TargetStatus } from "./targets";
 import type { TrafficEvidence } from "./traffic-evidence";
 
+/**
+ * How long a resolver's host that answered an echo is taken to be there: its queries that fail
+ * meanwhile are DNS failing without asking again. One echo per resolver per 10 minutes at most, so
+ * the echoes never crowd the sockets the link's own probes need on a slow path.
+ */
+const HOST_KNOWN_MS = 600000;
+
 export interface OutcomeParts {
   cfg: DeviceConfig;
   quality: Quality;
@@ -68,8 +75,12 @@ function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
   x.targets.missed(t, x.now());
   x.decision.okStreak = 0;
   // A resolver asked while the whole link was silent says nothing about DNS; one asked otherwise
-  // is a failure if its host answers an echo.
-  if (kind === "dns" && (r.sentAs ?? kind) === "dns" && !down && !x.detector.sentInSilence(slot.sentAt) && t.echo) x.askEcho(t.echo);
+  // is a failure if its host answers an echo (asked once, then known for HOST_KNOWN_MS).
+  if (kind === "dns" && (r.sentAs ?? kind) === "dns" && !down && !x.detector.sentInSilence(slot.sentAt) && t.echo) {
+    const now = x.now();
+    if (t.echo.answeredAt >= 0 && now - t.echo.answeredAt <= HOST_KNOWN_MS) dnsFailed(x, now);
+    else x.askEcho(t.echo);
+  }
   // Nor its host: a dead resolver, unless the whole link went silent meanwhile.
   if (t.echoOf && !down && !x.detector.sentInSilence(slot.sentAt)) x.targets.setAside(t.echoOf, x.now());
   x.detector.expired(slot, t);

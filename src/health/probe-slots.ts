@@ -2,13 +2,17 @@
 // sending a probe allocates nothing. Each slot owns the callback the platform answers on; a probe
 // we gave up on (abandoned, stuck) gets its slot a fresh callback, so the platform's late answer
 // to it finds a callback that is no longer the slot's and is ignored. Every probe holds one socket
-// of the shared SocketBudget from its send until its answer or abandonment.
+// of the shared SocketBudget from its send until its answer or abandonment. A slot is not handed
+// out again while its answer is being handled, and its socket goes back only after: a probe
+// queued for a socket would otherwise take the slot at once and the answer be read as its own.
 import type { Prober, ProbeResult } from "../ports";
 import type { SocketBudget } from "./socket-budget";
 import type { TargetStatus } from "./targets";
 
 export interface ProbeSlot {
   busy: boolean;
+  /** Its answer is being handled: free, but not to be handed out yet. */
+  answering: boolean;
   sentAt: number;
   timeoutMs: number;
   target: TargetStatus | null;
@@ -38,7 +42,7 @@ export class ProbeSlots {
     this.#answered = answered;
     const all: ProbeSlot[] = [];
     for (let i = 0; i < size; i++) {
-      const s: ProbeSlot = { busy: false, sentAt: 0, timeoutMs: 0, target: null, baseline: true, done: NOOP };
+      const s: ProbeSlot = { busy: false, answering: false, sentAt: 0, timeoutMs: 0, target: null, baseline: true, done: NOOP };
       this.#renew(s);
       all.push(s);
     }
@@ -58,6 +62,14 @@ export class ProbeSlots {
   /** Every slot busy or spoken for by a probe waiting for its socket. */
   get full(): boolean { return this.#pending + this.busyCount() >= this.all.length; }
 
+  /** Handle an answer with the slot kept out of reach, then give its socket back. */
+  #answer(s: ProbeSlot, r: ProbeResult): void {
+    s.answering = true;
+    this.#answered(s, r);
+    s.answering = false;
+    this.#budget.release();
+  }
+
   /** Ask the shared budget for a socket; `granted` sends the probe (or releases the socket). */
   request(urgent: boolean, granted: () => void): void {
     this.#pending++;
@@ -66,7 +78,7 @@ export class ProbeSlots {
 
   /** The first free slot, or null when all are busy. */
   free(): ProbeSlot | null {
-    for (const s of this.all) if (!s.busy) return s;
+    for (const s of this.all) if (!s.busy && !s.answering) return s;
     return null;
   }
 
@@ -90,8 +102,9 @@ export class ProbeSlots {
     for (const s of this.all) {
       if (s.busy && now - s.sentAt > s.timeoutMs + graceMs) {
         n++;
-        this.#abandon(s);
-        this.#answered(s, STUCK);
+        s.busy = false;
+        this.#renew(s);
+        this.#answer(s, STUCK);
       }
     }
     return n;
@@ -112,8 +125,7 @@ export class ProbeSlots {
     const done = (r: ProbeResult): void => {
       if (!s.busy || s.done !== done) return; // given up on earlier; the platform answered late
       s.busy = false;
-      this.#budget.release();
-      this.#answered(s, r);
+      this.#answer(s, r);
     };
     s.done = done;
   }
