@@ -36,7 +36,7 @@ for (const tool of TOOLS) {
 test("bench: a class or traffic profile that does not exist is refused with the allowed values", () => {
   const c = run("bench", ["--realistic", "--class", "nope"]);
   assert.equal(c.status, 2);
-  assert.match(c.stderr, /--class nope: no class id contains it \(allowed: blackhole, .*boot\)/);
+  assert.match(c.stderr, /--class nope: no class id contains it \(allowed: blackhole, .*boot, traces\)/);
   const t = run("bench", ["--realistic", "--traffic", "heavy"]);
   assert.equal(t.status, 2);
   assert.match(t.stderr, /allowed: idle, busy, mixed/);
