@@ -153,11 +153,8 @@ function scan(file: string, each: ((row: TraceRow, n: number) => void) | null, l
   return { layout, rows, firstT, lastT, lastStep };
 }
 
-/**
- * Check a trace CSV from end to end and return how to replay it. `intervalMs`: each row's length
- * without t_ms (default 1000); with t_ms, the last row's length (default: the step before it).
- */
-export function readTraceCsv(file: string, intervalMs: number | undefined): TraceSpec {
+/** A trace file opened for its first, checking read: refused if it cannot be read or is over TRACE_MAX_BYTES. */
+export function openTraceFile(file: string): LineReader {
   let size: number;
   try {
     size = statSync(file).size;
@@ -165,7 +162,15 @@ export function readTraceCsv(file: string, intervalMs: number | undefined): Trac
     throw new TraceFileError(`cannot read trace ${file}: ${(e as Error).message}`);
   }
   if (size > TRACE_MAX_BYTES) throw new TraceFileError(`trace ${file} is ${size} bytes (at most ${TRACE_MAX_BYTES})`);
-  const lines = openLines(file);
+  return openLines(file);
+}
+
+/**
+ * Check a trace CSV from end to end and return how to replay it. `intervalMs`: each row's length
+ * without t_ms (default 1000); with t_ms, the last row's length (default: the step before it).
+ */
+export function readTraceCsv(file: string, intervalMs: number | undefined): TraceSpec {
+  const lines = openTraceFile(file);
   let s: Scan;
   try {
     s = scan(file, null, lines);

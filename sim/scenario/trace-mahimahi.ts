@@ -8,10 +8,9 @@
 // wait too long. Silences of silenceMs or more are outages in the ground truth; shorter ones are
 // only delay. Capacity within a non-silent interval is not modelled: the probes and the users'
 // packets here are a few per second against hundreds of opportunities.
-import { statSync } from "node:fs";
 import { LineError, openLines, type LineReader } from "../world/line-reader";
 import type { RowSource, TraceRow, TraceSpec } from "../world/trace-timeline";
-import { TRACE_MAX_BYTES, TraceFileError } from "./trace-csv";
+import { openTraceFile, TraceFileError } from "./trace-csv";
 
 /** Opportunity lines per file: well past a day of a 12 Mbit/s link. */
 export const MAHIMAHI_MAX_LINES = 200_000_000;
@@ -40,14 +39,7 @@ function nextTime(lines: LineReader, file: string, last: number): number {
 }
 
 function check(file: string): { lines: number; last: number } {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch (e) {
-    throw new TraceFileError(`cannot read trace ${file}: ${(e as Error).message}`);
-  }
-  if (size > TRACE_MAX_BYTES) throw new TraceFileError(`trace ${file} is ${size} bytes (at most ${TRACE_MAX_BYTES})`);
-  const lines = openLines(file);
+  const lines = openTraceFile(file);
   try {
     let n = 0, last = 0;
     for (let t = nextTime(lines, file, 0); !Number.isNaN(t); t = nextTime(lines, file, last)) { n++; last = t; }
