@@ -145,24 +145,27 @@ export class Silence {
     return sentAt >= this.#lastFrom && sentAt <= this.#lastTo && this.#lastLost >= 2;
   }
 
-  /** Probes expired, or out longer than `rto`, since `from` (within the silence going on). */
+  /**
+   * Probes expired, or out longer than `rto`, since `from` (within the silence going on); their
+   * targets in `#lostTargets`.
+   */
   #lost(from: number, slots: readonly ProbeSlot[], now: number, rto: number): number {
-    let n = this.expired;
-    for (const s of slots) if (s.busy && s.sentAt >= from && now - s.sentAt >= rto) n++;
-    return n;
-  }
-
-  /** Probes overdue now (expired, or out longer than `rto`) within the silence; their targets in `overdueTargets`. */
-  overdue(slots: readonly ProbeSlot[], now: number, rto: number): number {
-    const since = this.since as number;
     let n = this.expired, bits = this.targets;
     for (const s of slots) {
-      if (s.busy && s.sentAt >= since && now - s.sentAt >= rto) {
+      if (s.busy && s.sentAt >= from && now - s.sentAt >= rto) {
         n++;
         bits |= (s.target as NonNullable<ProbeSlot["target"]>).bit;
       }
     }
-    this.overdueTargets = bits;
+    this.#lostTargets = bits;
+    return n;
+  }
+  #lostTargets = 0;
+
+  /** Probes overdue now (expired, or out longer than `rto`) within the silence; their targets in `overdueTargets`. */
+  overdue(slots: readonly ProbeSlot[], now: number, rto: number): number {
+    const n = this.#lost(this.since as number, slots, now, rto);
+    this.overdueTargets = this.#lostTargets;
     return n;
   }
 

@@ -28,6 +28,10 @@ export interface TargetStatus {
   echoOf?: TargetStatus;
 }
 
+function status(target: ProbeTarget, bit: number): TargetStatus {
+  return { target, bit, misses: 0, missedSince: 0, answeredAt: -1, dead: false, retryAt: 0 };
+}
+
 export class TargetSet {
   readonly list: readonly TargetStatus[];
   #p: DeviceConfig["probe"];
@@ -38,11 +42,12 @@ export class TargetSet {
 
   constructor(targets: readonly ProbeTarget[], probe: DeviceConfig["probe"]) {
     this.#p = probe;
-    this.list = targets.map((target, i) => ({ target, bit: 1 << i, misses: 0, missedSince: 0, answeredAt: -1, dead: false, retryAt: 0 }));
+    this.list = targets.map((target, i) => status(target, 1 << i));
     // One echo per resolver, made once: it is no probe target (no bit), only a question about one.
     for (const t of this.list) {
       if (t.target.kind !== "dns") continue;
-      t.echo = { target: { kind: "icmp", host: t.target.host }, bit: 0, misses: 0, missedSince: 0, answeredAt: -1, dead: false, retryAt: 0, echoOf: t };
+      t.echo = status({ kind: "icmp", host: t.target.host }, 0);
+      t.echo.echoOf = t;
     }
   }
 
@@ -133,8 +138,7 @@ export class TargetSet {
       let kindmateAnswers = false;
       for (const o of this.list) if (o !== t && o.target.kind === t.target.kind && o.misses === 0) kindmateAnswers = true;
       if (!kindmateAnswers && (t.target.kind === "dns" || !this.#kindFiltered(t.target.kind))) continue;
-      t.dead = true;
-      t.retryAt = now + p.deadTargetRetryMs;
+      this.setAside(t, now);
     }
   }
 
