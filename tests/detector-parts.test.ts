@@ -3,7 +3,7 @@
 // detector's phases driven through a LinkMonitor on a hand-cranked clock and a scripted path.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Clock, ProbeResult, ProbeTarget, Prober, Traffic } from "../src/ports";
+import type { Clock, ProbeResult, ProbeTarget, Prober, Traffic, TrafficCounters } from "../src/ports";
 import { defaultConfig, type DeviceConfig } from "../src/config/config";
 import { baselineIntervalMs, type PaceFacts } from "../src/health/cadence";
 import { TargetSet } from "../src/health/targets";
@@ -304,6 +304,37 @@ test("detector phases: a gap shorter than the tolerance makes the link suspect, 
   clock.runTo(40000, () => phases.add(m.phase));
   assert.deepEqual([...phases].sort(), ["suspect", "watching"]);
   assert.deepEqual(steps.map((s) => s.transition), ["first-reply"]);
+});
+
+test("users waiting: suspect after about quietPackets of their spacing, even where a jittery path's RTO is far longer", () => {
+  const cfg = defaultConfig();
+  const clock = new HandClock();
+  const path = new ScriptedPath(clock);
+  // 40 packets a second each way while the far end answers; the users keep sending when it stops.
+  const c: TrafficCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, lastRxAt: -1 };
+  let answering = true;
+  clock.every(25, () => {
+    c.txPackets++;
+    if (answering) { c.rxPackets++; c.lastRxAt = clock.now(); }
+  });
+  // RTTs swing between 40 and 700 ms: the RTO is held at 1.5 x the recent peak.
+  clock.every(1000, () => { path.rttMs = path.rttMs === 40 ? 700 : 40; });
+  const traffic: Traffic = { read: (_l, into) => { Object.assign(into, c); return true; } };
+  const m = new LinkMonitor({
+    link: "wan0", cfg, clock, prober: path, budget: new SocketBudget(cfg.probe.maxInFlight), traffic, carrier: true, onStep: () => {},
+  });
+  m.setRole("active");
+  m.start();
+  clock.runTo(60000);
+  assert.equal(m.phase, "watching");
+  assert.ok(m.rxPps > 30, `users' rate ${m.rxPps}`);
+  // The tolerance is at least two RTOs: an RTO of 800 ms or more, far beyond the users' quiet time.
+  assert.ok(m.toleranceMs() >= 1600, `tolerance ${m.toleranceMs()} ms`);
+  // The users' far end goes quiet (the path itself still answers probes).
+  answering = false;
+  const quiet = (cfg.passive.quietPackets * 1000) / 40;
+  clock.runTo(clock.now() + quiet + 2 * cfg.passive.pollMs);
+  assert.equal(m.phase, "suspect", `suspect within ${quiet + 2 * cfg.passive.pollMs} ms of their last packet`);
 });
 
 test("a standby's DNS probe the platform sent as an ICMP echo proves the path, not DNS (ProbeResult.sentAs)", () => {

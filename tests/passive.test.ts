@@ -9,6 +9,7 @@ import { SimWorld } from "../sim/world/world";
 import { run, ofType } from "../testing/scenario-runs";
 import type { TrafficCounters } from "../src/ports";
 import { DataBudget, civil, daysFromCivil } from "../src/health/data-budget";
+import { TRACE_RUNS } from "../bench/traces-class";
 
 const LINKS = [
   { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 2, loss: 0 },
@@ -53,6 +54,20 @@ test("users' traffic is evidence from its first seconds: a blackhole 6-8 s after
     seen.push(r.detectionMs[0]);
   }
   assert.ok(Math.max(...seen) <= 1300, `detection: ${seen.map(Math.round).join(", ")} ms`);
+});
+
+test("a blackhole on a 10 %-loss, 200 ms-jitter primary under users' traffic is left within 3.5 s", () => {
+  // Their stream falling silent is what says the path died; the probes only rule out that the far
+  // end stopped just then, so three to two targets do (detector.ts SILENT_BY_CHANCE_WITH_USERS).
+  const t = TRACE_RUNS.find((x) => x.id === "lossy-jittery-blackhole")!;
+  const seen: number[] = [];
+  for (let seed = 1; seed <= 5; seed++) {
+    const sc = t.make(seed, { profile: "busy" });
+    const r = seed === 1 ? run(sc).result : runScenario(sc).result;
+    assert.equal(r.detectionMs.length, 1, `seed ${seed}: the blackhole is left once`);
+    seen.push(r.detectionMs[0]);
+  }
+  assert.ok(Math.max(...seen) <= 3500, `detection: ${seen.map(Math.round).join(", ")} ms`);
 });
 
 test("1 s gaps every 20 s in the users' stream from 9 s after boot: no switch (the testbed's case)", () => {

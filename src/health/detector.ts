@@ -40,9 +40,12 @@ const SILENT_BY_CHANCE = 1e-9;
 /**
  * The same when the users' own packets went out and nothing came back: a stream of them falling
  * silent is no chance loss (at 10 % loss, 50 packets/s are not all lost for a second once in
- * 1e50), so the probes are left to rule out only that the far end stopped talking just then.
+ * 1e50), so the probes are left to rule out only that the far end stopped talking just then: on a
+ * path losing up to 14 %, three overdue to two targets do. Asking for more costs a second round of
+ * probes (their slots are held for two RTOs), and on a jittery lossy path that put a blackhole
+ * beyond 3.5 s for the users.
  */
-const SILENT_BY_CHANCE_WITH_USERS = 1e-4;
+const SILENT_BY_CHANCE_WITH_USERS = 0.02;
 
 export interface DetectorParts {
   cfg: DeviceConfig;

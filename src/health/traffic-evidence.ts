@@ -80,7 +80,7 @@ export class TrafficEvidence {
     if (!x.judging()) return;
     if (w.received && silence.since !== null && w.lastRxAt >= silence.since) {
       x.detector.arrived(now, w.lastRxAt);
-    } else if (flowing && w.waitingMs(now) >= w.quietMs(x.cfg.passive.quietPackets, x.est.rtoMs)) {
+    } else if (flowing && w.waitingMs(now) >= w.quietMs(x.cfg.passive.quietPackets, x.est.srttMs)) {
       // Users' packets go unanswered: the link is silent since the last arrival (earlier than any
       // unanswered probe says), and worth a closer look now.
       x.detector.usersWaiting(w.lastRxAt >= 0 ? w.lastRxAt : now - w.waitingMs(now));

@@ -39,11 +39,12 @@ export class TrafficWatch {
   /**
    * How long the users' packets may stay away before that is suspicious: about `packets` of their
    * usual spacing (a Poisson stream is that quiet by chance about e^-packets of the time), never
-   * less than the path's own RTO.
+   * less than the path's smoothed RTT (an answer takes that long). Not the RTO: on a jittery path
+   * it is held at 1.5 x the peak RTT, a second or more, and suspicion only costs fast probes.
    */
-  quietMs(packets: number, rtoMs: number): number {
+  quietMs(packets: number, srttMs: number): number {
     const spacing = this.#rxPps > 0 ? (packets * 1000) / this.#rxPps : Infinity;
-    return spacing > rtoMs ? spacing : rtoMs;
+    return spacing > srttMs ? spacing : srttMs;
   }
 
   /**
