@@ -43,6 +43,16 @@ test("GEO satellite primary: blackhole within 3 x RTT + 2 s", () => {
   }
 });
 
+test("GEO satellite primary under users' traffic: a probe sent just before their last packet arrived counts against the silence", () => {
+  // Seeds 11, 32 and 48 sent a probe within the 600 ms path's RTT before the users' last arrival:
+  // it was left out of the silence and held its socket for 3 s (4.3-4.5 s to leave).
+  for (const seed of [11, 32, 48, 1, 2, 3]) {
+    const { obs } = runFirmware(classById("geo-blackhole"), seed, false, { profile: "busy" });
+    assert.equal(obs.detectionMs.length, 1, `seed ${seed}`);
+    assert.ok(obs.detectionMs[0] <= 3800, `seed ${seed}: ${obs.detectionMs[0]} ms`);
+  }
+});
+
 test("gaps of 0.5 s or less never move traffic, on Ethernet or LTE", () => {
   assert.equal(switchesPerHour("gaps-short", 3), 0);
   assert.equal(switchesPerHour("gaps-short-lte", 3), 0);

@@ -255,9 +255,9 @@ export class Detector {
   }
 }
 
-/** A reply to a probe sent within the silence ends it. */
+/** A reply to a probe the silence holds against the link ends it. */
 function replyEnds(d: Detector, slot: ProbeSlot): boolean {
-  return d.silence.since !== null && slot.sentAt >= d.silence.since;
+  return d.silence.since !== null && slot.sentAt >= d.silence.from;
 }
 
 const HANDLERS: Record<Phase, PhaseHandler> = {

@@ -85,6 +85,17 @@ export class Silence {
       : est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 2);
   }
 
+  /**
+   * The earliest send time of a probe the silence holds against the link. Dated by an unanswered
+   * probe: that probe. Dated by the users' last arrival: a probe sent up to an RTT before it was
+   * due to be answered after it, and nothing came (on a 600 ms satellite path a probe sent 10 ms
+   * before the last arrival was left out, and held its socket for 3 s, so the down waited 2 s more).
+   */
+  get from(): number {
+    const since = this.since as number;
+    return this.datedByTraffic ? since - this.#est.srttMs : since;
+  }
+
   /** A new silence from `at`, nothing overdue in it yet. */
   begin(at: number, byTraffic: boolean): void {
     this.since = at;
@@ -104,7 +115,7 @@ export class Silence {
 
   /** A probe sent at `sentAt` expired; it counts if it was sent within this silence. */
   expiredProbe(sentAt: number, bit: number, resolver: boolean): void {
-    if (this.since === null || sentAt < this.since) return;
+    if (this.since === null || sentAt < this.from) return;
     this.expired++;
     this.targets |= bit;
     if (!resolver) this.other++;
@@ -115,7 +126,7 @@ export class Silence {
    * went unanswered in it too), resolvers asked inside it were not heard for that reason alone.
    */
   ended(to: number, slots: readonly ProbeSlot[], now: number, rto: number): void {
-    const from = this.since as number;
+    const from = this.from;
     this.#lastFrom = from;
     this.#lastTo = to;
     this.#lastLost = this.#lost(from, slots, now, rto);
@@ -132,7 +143,7 @@ export class Silence {
 
   /** Sent while nothing came back from the link at all (a gap still going on, or the last one). */
   holds(sentAt: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
-    if (this.since !== null && sentAt >= this.since && this.#lossBeyondResolvers(this.since, slots, now, rto)) return true;
+    if (this.since !== null && sentAt >= this.from && this.#lossBeyondResolvers(this.from, slots, now, rto)) return true;
     return sentAt >= this.#gapFrom && sentAt <= this.#gapTo;
   }
 
@@ -141,7 +152,7 @@ export class Silence {
    * unanswered in the same silence, the one going on or the last that ended.
    */
   lostBeside(sentAt: number, slots: readonly ProbeSlot[], now: number, rto: number): boolean {
-    if (this.since !== null && sentAt >= this.since) return this.#lost(this.since, slots, now, rto) >= 1;
+    if (this.since !== null && sentAt >= this.from) return this.#lost(this.from, slots, now, rto) >= 1;
     return sentAt >= this.#lastFrom && sentAt <= this.#lastTo && this.#lastLost >= 2;
   }
 
@@ -164,7 +175,7 @@ export class Silence {
 
   /** Probes overdue now (expired, or out longer than `rto`) within the silence; their targets in `overdueTargets`. */
   overdue(slots: readonly ProbeSlot[], now: number, rto: number): number {
-    const n = this.#lost(this.since as number, slots, now, rto);
+    const n = this.#lost(this.from, slots, now, rto);
     this.overdueTargets = this.#lostTargets;
     return n;
   }
