@@ -105,6 +105,13 @@ test("a route change to +100 ms for hours: never down, no switch", () => {
   assert.equal(downs(events), 0);
 });
 
+test("an upload filling the queue: probes sent before a late reply raised the RTO are not counted as lost when their shorter wait runs out", () => {
+  // Seed 4: the RTT climbs from 12 ms to 270 ms in a quarter second; fast probes sent with the old
+  // 250 ms wait expired just before their answers came and took the link down.
+  const { events } = runFirmware(classById("bufferbloat"), 4);
+  assert.equal(downs(events), 0);
+});
+
 test("sustained congestion above the RTT threshold: degraded, never down, and left per onDegraded", () => {
   const { obs, events } = runFirmware(classById("rtt-sustained"), 1);
   assert.equal(downs(events), 0);

@@ -107,6 +107,9 @@ export class Detector {
   replied(slot: ProbeSlot, now: number): void { HANDLERS[this.#phase].reply?.(this, slot, now); }
   expired(slot: ProbeSlot, t: TargetStatus): void {
     HANDLERS[this.#phase].expired?.(this);
+    // It waited less than the path now takes (sent before a late reply raised the RTO, as the
+    // queue of an upload fills): its answer may still have been on the way.
+    if (slot.timeoutMs < this.#x.est.rtoMs) return;
     this.silence.expiredProbe(slot.sentAt, t.bit, t.target.kind === "dns");
   }
   /** The watch timer fired. */
