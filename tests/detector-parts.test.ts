@@ -10,7 +10,7 @@ import { TargetSet } from "../src/health/targets";
 import { ProbeSlots, STUCK, type ProbeSlot } from "../src/health/probe-slots";
 import { SocketBudget } from "../src/health/socket-budget";
 import { PathEstimator } from "../src/health/estimator";
-import { Quality } from "../src/health/quality";
+import { Quality, binomialAtMost } from "../src/health/quality";
 import { LinkDecision, nextLinkState, type DownEvidence, type Step } from "../src/health/link-state";
 import { LinkMonitor } from "../src/health/link-monitor";
 import { PROBE_BYTES_IN, PROBE_BYTES_OUT, PROBE_COST } from "../src/health/probe-cost";
@@ -103,7 +103,7 @@ test("targets: service rounds for the dearer kinds, the cheapest live kind other
   const ts = new TargetSet([
     { kind: "icmp", host: "a" }, { kind: "dns", host: "r", name: "x" }, { kind: "icmp", host: "b" },
   ], cfg.probe);
-  const seq = (now: number, n: number, dnsOnly = false) => Array.from({ length: n }, () => ts.baseline(now, dnsOnly).target.host);
+  const seq = (now: number, n: number, dnsOnly = false) => Array.from({ length: n }, () => ts.baseline(now, dnsOnly ? "dns" : null).target.host);
   assert.deepEqual(seq(0, 5), ["r", "a", "b", "a", "b"], "one service probe, then the echoes in turn");
   assert.deepEqual(seq(cfg.probe.serviceIntervalMs, 2), ["r", "a"], "the next service round when due");
   ts.serviceBy(cfg.probe.serviceIntervalMs + 1000);
@@ -114,7 +114,7 @@ test("targets: service rounds for the dearer kinds, the cheapest live kind other
   ts.setAsideDead(500000);
   assert.equal(ts.deadCount, 1);
   assert.deepEqual(seq(500001, 3), ["r", "a", "a"], "b is skipped");
-  assert.equal(ts.baseline(500000 + cfg.probe.deadTargetRetryMs, false).target.host, "b", "retried when due");
+  assert.equal(ts.baseline(500000 + cfg.probe.deadTargetRetryMs).target.host, "b", "retried when due");
   ts.answered(b, 0, true);
   assert.equal(ts.deadCount, 0);
   assert.equal(ts.spans(ts.list[0].bit), false, "one target of several is not enough evidence");
@@ -236,6 +236,32 @@ test("quality: DNS is broken only after dnsFailRounds failures, and an issue lin
   const noDns = new Quality(cfg.health, est, false);
   for (let i = 0; i < 20; i++) noDns.dnsFailed(i);
   assert.equal(noDns.dnsBroken(), false, "without resolvers to ask there is no DNS verdict");
+});
+
+test("quality: echo loss is the path's only if the dearer kinds lose about as much (an ISP that deprioritises ICMP)", () => {
+  assert.equal(binomialAtMost(0, 10, 0.4), Math.pow(0.6, 10));
+  assert.equal(binomialAtMost(2, 5, 0.5), 16 / 32);
+  assert.ok(Math.abs(binomialAtMost(10, 10, 0.3) - 1) < 1e-12);
+  const cfg = defaultConfig();
+  const lossy = (dearerLose: (i: number) => boolean) => {
+    const est = new PathEstimator(cfg.health.lossWindow);
+    const q = new Quality(cfg.health, est, true, () => true);
+    // Half the echoes lost: well above lossDegradedPct (40 %).
+    for (let i = 0; i < 100; i++) i % 2 ? q.replied("icmp", true, 20, i) : q.missed("icmp", true, false, false, false);
+    assert.equal(q.issue(100), null, "not judged before the dearer kinds are asked");
+    assert.equal(q.lossInDoubt, true);
+    for (let i = 0; i < 10; i++) dearerLose(i) ? q.missed("tcp", true, false, false, false) : q.replied("tcp", true, 30, 100 + i);
+    assert.equal(q.lossInDoubt, false);
+    return q.issue(200);
+  };
+  assert.equal(lossy(() => false), null, "ten TCP answers in a row: the loss is the echoes'");
+  assert.equal(lossy((i) => i % 2 === 0), "loss", "TCP loses as much: the path's loss");
+  // With nothing dearer to ask, the echoes' loss is judged as it is.
+  const est = new PathEstimator(cfg.health.lossWindow);
+  const alone = new Quality(cfg.health, est, false, () => false);
+  for (let i = 0; i < 100; i++) i % 2 ? alone.replied("icmp", true, 20, i) : alone.missed("icmp", true, false, false, false);
+  assert.equal(alone.lossInDoubt, false);
+  assert.equal(alone.issue(100), "loss");
 });
 
 test("decision: every down says why, and a silent one carries its evidence", () => {

@@ -71,7 +71,7 @@ export class LinkMonitor {
     this.#est = new PathEstimator(h.lossWindow);
     this.gaps = o.seed?.gaps ?? new GapTolerance({ floorMs: h.silenceMinMs, capMs: h.silenceMaxMs, memoryMs: h.gapMemoryMs });
     this.#targets = new TargetSet(o.cfg.targets, o.cfg.probe);
-    this.#quality = new Quality(h, this.#est, this.#targets.has("dns"));
+    this.#quality = new Quality(h, this.#est, this.#targets.has("dns"), () => this.#targets.hasDearer);
     this.#slots = new ProbeSlots(o.cfg.probe.maxInFlight, o.link, o.prober, o.budget, (s, r) => this.#finish(s, r));
     this.#cadence = new Cadence(o.clock, {
       baseline: () => this.#tick(), fast: () => this.#fastTick(), poll: () => this.#traffic.poll(o.clock.now()),
@@ -193,7 +193,8 @@ export class LinkMonitor {
     // Fast probing already says more than a baseline probe would; a probe still queued for a
     // socket or every slot busy (a dead link's probes wait long) means this one would only queue.
     if (this.#cadence.fastRunning || this.#slots.pending > 0 || this.#slots.busyCount() === this.#slots.size) return;
-    const t = this.#targets.baseline(this.#o.clock.now(), this.#quality.dnsInDoubt);
+    const q = this.#quality;
+    const t = this.#targets.baseline(this.#o.clock.now(), q.dnsInDoubt ? "dns" : q.lossInDoubt ? "dearer" : null);
     this.#slots.request(this.#role === "active", () => this.#send(t, true));
   }
 

@@ -73,6 +73,11 @@ function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
   const kind = t.target.kind, down = x.decision.state === "down";
   x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy, slot.baseline && x.detector.inBurst(slot));
   x.targets.missed(t, x.now());
+  // Loss enough to leave for: ask the dearer kinds soon whether they lose as much.
+  if (x.quality.lossInDoubt) {
+    x.targets.serviceBy(x.now() + x.cfg.probe.dnsRecheckMs);
+    x.lookAgainWithin(x.cfg.probe.dnsRecheckMs);
+  }
   x.decision.okStreak = 0;
   // A resolver asked while the whole link was silent says nothing about DNS; one asked otherwise
   // is a failure if its host answers an echo (asked once, then known for HOST_KNOWN_MS).

@@ -15,6 +15,15 @@ import type { QualityIssue } from "./link-state";
  */
 const TARGETS_SILENT_RUN = 8;
 
+/**
+ * Answers of the dearer kinds (TCP, DNS, HTTP) kept while the echoes lose more than the recovered
+ * line: an echo loss they make less likely than ECHO_ONLY_P is the echoes' own (an ISP that
+ * rate-limits or drops ICMP), not the path's, and no reason to leave a link users' packets cross.
+ * Ten answers in a row make 40 % loss that unlikely (0.6^10 = 0.6 %).
+ */
+const OTHERS_KEPT = 10;
+const ECHO_ONLY_P = 0.01;
+
 export class Quality {
   /** Resolver probes failed since one last answered. */
   dnsFails = 0;
@@ -29,11 +38,19 @@ export class Quality {
   #lingered = false;
   /** Baseline misses since the last reply of any probe. */
   #missRun = 0;
+  /** The dearer kinds' last outcomes while the loss is above the recovered line (1: a miss). */
+  #others = new Uint8Array(OTHERS_KEPT);
+  #othersN = 0;
+  #othersNext = 0;
+  #othersMissed = 0;
+  /** There are targets of a dearer kind to check the echoes' loss against. */
+  #canCheck: () => boolean;
 
-  constructor(health: DeviceConfig["health"], est: PathEstimator, hasDns: boolean) {
+  constructor(health: DeviceConfig["health"], est: PathEstimator, hasDns: boolean, canCheck: () => boolean = () => false) {
     this.#h = health;
     this.#est = est;
     this.#hasDns = hasDns;
+    this.#canCheck = canCheck;
   }
 
   /**
@@ -43,6 +60,8 @@ export class Quality {
   replied(kind: ProbeKind, baseline: boolean, rttMs: number, now: number, sentAs: ProbeKind = kind): void {
     // The loss window counts what its misses count: baseline probes, resolvers aside.
     this.#est.reply(rttMs, baseline && kind !== "dns");
+    if (baseline && kind !== "icmp" && sentAs === kind) this.#other(0);
+    else this.#keepOthers();
     this.#missRun = 0;
     if (sentAs === "dns") {
       this.dnsFails = 0;
@@ -58,6 +77,43 @@ export class Quality {
    */
   missed(kind: ProbeKind, baseline: boolean, deadTarget: boolean, down: boolean, busy: boolean, inBurst = false): void {
     if (baseline && !deadTarget && !down && kind !== "dns" && (this.#missRun++ < TARGETS_SILENT_RUN || !busy)) this.#est.miss(inBurst);
+    if (baseline && !deadTarget && !down && kind !== "icmp") this.#other(1);
+    else this.#keepOthers();
+  }
+
+  /**
+   * The loss is high enough to leave for, and the dearer kinds have not answered often enough yet
+   * to say whether they lose as much: ask them (every dnsRecheckMs) before judging.
+   */
+  get lossInDoubt(): boolean {
+    return this.#lossHigh() && this.#othersN < OTHERS_KEPT && this.#canCheck();
+  }
+
+  #lossHigh(): boolean {
+    return this.#est.samples >= this.#h.lossWindow / 2 && this.#est.lossPct >= this.#h.lossDegradedPct;
+  }
+
+  /** The loss the window measures is the path's: the dearer kinds lose about as much (or cannot be asked). */
+  #lossShared(): boolean {
+    if (!this.#canCheck()) return true;
+    if (this.#othersN < OTHERS_KEPT) return false;
+    return binomialAtMost(this.#othersMissed, OTHERS_KEPT, this.#est.lossPct / 100) >= ECHO_ONLY_P;
+  }
+
+  #other(missed: 0 | 1): void {
+    if (!this.#keepOthers()) return;
+    if (this.#othersN === OTHERS_KEPT) this.#othersMissed -= this.#others[this.#othersNext];
+    else this.#othersN++;
+    this.#others[this.#othersNext] = missed;
+    this.#othersMissed += missed;
+    this.#othersNext = (this.#othersNext + 1) % OTHERS_KEPT;
+  }
+
+  /** Only answers given while the loss is above the recovered line are kept; false (and forgotten) otherwise. */
+  #keepOthers(): boolean {
+    if (this.#est.lossPct > this.#h.lossRecoveredPct) return true;
+    this.#othersN = this.#othersNext = this.#othersMissed = 0;
+    return false;
   }
 
   /** A resolver failed while the link answered. True while DNS is not judged yet: ask again soon. */
@@ -92,7 +148,7 @@ export class Quality {
   issue(now: number): QualityIssue {
     const h = this.#h;
     if (this.dnsBroken()) return "dns";
-    if (this.#est.samples >= h.lossWindow / 2 && this.#est.lossPct >= h.lossDegradedPct) return "loss";
+    if (this.#lossHigh() && this.#lossShared()) return "loss";
     if (this.#rttHighSince !== null && now - this.#rttHighSince >= h.rttSustainMs) return "rtt";
     return null;
   }
@@ -115,7 +171,20 @@ export class Quality {
   /** The link went down: what was measured before says nothing of it once it is back. */
   reset(): void {
     this.#est.resetLoss();
+    this.#othersN = this.#othersNext = this.#othersMissed = 0;
     this.dnsFails = 0;
     this.#rttHighSince = null;
   }
+}
+
+/** P(at most `k` of `n` independent trials fail) when each fails with `p`. */
+export function binomialAtMost(k: number, n: number, p: number): number {
+  if (p <= 0) return 1;
+  if (p >= 1) return k >= n ? 1 : 0;
+  let term = Math.pow(1 - p, n), sum = 0;
+  for (let i = 0; i <= k; i++) {
+    sum += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return sum > 1 ? 1 : sum;
 }

@@ -28,6 +28,9 @@ export interface TargetStatus {
   echoOf?: TargetStatus;
 }
 
+/** Why a service round is wanted sooner (null: none is). */
+export type RoundDoubt = "dns" | "dearer" | null;
+
 function status(target: ProbeTarget, bit: number): TargetStatus {
   return { target, bit, misses: 0, missedSince: 0, answeredAt: -1, dead: false, retryAt: 0 };
 }
@@ -70,9 +73,11 @@ export class TargetSet {
 
   /**
    * The next baseline probe's target: a dead target due for its retry, else a service round's
-   * target when one is due (`dnsOnly`: only resolvers, sooner), else the next cheapest live one.
+   * target when one is due, else the next cheapest live one. A round in `doubt` comes every
+   * dnsRecheckMs instead: "dns" asks only resolvers (one failed), "dearer" every kind dearer than
+   * the cheapest (the cheapest one's loss is to be checked against theirs).
    */
-  baseline(now: number, dnsOnly: boolean): TargetStatus {
+  baseline(now: number, doubt: RoundDoubt = null): TargetStatus {
     const p = this.#p;
     const ts = this.list;
     for (const t of ts) {
@@ -82,6 +87,7 @@ export class TargetSet {
       }
     }
     const cheap = this.#cheapestLiveCost();
+    const dnsOnly = doubt === "dns";
     if (now >= this.#serviceAt) {
       let services = 0;
       for (const t of ts) if (!t.dead && (dnsOnly ? t.target.kind === "dns" : PROBE_COST[t.target.kind] > cheap)) services++;
@@ -89,7 +95,7 @@ export class TargetSet {
         const t = ts[(this.#serviceRr + i) % ts.length];
         if (t.dead || (dnsOnly ? t.target.kind !== "dns" : PROBE_COST[t.target.kind] <= cheap)) continue;
         this.#serviceRr = (ts.indexOf(t) + 1) % ts.length;
-        this.#serviceAt = now + (dnsOnly ? p.dnsRecheckMs : p.serviceIntervalMs / services);
+        this.#serviceAt = now + (doubt !== null ? p.dnsRecheckMs : p.serviceIntervalMs / services);
         return t;
       }
     }
@@ -122,7 +128,7 @@ export class TargetSet {
     if (t.misses++ === 0) t.missedSince = now;
   }
 
-  /** A resolver failed: the next service round (of resolvers only) comes by `at` at the latest. */
+  /** A resolver failed, or the cheapest kind's loss is in doubt: the next service round comes by `at` at the latest. */
   serviceBy(at: number): void {
     if (this.#serviceAt > at) this.#serviceAt = at;
   }
@@ -172,6 +178,13 @@ export class TargetSet {
     let n = 0;
     for (const t of this.list) if (bits & t.bit) n++;
     return n;
+  }
+
+  /** A live target of a kind dearer than the cheapest live one (something to check the cheapest against). */
+  get hasDearer(): boolean {
+    const cheap = this.#cheapestLiveCost();
+    for (const t of this.list) if (!t.dead && PROBE_COST[t.target.kind] > cheap) return true;
+    return false;
   }
 
   /** Bytes of the cheapest probe a live target takes. */
