@@ -36,6 +36,8 @@ export class FleetWatcher {
   births: Array<{ deviceId: string; at: number }> = [];
   replies: Array<{ deviceId: string; reply: Record<string, unknown> }> = [];
   heartbeats = new Map<string, number>();
+  /** Each router's last heartbeat: its boot and uptime (what a command is dated by), and when it came. */
+  clocks = new Map<string, { epoch: number; bootId?: string; uptimeMs: number; at: number }>();
   /** Every message as it came, for checks that need the raw text. */
   raw: Array<{ topic: string; payload: string }> = [];
 
@@ -55,7 +57,11 @@ export class FleetWatcher {
         this.states.set(id, list);
       } else if (kind === "birth") this.births.push({ deviceId: id, at });
       else if (kind === "reply") this.replies.push({ deviceId: id, reply: JSON.parse(text) as Record<string, unknown> });
-      else if (kind === "heartbeat") this.heartbeats.set(id, (this.heartbeats.get(id) ?? 0) + 1);
+      else if (kind === "heartbeat") {
+        this.heartbeats.set(id, (this.heartbeats.get(id) ?? 0) + 1);
+        const h = JSON.parse(text) as { epoch: number; bootId?: string; uptimeMs: number };
+        this.clocks.set(id, { epoch: h.epoch, bootId: h.bootId, uptimeMs: h.uptimeMs, at });
+      }
     });
   }
 
@@ -65,6 +71,18 @@ export class FleetWatcher {
     const w = new FleetWatcher(c);
     await c.subscribeAsync(filters.map((f) => ({ topic: f, qos: 1 as const })).reduce((o, x) => ({ ...o, [x.topic]: { qos: x.qos } }), {}));
     return w;
+  }
+
+  /**
+   * A command's payload dated as the console dates it: for the boot of the router's last heartbeat,
+   * expiring ttlMs after its uptime now (the heartbeat's plus the wall time since). Every cmd/* must
+   * be dated; wait for a heartbeat (clocks) first.
+   */
+  dated(id: string, payload: Record<string, unknown>, ttlMs = 60000): Record<string, unknown> {
+    const c = this.clocks.get(id);
+    if (!c) throw new Error(`no heartbeat from ${id} yet: a command cannot be dated for it`);
+    const expiresAtMs = Math.round(c.uptimeMs + (Date.now() - c.at)) + ttlMs;
+    return { epoch: c.epoch, ...(c.bootId ? { bootId: c.bootId } : {}), expiresAtMs, ...payload };
   }
 
   /** Events of one device with duplicates (QoS 1 redelivery) removed by (epoch, seq), in arrival order. */

@@ -246,13 +246,14 @@ describe("device build on the real Moddable toolchain", { timeout: 30 * 60 * 100
     await expect("an active uplink", () => states().some((s) => s.online && s.active === "wan0"), 30000);
     await expect("two heartbeats", () => heartbeats().length >= 2, 30000);
 
-    // A command, answered on .../reply.
-    fleet!.publish(`routers/${deviceId}/cmd/probe-now`, JSON.stringify({ id: "p1" }), { qos: 1 });
+    // A command, dated from the heartbeats as the console dates it, answered on .../reply.
+    fleet!.publish(`routers/${deviceId}/cmd/probe-now`, JSON.stringify(watcher!.dated(deviceId, { id: "p1" })), { qos: 1 });
     await expect("the probe-now reply", () => replies().some((r) => r.id === "p1"), 15000);
     assert.deepEqual(replies().find((r) => r.id === "p1"), { cmd: "cmd/probe-now", ok: true, id: "p1" });
-    fleet!.publish(`routers/${deviceId}/cmd/failover`, JSON.stringify({ id: "bad", link: "nope0" }), { qos: 1 });
+    fleet!.publish(`routers/${deviceId}/cmd/failover`, JSON.stringify(watcher!.dated(deviceId, { id: "bad", link: "nope0" })), { qos: 1 });
     await expect("the refusal", () => replies().some((r) => r.id === "bad"), 15000);
     assert.equal(replies().find((r) => r.id === "bad")?.ok, false);
+    assert.match(String(replies().find((r) => r.id === "bad")?.error), /no uplink named 'nope0'/);
 
     // The retained state is there for a client that comes later.
     const late = await connect(tb.broker.url, { username: "dashboard", password: tb.creds.dashboard.password }, { clientId: "late-reader" });
@@ -371,8 +372,10 @@ describe("device build on the real Moddable toolchain", { timeout: 30 * 60 * 100
     const queued = () => events().filter((e) => e.epoch === epoch1 && !seqBefore.has(`${e.epoch}/${e.seq}`));
     await expect(() => `the failover queued before Ctrl-C (events of epoch ${epoch1} since the broker went down: ${JSON.stringify(queued())}; queue records then: ${queueAtStop})`,
       () => queued().some((e) => e.type === "failover" && e.to === "lte0"), 30000);
-    // Still listening after the restart (the reconnect burst carries the restored queue too).
-    watcher!.client.publish(`routers/${deviceId}/cmd/probe-now`, JSON.stringify({ id: "after-restart" }), { qos: 1 });
+    // Still listening after the restart (the reconnect burst carries the restored queue too); a
+    // command is dated for the new boot, from its heartbeats.
+    await expect("a heartbeat of the new boot", () => watcher!.clocks.get(deviceId)?.epoch === b2.epoch, 30000);
+    watcher!.client.publish(`routers/${deviceId}/cmd/probe-now`, JSON.stringify(watcher!.dated(deviceId, { id: "after-restart" })), { qos: 1 });
     await expect(() => `a reply after the restart (the app said: ${app!.tail(15)})`, () => replies().some((r) => r.id === "after-restart"), 15000);
     figures.push(`restart: epoch ${epoch1} -> ${b2.epoch}, queued events of epoch ${epoch1} delivered after the restart: ${events().filter((e) => e.epoch === epoch1 && !seqBefore.has(`${e.epoch}/${e.seq}`)).map((e) => e.type).join(", ")}`);
   });

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { example, run, ofType } from "../testing/scenario-runs";
 import type { FleetMessage } from "../sim/scenario/load-scenario";
+import { commandAt, dated } from "../testing/dated-commands";
 import { runScenario } from "../sim/scenario/run-scenario";
 import { XsWorker } from "../sim/xs/xs-worker";
 import { SimStore } from "../sim/world/sim-store";
@@ -151,7 +152,8 @@ test("5: one 9 KB event queued while the broker is away is dropped and counted, 
 
 test("9: a retained cmd/reboot is ignored on every connect (no reboot loop), answered once per connect", () => {
   const r = hostile([
-    { atMs: 0, topic: "cmd/reboot", payload: { id: "old", delayMs: 0 }, retain: true },
+    // Dated and otherwise valid for the whole run: only the retained flag stops it.
+    { atMs: 0, topic: "cmd/reboot", payload: { id: "old", epoch: 1, expiresAtMs: 600000, delayMs: 0 }, retain: true },
     { atMs: 0, topic: "config/set", payload: { config: { version: 7 } }, retain: true },
   ], { faults: [{ atMs: 30000, link: "wan0", kind: "blackhole" }] });
   assert.equal(r.result.reboots.length, 0);
@@ -163,7 +165,7 @@ test("9: a retained cmd/reboot is ignored on every connect (no reboot loop), ans
 });
 
 test("9: a command published retained while the router listens is live (flag off) and applied once", () => {
-  const r = hostile([{ atMs: 20000, topic: "cmd/probe-now", payload: { id: "p" }, retain: true }],
+  const r = hostile([{ ...commandAt(20000, "probe-now", { id: "p" }), retain: true }],
     { faults: [{ atMs: 30000, link: "wan0", kind: "blackhole" }] });
   const answers = r.result.replies.map((x) => [x.reply.ok, x.reply.error ?? null]);
   assert.deepEqual(answers[0], [true, null], "applied when it arrived live");
@@ -180,8 +182,8 @@ test("9: the device port passes a RETAIN flag on when its MQTT client gives one"
 
 test("10: cmd/probe-now 50 ms after a cmd/failover survives the session rebuild: both applied and answered", () => {
   const r = hostile([
-    { atMs: 20000, topic: "cmd/failover", payload: { id: "f", link: "lte0", holdMs: 20000 } },
-    { atMs: 20050, topic: "cmd/probe-now", payload: { id: "p" } },
+    commandAt(20000, "failover", { id: "f", link: "lte0", holdMs: 20000 }),
+    commandAt(20050, "probe-now", { id: "p" }),
   ]);
   assert.deepEqual(r.result.replies.map((x) => [x.reply.id, x.reply.ok]), [["f", true], ["p", true]]);
   assert.equal(ofType(r.result.events, "pinned").length, 1);
@@ -190,8 +192,8 @@ test("10: cmd/probe-now 50 ms after a cmd/failover survives the session rebuild:
 
 test("10: a request id seen before gets the same answer and is not applied twice", () => {
   const r = hostile([
-    { atMs: 20000, topic: "cmd/failover", payload: { id: "same", link: "lte0", holdMs: 20000 } },
-    { atMs: 21000, topic: "cmd/failover", payload: { id: "same", link: "lte0", holdMs: 20000 } },
+    commandAt(20000, "failover", { id: "same", link: "lte0", holdMs: 20000 }),
+    { atMs: 21000, topic: "cmd/failover", payload: dated(20000, { id: "same", link: "lte0", holdMs: 20000 }) },
   ]);
   assert.equal(ofType(r.result.events, "pinned").length, 1);
   assert.deepEqual(r.result.replies.map((x) => x.reply), [{ cmd: "cmd/failover", ok: true, id: "same" }, { cmd: "cmd/failover", ok: true, id: "same" }]);
@@ -199,7 +201,7 @@ test("10: a request id seen before gets the same answer and is not applied twice
 
 test("10: a command for another boot, or past its expiry, is refused; one within it runs", () => {
   const r = hostile([
-    { atMs: 20000, topic: "cmd/reboot", payload: { id: "a", epoch: 9, delayMs: 0 } },
+    commandAt(20000, "reboot", { id: "a", epoch: 9, delayMs: 0 }),
     { atMs: 21000, topic: "cmd/reboot", payload: { id: "b", epoch: 1, expiresAtMs: 20500, delayMs: 0 } },
     { atMs: 22000, topic: "cmd/probe-now", payload: { id: "c", epoch: 1, expiresAtMs: 23000 } },
     { atMs: 23000, topic: "cmd/probe-now", payload: { id: "d", expiresAtMs: 99999 } },
@@ -324,7 +326,7 @@ test("12: a 1 MB id gets a reply of a few dozen bytes with no id in it", () => {
 
 test("12: an id that breaks its pattern is not echoed; an error quoting a key is cut short", () => {
   const r = hostile([
-    { atMs: 20000, topic: "cmd/failover", raw: JSON.stringify({ id: "j".repeat(3000), link: "lte0" }) },
+    { atMs: 20000, topic: "cmd/failover", raw: JSON.stringify(dated(20000, { id: "j".repeat(3000), link: "lte0" })) },
     { atMs: 21000, topic: "cmd/probe-now", raw: JSON.stringify({ ["k".repeat(3000)]: 1 }) },
   ]);
   const [a, b] = r.result.replies.map((x) => x.reply);
@@ -464,17 +466,19 @@ test("13/9 on Mosquitto: told the cap in CONNECT (MQTT 5), the broker never send
     return t.skip("no mosquitto (the embedded broker speaks MQTT 3.1.1 only); apt-get install mosquitto");
   }
   recordBrokerKind(broker);
-  const watcher = await FleetWatcher.start(broker.url, creds.fleet, ["routers/+/reply", "routers/+/birth"]);
+  const watcher = await FleetWatcher.start(broker.url, creds.fleet, ["routers/+/reply", "routers/+/birth", "routers/+/heartbeat"]);
   // Retained before the router connects: the broker replays it, flagged, on the router's SUBSCRIBE.
-  await watcher.client.publishAsync("routers/delta/cmd/reboot", JSON.stringify({ id: "stale", delayMs: 0 }), { qos: 1, retain: true });
+  // Dated for the first boot for 5 minutes of uptime: only the retained flag stops it.
+  await watcher.client.publishAsync("routers/delta/cmd/reboot", JSON.stringify({ id: "stale", epoch: 1, expiresAtMs: 300000, delayMs: 0 }), { qos: 1, retain: true });
   const fleet = new LiveFleet([{ deviceId: "delta", seed: 4, links: DEFAULT_LINKS.slice(0, 2) }], broker.url, (id) => creds.devices.get(id), { protocolVersion: 5 });
   try {
     fleet.start(60000);
     assert.ok(await until(() => watcher.births.length > 0, 10000), "router connected over MQTT 5");
+    assert.ok(await until(() => watcher.clocks.has("delta"), 15000), "a heartbeat to date commands by");
     await sleep(500);
-    const over = JSON.stringify({ id: "big", pad: "x".repeat(MAX_PACKET_BYTES) });
+    const over = JSON.stringify(watcher.dated("delta", { id: "big", pad: "x".repeat(MAX_PACKET_BYTES) }));
     watcher.client.publish("routers/delta/cmd/probe-now", over, { qos: 1 });
-    watcher.client.publish("routers/delta/cmd/probe-now", JSON.stringify({ id: "small" }), { qos: 1 });
+    watcher.client.publish("routers/delta/cmd/probe-now", JSON.stringify(watcher.dated("delta", { id: "small" })), { qos: 1 });
     assert.ok(await until(() => watcher.replies.some((r) => r.reply.id === "small"), 10000));
     await sleep(500);
     const errors = watcher.replies.map((r) => String(r.reply.error ?? ""));

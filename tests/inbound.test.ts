@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { example, run, ofType } from "../testing/scenario-runs";
 import type { FleetMessage } from "../sim/scenario/load-scenario";
+import { commandAt } from "../testing/dated-commands";
 
 const two = [
   { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 2 },
@@ -51,7 +52,7 @@ for (const [what, msg, error] of badConfigs) {
 }
 
 test("cmd/failover pins traffic to a link for holdMs, then the policy takes over again", () => {
-  const r = withMessages([{ atMs: 20000, topic: "cmd/failover", payload: { id: "f1", link: "lte0", holdMs: 40000 } }]);
+  const r = withMessages([commandAt(20000, "failover", { id: "f1", link: "lte0", holdMs: 40000 })]);
   assert.deepEqual(r.replies[0].reply, { cmd: "cmd/failover", ok: true, id: "f1" });
   const fo = ofType(r.events, "failover");
   assert.equal(fo.length, 1);
@@ -63,13 +64,13 @@ test("cmd/failover pins traffic to a link for holdMs, then the policy takes over
 });
 
 const badCommands: Array<[string, FleetMessage, RegExp]> = [
-  ["failover without a link", { atMs: 20000, topic: "cmd/failover", payload: {} }, /must have required property 'link'/],
-  ["failover to a link that does not exist", { atMs: 20000, topic: "cmd/failover", payload: { link: "eth9" } }, /no uplink named 'eth9'/],
-  ["failover with a wrong type", { atMs: 20000, topic: "cmd/failover", payload: { link: "lte0", holdMs: "long" } }, /\/holdMs must be integer/],
+  ["failover without a link", commandAt(20000, "failover", {}), /must have required property 'link'/],
+  ["failover to a link that does not exist", commandAt(20000, "failover", { link: "eth9" }), /no uplink named 'eth9'/],
+  ["failover with a wrong type", commandAt(20000, "failover", { link: "lte0", holdMs: "long" }), /\/holdMs must be integer/],
   ["failover that is not JSON", { atMs: 20000, topic: "cmd/failover", raw: "lte0" }, /payload is not JSON/],
-  ["reboot with a negative delay", { atMs: 20000, topic: "cmd/reboot", payload: { delayMs: -5 } }, /\/delayMs must be >= 0/],
-  ["reboot with an unknown field", { atMs: 20000, topic: "cmd/reboot", payload: { force: true } }, /\/force is not a field any request has/],
-  ["probe-now with a bad link name", { atMs: 20000, topic: "cmd/probe-now", payload: { link: "WAN 0" } }, /\/link must match pattern/],
+  ["reboot with a negative delay", commandAt(20000, "reboot", { delayMs: -5 }), /\/delayMs must be >= 0/],
+  ["reboot with an unknown field", commandAt(20000, "reboot", { force: true }), /\/force is not a field any request has/],
+  ["probe-now with a bad link name", commandAt(20000, "probe-now", { link: "WAN 0" }), /\/link must match pattern/],
   ["an unknown command", { atMs: 20000, topic: "cmd/selfdestruct", payload: {} }, /unknown command 'selfdestruct'/],
 ];
 
@@ -89,8 +90,8 @@ for (const [what, msg, error] of badCommands) {
 
 test("cmd/reboot reboots after its delay; cmd/probe-now answers ok", () => {
   const r = withMessages([
-    { atMs: 20000, topic: "cmd/probe-now", payload: { id: "p1" } },
-    { atMs: 30000, topic: "cmd/reboot", payload: { id: "r1", reason: "maintenance", delayMs: 500 } },
+    commandAt(20000, "probe-now", { id: "p1" }),
+    commandAt(30000, "reboot", { id: "r1", reason: "maintenance", delayMs: 500 }),
   ]);
   assert.deepEqual(r.replies.map((x) => [x.reply.id, x.reply.ok]), [["p1", true], ["r1", true]]);
   assert.equal(r.reboots.length, 1);

@@ -2,13 +2,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { example, run } from "../testing/scenario-runs";
+import { commandAt } from "../testing/dated-commands";
 import { checkMessage, MAX_EPOCH, type MessageKind } from "../dashboard/src/message-schemas";
 import { FleetState } from "../dashboard/src/fleet-state";
 import { EPOCH_MAX } from "../src/watchdog/boot-guard";
 
 test("every message of a busy run validates against src/config/messages", () => {
   const { world } = run(example("demo-outage", {
-    messages: [{ atMs: 5000, topic: "cmd/probe-now", payload: { id: "x" } }, { atMs: 6000, topic: "cmd/failover", payload: { link: 5 } }],
+    messages: [commandAt(5000, "probe-now", { id: "x" }), commandAt(6000, "failover", { link: 5 })],
   }));
   const counts = new Map<string, number>();
   for (const a of world.broker.arrivals) {

@@ -131,6 +131,7 @@ test("a device can reach only its own topics; only the fleet identity sends conf
   try {
     fleet.start(60000);
     assert.ok(await until(() => watcher.births.some((b) => b.deviceId === "bravo"), 10000));
+    assert.ok(await until(() => watcher.clocks.has("bravo"), 10000), "a heartbeat to date commands by");
     // Alpha listens to bravo and tries to speak for it and to command it.
     alpha.on("message", (topic) => heard.push(topic));
     await alpha.subscribeAsync("routers/bravo/#", { qos: 1 }).catch(() => []);
@@ -146,7 +147,7 @@ test("a device can reach only its own topics; only the fleet identity sends conf
     assert.equal(heard.length, 0, `alpha heard bravo's topics: ${heard.slice(0, 3)}`);
     // The fleet identity may command bravo; bravo answers.
     const operator = watcher.client;
-    operator.publish("routers/bravo/cmd/probe-now", JSON.stringify({ id: "op-1" }), { qos: 1 });
+    operator.publish("routers/bravo/cmd/probe-now", JSON.stringify(watcher.dated("bravo", { id: "op-1" })), { qos: 1 });
     assert.ok(await until(() => watcher.replies.some((r) => r.deviceId === "bravo" && r.reply.id === "op-1" && r.reply.ok === true), 10000));
     // No certificate, no entry on the TLS door; a wrong password does not get in on the development one.
     await assert.rejects(connect(broker.tlsUrl, { username: "alpha", password: creds.devices.get("alpha")!.password, tls: { ca: broker.caPem } }, { reconnectPeriod: 0 }));
@@ -167,13 +168,17 @@ test("malformed config and commands through the broker: each rejected with a rep
   try {
     fleet.start(60000);
     assert.ok(await until(() => watcher.births.length > 0, 10000));
+    assert.ok(await until(() => watcher.clocks.has("gamma"), 10000), "a heartbeat to date commands by");
     await sleep(500);
+    // Commands dated for gamma's boot, so that the error each one names is what the test sends.
+    const cmd = (payload: Record<string, unknown>) => JSON.stringify(watcher.dated("gamma", payload));
     const bad: Array<[string, string, RegExp]> = [
       ["config/set", "{oops", /not JSON/],
       ["config/set", JSON.stringify({ config: { probe: { intervalMs: 5 } } }), /\/config\/probe\/intervalMs must be >= 1000/],
-      ["cmd/failover", JSON.stringify({ link: 7 }), /\/link must be string/],
-      ["cmd/reboot", JSON.stringify({ delayMs: "now" }), /\/delayMs must be integer/],
-      ["cmd/probe-now", JSON.stringify({ link: "nope0" }), /no uplink named 'nope0'/],
+      ["cmd/failover", cmd({ link: 7 }), /\/link must be string/],
+      ["cmd/reboot", cmd({ delayMs: "now" }), /\/delayMs must be integer/],
+      ["cmd/probe-now", cmd({ link: "nope0" }), /no uplink named 'nope0'/],
+      ["cmd/reboot", JSON.stringify({ delayMs: 0 }), /a command must be dated: add epoch \(this boot: 1\) and expiresAtMs \(uptime now: \d+ ms, at most 600000 ms later\)/],
     ];
     for (const [topic, payload] of bad) watcher.client.publish(`routers/gamma/${topic}`, payload, { qos: 1 });
     assert.ok(await until(() => watcher.replies.length >= bad.length, 10000), `replies: ${watcher.replies.length}`);
@@ -185,6 +190,7 @@ test("malformed config and commands through the broker: each rejected with a rep
     });
     const v = fleet.world("gamma").view()!;
     assert.deepEqual([v.active, v.configVersion], ["wan0", 1], "state unchanged");
+    assert.equal(fleet.world("gamma").reboots.length, 0, "the undated reboot did not run");
   } finally {
     fleet.close();
     watcher.client.end(true);

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { example, run, ofType } from "../testing/scenario-runs";
+import { commandAt } from "../testing/dated-commands";
 import { KEY_BOOTS, KEY_GOOD_CONFIG } from "../src/watchdog/boot-guard";
 import type { SimWorld } from "../sim/world/world";
 
@@ -132,7 +133,8 @@ test("cmd/reboot is deliberate: it does not count toward the boot-loop limit", (
   const sc = example("primary-blackhole", {
     links: two, durationMs: 80000, faults: [],
     config: { version: 7, watchdog: { bootLoopCount: 2, stableAfterMs: 3600000 } },
-    messages: [{ atMs: 20000, topic: "cmd/reboot", payload: { delayMs: 0 } }, { atMs: 50000, topic: "cmd/reboot", payload: { delayMs: 0 } }],
+    // The second is for the boot the first one started.
+    messages: [commandAt(20000, "reboot", { delayMs: 0 }), commandAt(50000, "reboot", { delayMs: 0 }, 2)],
   });
   const { result } = run(sc);
   assert.equal(result.reboots.length, 2);

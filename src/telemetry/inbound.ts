@@ -2,12 +2,16 @@
 // this order: not a retained replay, at most MAX_INBOUND_BYTES, a command that exists (looked up
 // in a Map: "__proto__" or "constructor" name nothing), nesting and value count within bounds and
 // no key twice (a flat scan, before JSON.parse), its JSON Schema (validators generated at build
-// time, no eval on the device), then for this boot and not expired. Anything that fails is
-// answered on .../reply with what and where, in a reply of bounded size that quotes nothing the
-// sender could make long; it is counted and changes nothing.
+// time, no eval on the device), then for this boot and not expired. Every command must be dated
+// (epoch, expiresAtMs): the session is persistent, so an undated cmd/reboot or cmd/failover queued
+// while the router was away would run whenever it came back, hours later in the same boot. A
+// config/set may be undated: a config is desired state, meant to apply whenever the router is
+// back (a dated one is held to its date like a command). Anything that fails is answered on
+// .../reply with what and where, in a reply of bounded size that quotes nothing the sender could
+// make long; it is counted and changes nothing.
 import type { InboundMessage, MqttMessage, MqttSession } from "../ports";
 import { parseConfig, type DeviceConfig } from "../config/config";
-import { describeErrors, validators, type Validator } from "../config/validator";
+import { describeErrors, validators, type SchemaError, type Validator } from "../config/validator";
 import { RateLimit } from "../config/rate-limit";
 import type { EventLog } from "./events";
 import type { Topics } from "./topics";
@@ -128,7 +132,7 @@ export class Inbound {
     if (name !== null && !command) {
       return this.#reject(what, undefined, `unknown command '${quote(name)}' (known: ${[...this.#commands.keys()].join(", ")})`);
     }
-    const req = this.#parse(what, payload, command ? command.validate : validators.validateConfigSet);
+    const req = this.#parse(what, payload, command ? command.validate : validators.validateConfigSet, name !== null);
     if (!req) return;
     const key = req.id === undefined ? null : what + " " + req.id;
     if (key !== null) {
@@ -205,7 +209,7 @@ export class Inbound {
   /** A property name some inbound schema defines, or one of this device's uplinks (the links map). */
   #keyAllowed = (key: string): boolean => KNOWN_KEYS.has(key) || this.#d.target.hasLink(key);
 
-  #parse(what: string, payload: string, validate: Validator): Request | null {
+  #parse(what: string, payload: string, validate: Validator, isCommand: boolean): Request | null {
     const shape = checkJsonShape(payload, { keyAllowed: this.#keyAllowed });
     if (shape !== null) {
       this.#reject(what, undefined, `payload refused before parsing: ${shape}`);
@@ -221,10 +225,22 @@ export class Inbound {
     }
     if (!validate(value)) {
       const id = value !== null && typeof value === "object" && validId((value as Request).id) ? (value as Request).id : undefined;
-      this.#reject(what, id, describeErrors(validate.errors));
+      this.#reject(what, id, (isCommand ? this.#undated(value, validate.errors) : null) ?? describeErrors(validate.errors));
       return null;
     }
     return value as Request;
+  }
+
+  /**
+   * The refusal of a command without expiresAtMs (its schema requires it), naming what to add and
+   * the values this boot takes, so a sender can date its next try without reading the docs. Null
+   * when the first schema error is another one.
+   */
+  #undated(value: unknown, errors: readonly SchemaError[] | null | undefined): string | null {
+    const first = errors?.[0];
+    if (!first || first.instancePath !== "" || first.params?.missingProperty !== "expiresAtMs") return null;
+    const epoch = (value as Request).epoch === undefined ? `epoch (this boot: ${this.#d.epoch}) and ` : "";
+    return `a command must be dated: add ${epoch}expiresAtMs (uptime now: ${Math.floor(this.#d.now())} ms, at most ${MAX_REQUEST_LIFE_MS} ms later)`;
   }
 
   #tooBig(what: string, bytes: number): void {

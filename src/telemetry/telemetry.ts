@@ -146,9 +146,9 @@ export class Telemetry {
       keepAliveS: this.#cfg.telemetry.keepAliveS,
       link: this.#link,
       // A persistent session: a command sent while the session is rebuilt after a failover (or
-      // while the router reboots) waits at the broker instead of being lost; a request that must
-      // not run late says so (epoch, expiresAtMs). Safe mode starts clean: if a queued message is
-      // what crashed the last boots, it must not come back.
+      // while the router reboots) waits at the broker instead of being lost; every command is
+      // dated (epoch, expiresAtMs), so one that waited too long is refused, not run late. Safe
+      // mode starts clean: if a queued message is what crashed the last boots, it must not come back.
       cleanSession: this.#d.safeMode,
       will: { topic: this.topics.state, payload: JSON.stringify({ online: false }), qos: 1, retain: true },
     });

@@ -86,7 +86,7 @@ function fuzzTopic(topic: FuzzTopic, o: FuzzOptions): FuzzReport {
     if (!w.view()?.connected) throw new Error("the fuzzed router never connected");
     let changes = 0;
     w.onEvent((e) => { if (CHANGES.has(e.type)) changes++; });
-    for (const m of hostileMessages(topic, o.perTopic, o.seed)) {
+    for (const m of hostileMessages(topic, o.perTopic, o.seed, () => w.clock.now())) {
       report.sent++;
       report.byKind[m.kind] = (report.byKind[m.kind] ?? 0) + 1;
       const before = stateOf();

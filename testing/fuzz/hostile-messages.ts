@@ -2,7 +2,7 @@
 // the hostile-input tests). Every message it makes must be refused: each starts from the shape of a
 // real request and is broken on purpose in one of the ways an attacker or a clumsy operator would
 // (not JSON, too big, too deep, too many values, a key twice, a schema violation, a prototype key,
-// another boot, expired). A message the firmware accepts is a generator bug or a firmware bug, and
+// another boot, expired, a command not dated). A message the firmware accepts is a generator bug or a firmware bug, and
 // the fuzz reports it.
 import { Rng } from "../../sim/world/random";
 
@@ -64,13 +64,19 @@ class Gen {
   }
 }
 
-/** A well-formed request for the topic (what the damage is applied to). */
-function valid(g: Gen, topic: Exclude<FuzzTopic, "cmd/*">): Record<string, unknown> {
-  const base: Record<string, unknown> = g.chance(0.5) ? { id: "req-" + g.int(1e6) } : {};
+/**
+ * A well-formed request for the topic (what the damage is applied to). A command is dated for the
+ * fuzzed boot, expiring within the router's request lifetime from `uptimeMs`, so that the damage,
+ * not a missing date, is what gets it refused; a config is sent undated as often as not.
+ */
+function valid(g: Gen, topic: Exclude<FuzzTopic, "cmd/*">, uptimeMs: number): Record<string, unknown> {
+  const id: Record<string, unknown> = g.chance(0.5) ? { id: "req-" + g.int(1e6) } : {};
+  const date = { epoch: FUZZ_EPOCH, expiresAtMs: uptimeMs + 1000 + g.int(60000) };
+  if (topic === "config/set") return { ...id, ...(g.chance(0.5) ? date : {}), config: { version: 2 + g.int(100), probe: { standbyIntervalMs: 1000 * (1 + g.int(60)) } } };
+  const base = { ...id, ...date };
   if (topic === "cmd/failover") return { ...base, link: g.pick(LINKS), holdMs: g.int(600000) };
   if (topic === "cmd/probe-now") return g.chance(0.5) ? { ...base, link: g.pick(LINKS) } : base;
-  if (topic === "cmd/reboot") return { ...base, reason: "fuzz", delayMs: g.int(60000) };
-  return { ...base, config: { version: 2 + g.int(100), probe: { standbyIntervalMs: 1000 * (1 + g.int(60)) } } };
+  return { ...base, reason: "fuzz", delayMs: g.int(60000) };
 }
 
 /** Break a request so that its schema (or the firmware's own rules) must refuse it. */
@@ -79,7 +85,11 @@ function breakSchema(g: Gen, req: Record<string, unknown>, topic: Exclude<FuzzTo
     case 0: return [{ ...req, [g.chance(0.5) ? g.pick(PROTO_KEYS) : "x" + g.text(10)]: g.value() }, "unknown key"];
     case 1: return [{ ...req, id: g.chance(0.5) ? g.text(200) + "\u0001" : g.pick([1, null, [], {}, ""]) }, "bad id"];
     case 2: return [{ ...req, epoch: g.pick([0, -1, 1.5, 2147483648, 1e308, "1", null]) }, "bad epoch"];
-    case 3: return [{ ...req, expiresAtMs: 1e12 }, "expiry without epoch"];
+    case 3: {
+      const { epoch: _e, expiresAtMs: _x, ...undated } = req;
+      if (topic !== "config/set" && g.chance(0.5)) return [undated, "command not dated"];
+      return [{ ...undated, expiresAtMs: 1e12 }, "expiry without epoch"];
+    }
     case 4: return [g.pick([null, [], "cmd", 1e308, true, [req]]), "not an object"];
     case 5:
       if (topic === "cmd/failover") return [{ ...req, link: g.pick(["", "eth 0", "-x", "a".repeat(16), g.text(20) + "\u0000", 5, null]) }, "bad link"];
@@ -142,8 +152,11 @@ function breakText(g: Gen, req: unknown): [string, string] {
   }
 }
 
-/** `count` hostile messages for one topic, the same for the same seed. */
-export function* hostileMessages(topic: FuzzTopic, count: number, seed: number): Generator<HostileMessage> {
+/**
+ * `count` hostile messages for one topic, the same for the same seed. `uptimeMs` is the fuzzed
+ * router's clock when the next message is made (what a well-formed command is dated by).
+ */
+export function* hostileMessages(topic: FuzzTopic, count: number, seed: number, uptimeMs: () => number): Generator<HostileMessage> {
   const g = new Gen(new Rng(seed).fork(topic));
   for (let i = 0; i < count; i++) {
     if (topic === "cmd/*") {
@@ -153,7 +166,7 @@ export function* hostileMessages(topic: FuzzTopic, count: number, seed: number):
       yield { topic: "cmd/" + name, payload, kind: "unknown command" };
       continue;
     }
-    const req = valid(g, topic);
+    const req = valid(g, topic, uptimeMs());
     if (g.chance(0.5)) {
       const [bad, kind] = breakSchema(g, req, topic);
       yield { topic, payload: JSON.stringify(bad), kind };
