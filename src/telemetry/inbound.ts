@@ -62,7 +62,7 @@ const REJECT_EVENT_EVERY_MS = 6000;
  * still live, a new dated request is refused with retryInMs instead of pushing one out (only fleet
  * logins may send requests, so only an operator can fill it, for at most MAX_REQUEST_LIFE_MS).
  * RAM is enough: a dated request names its boot (epoch), and a reboot makes it stale. Answers to
- * undated requests are kept as room allows, oldest out.
+ * undated requests (configs only: commands must be dated) are kept as room allows, oldest out.
  */
 const ANSWERS_KEPT = 16;
 
