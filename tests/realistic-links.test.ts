@@ -4,12 +4,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { classById, CLASSES } from "../bench/classes";
 import { runFirmware } from "../bench/scorecard";
+import type { TrafficSpec } from "../sim/world/sim-traffic";
 
 const hours = (ms: number) => ms / 3600000;
-const switchesPerHour = (id: string, seeds: number) => {
+const switchesPerHour = (id: string, seeds: number, traffic?: TrafficSpec) => {
   let n = 0, h = 0;
   for (let seed = 1; seed <= seeds; seed++) {
-    const { obs } = runFirmware(classById(id), seed);
+    const { obs } = runFirmware(classById(id), seed, false, traffic);
     n += obs.switches.length;
     h += hours(obs.durationMs);
   }
@@ -110,6 +111,13 @@ test("an upload filling the queue: probes sent before a late reply raised the RT
   // 250 ms wait expired just before their answers came and took the link down.
   const { events } = runFirmware(classById("bufferbloat"), 4);
   assert.equal(downs(events), 0);
+});
+
+test("RTT steps to 0.1-3 s under users' traffic: no more switches than the 1.35 an hour reported before the detector changes of issue 19", () => {
+  // Their packets stop for the step and come back late; the first probe sent in such a silence
+  // listens until it is judged, so a path that only got slower is heard, not left (silence.ts).
+  const r = switchesPerHour("rtt-step", 20, { profile: "busy" });
+  assert.ok(r <= 1.35, `${r.toFixed(2)} switches/hour`);
 });
 
 test("sustained congestion above the RTT threshold: degraded, never down, and left per onDegraded", () => {

@@ -29,6 +29,8 @@ export class Silence {
   other = 0;
   /** Where the silence that made the link down began (to learn from it if it was only a gap). */
   downFrom: number | null = null;
+  /** A probe sent within the silence listens until it is judged. */
+  #listening = false;
   #gapFrom = 0;
   #gapTo = -1;
   /** The last silence that ended, and how many probes went unanswered in it. */
@@ -80,9 +82,18 @@ export class Silence {
    */
   probeTimeoutMs(now: number, down: boolean): number {
     const p = this.#cfg.probe, est = this.#est;
-    return down ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 3)
-      : this.since === null ? est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 1, this.toleranceMs(now))
-      : est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 2);
+    if (down) return est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 3);
+    if (this.since === null) return est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 1, this.toleranceMs(now));
+    if (!this.#listening) {
+      // No probe listens until this silence is judged (it is dated by the users' last arrival,
+      // or carried over from fast probes still out when the last one ended): the first sent in it
+      // does, so a path that only got slower (their packets late, not lost; an upload's queue
+      // still filling) is heard before it is called down.
+      this.#listening = true;
+      const left = this.since + this.toleranceNowMs(now) - now;
+      return est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, left > est.rtoMs ? 1 : 2, left > est.rtoMs ? left : 0);
+    }
+    return est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 2);
   }
 
   /**
@@ -99,6 +110,8 @@ export class Silence {
   /** A new silence from `at`, nothing overdue in it yet. */
   begin(at: number, byTraffic: boolean): void {
     this.since = at;
+    // Dated by a probe: that probe listens until the judgement (probeTimeoutMs).
+    this.#listening = !byTraffic;
     this.datedByTraffic = byTraffic;
     this.expired = 0;
     this.other = 0;
@@ -107,6 +120,7 @@ export class Silence {
 
   clear(): void {
     this.since = null;
+    this.#listening = false;
     this.datedByTraffic = false;
     this.other = 0;
     this.expired = 0;
