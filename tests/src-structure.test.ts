@@ -88,3 +88,19 @@ test("the NVS limits have one home: the device, desktop, simulator and provision
     assert.equal(key, null, `${relative(ROOT, f)} repeats the NVS key limit: ${key?.[0]}`);
   }
 });
+
+test("no RegExp is made at the top level of a firmware module: one made while preloaded crashes XS", () => {
+  // Moddable SDK 8.2.3: a preloaded RegExp keeps no match data, and each exec borrows a block the
+  // collector takes for a chunk (xsre.c fxAllocateRegExpData): SIGSEGV in the lin app, 5 of 21
+  // device runs with console-dated commands. The generated validators make theirs on use too.
+  const offenders: string[] = [];
+  for (const f of [...files(SRC), ...files(join(ROOT, "hardware"))]) {
+    readFileSync(f, "utf8").split("\n").forEach((line, i) => {
+      if (/^(?:export\s+)?(?:const|let|var)\s+\w+\s*=\s*(?:new RegExp\(|\/(?![/*]))/.test(line)) offenders.push(`${relative(ROOT, f)}:${i + 1}`);
+    });
+  }
+  const generated = readFileSync(join(SRC, "config/generated/validators.ts"), "utf8");
+  for (const m of generated.matchAll(/const (pattern\d+) = new RegExp\(/g)) offenders.push(`validators.ts ${m[1]}`);
+  assert.ok(/const pattern\d+ = \(\) => new RegExp\(/.test(generated), "the validators still check their patterns");
+  assert.deepEqual(offenders, []);
+});

@@ -22,9 +22,11 @@ export const DEFAULT_LINKS = "wan0:ethernet:127.0.1.1,lte0:lte:127.0.1.2";
 
 const MAX_TEXT = 256;
 const MAX_LINKS = 4;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/;
+// Patterns are made where they are used: a RegExp made while a module is preloaded would crash
+// XS (build.mjs says why).
+const NAME = () => /^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/;
 /** Linux interface names: at most 15 bytes, no '/', not "." or "..". */
-const DEV = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
+const DEV = () => /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
 const KINDS: readonly LinkKind[] = ["ethernet", "lte", "wifi"];
 
 function ipv4(text: string): boolean {
@@ -42,7 +44,7 @@ export function parseLinks(text: string): { links: DesktopLink[] } | { error: st
     const fields = entries[i].trim().split(":");
     if (fields.length !== 3 && fields.length !== 4) return { error: `links[${i}]: expected name:kind:address or name:kind:dev:gateway` };
     const [name, kind] = fields;
-    if (!NAME.test(name)) return { error: `links[${i}]: bad link name` };
+    if (!NAME().test(name)) return { error: `links[${i}]: bad link name` };
     if (!KINDS.includes(kind as LinkKind)) return { error: `links[${i}]: kind must be ethernet, lte or wifi` };
     if (links.some((l) => l.name === name)) return { error: `links[${i}]: duplicate name` };
     if (i > 0 && (fields.length === 4) !== (links[0].dev !== undefined)) return { error: `links[${i}]: stand-in and real uplinks cannot be mixed` };
@@ -50,7 +52,7 @@ export function parseLinks(text: string): { links: DesktopLink[] } | { error: st
       if (!ipv4(fields[2])) return { error: `links[${i}]: address must be dotted IPv4` };
       links.push({ name, kind: kind as LinkKind, via: fields[2] });
     } else {
-      if (!DEV.test(fields[2]) || fields[2] === "." || fields[2] === "..") return { error: `links[${i}]: bad interface name` };
+      if (!DEV().test(fields[2]) || fields[2] === "." || fields[2] === "..") return { error: `links[${i}]: bad interface name` };
       if (links.some((l) => l.dev === fields[2])) return { error: `links[${i}]: interface ${fields[2]} used twice` };
       if (!ipv4(fields[3])) return { error: `links[${i}]: gateway must be dotted IPv4` };
       links.push({ name, kind: kind as LinkKind, dev: fields[2], gateway: fields[3] });

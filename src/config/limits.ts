@@ -48,11 +48,12 @@ export const MAX_ERROR_CHARS = 200;
 /** Longest piece of the sender's text (a command name, a key) quoted back in an error. */
 export const MAX_QUOTE_CHARS = 32;
 
-/** A request id: printable ASCII, 1..64 characters (the schemas say the same). */
-const ID = /^[ -~]{1,64}$/;
-
+/**
+ * A request id: printable ASCII, 1..64 characters (the schemas say the same). The pattern is made
+ * at each call: one made while the module is preloaded would crash XS (build.mjs says why).
+ */
 export function validId(v: unknown): v is string {
-  return typeof v === "string" && ID.test(v);
+  return typeof v === "string" && /^[ -~]{1,64}$/.test(v);
 }
 
 /**
