@@ -28,7 +28,9 @@ function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
       output += `\n(${cmd} killed after ${timeoutMs} ms)`;
       try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ }
     }, timeoutMs);
-    child.once("exit", (code) => {
+    // "close", not "exit": a quick build (the other device test just built the same tree) can
+    // exit before its last lines are read, and the caller parses those lines.
+    child.once("close", (code) => {
       clearTimeout(timer);
       resolvePromise({ ok: code === 0, output, seconds: (Date.now() - t0) / 1000 });
     });
