@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { classById, CLASSES } from "../bench/classes";
 import { runFirmware } from "../bench/scorecard";
 import type { TrafficSpec } from "../sim/world/sim-traffic";
+import { parseScenario } from "../sim/scenario/load-scenario";
+import { runScenario } from "../sim/scenario/run-scenario";
 
 const hours = (ms: number) => ms / 3600000;
 const switchesPerHour = (id: string, seeds: number, traffic?: TrafficSpec) => {
@@ -118,6 +120,26 @@ test("RTT steps to 0.1-3 s under users' traffic: no more switches than the 1.35 
   // listens until it is judged, so a path that only got slower is heard, not left (silence.ts).
   const r = switchesPerHour("rtt-step", 20, { profile: "busy" });
   assert.ok(r <= 1.35, `${r.toFixed(2)} switches/hour`);
+});
+
+test("a blackhole on a path an upload slowed to 2.4 s is still found: a probe that waited maxTimeoutMs counts though the RTO is longer", () => {
+  // The RTO is held at 1.5 x the peak RTT, 3.6 s here, past the 3 s any probe may wait: counting
+  // only probes that waited an RTO left this blackhole undetected.
+  const sc = parseScenario(JSON.stringify({
+    name: "bloat-then-blackhole", seed: 3, durationMs: 600000,
+    links: [
+      { name: "wan0", kind: "ethernet", priority: 1, rttMs: 12, jitterMs: 2, loss: 0 },
+      { name: "lte0", kind: "lte", priority: 2, rttMs: 60, jitterMs: 10, loss: 0 },
+    ],
+    config: { failover: { onDegraded: "stay" } },
+    faults: [
+      { atMs: 60000, link: "wan0", kind: "bufferbloat", peakMs: 2400, rampMs: 30000, durationMs: 500000 },
+      { atMs: 300000, link: "wan0", kind: "blackhole" },
+    ],
+  }), "bloat-then-blackhole");
+  const { result } = runScenario(sc);
+  assert.equal(result.detectionMs.length, 1, "the blackhole is left");
+  assert.ok(result.detectionMs[0] <= 15000, `${result.detectionMs[0]} ms`);
 });
 
 test("sustained congestion above the RTT threshold: degraded, never down, and left per onDegraded", () => {
