@@ -107,12 +107,7 @@ export class Detector {
   replied(slot: ProbeSlot, now: number): void { HANDLERS[this.#phase].reply?.(this, slot, now); }
   expired(slot: ProbeSlot, t: TargetStatus): void {
     HANDLERS[this.#phase].expired?.(this);
-    // It waited less than the path now takes (sent before a late reply raised the RTO, as the
-    // queue of an upload fills): its answer may still have been on the way. A probe that waited
-    // the longest any may (maxTimeoutMs) counts whatever the RTO: past it nothing is ever heard.
-    const fair = this.#x.est.rtoMs < this.#x.cfg.probe.maxTimeoutMs ? this.#x.est.rtoMs : this.#x.cfg.probe.maxTimeoutMs;
-    if (slot.timeoutMs + 1 < fair) return;
-    this.silence.expiredProbe(slot.sentAt, t.bit, t.target.kind === "dns");
+    this.silence.expiredProbe(slot.sentAt, slot.timeoutMs, t.bit, t.target.kind === "dns");
   }
   /** The watch timer fired. */
   watchDue(now: number): void {

@@ -63,10 +63,13 @@ function replied(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
 
 function dnsFailed(x: OutcomeParts, now: number): void {
   // Ask the resolvers again soon rather than a service round later, until DNS is judged.
-  if (x.quality.dnsFailed(now)) {
-    x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);
-    x.lookAgainWithin(x.cfg.probe.dnsRecheckMs);
-  }
+  if (x.quality.dnsFailed(now)) serviceSoon(x, now);
+}
+
+/** The next service round within dnsRecheckMs (a busy link's baseline may be 20 s away). */
+function serviceSoon(x: OutcomeParts, now: number): void {
+  x.targets.serviceBy(now + x.cfg.probe.dnsRecheckMs);
+  x.lookAgainWithin(x.cfg.probe.dnsRecheckMs);
 }
 
 function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResult): void {
@@ -74,10 +77,7 @@ function expired(x: OutcomeParts, slot: ProbeSlot, t: TargetStatus, r: ProbeResu
   x.quality.missed(kind, slot.baseline, t.dead, down, x.traffic.busy, slot.baseline && x.detector.inBurst(slot));
   x.targets.missed(t, x.now());
   // Loss enough to leave for: ask the dearer kinds soon whether they lose as much.
-  if (x.quality.lossInDoubt) {
-    x.targets.serviceBy(x.now() + x.cfg.probe.dnsRecheckMs);
-    x.lookAgainWithin(x.cfg.probe.dnsRecheckMs);
-  }
+  if (x.quality.lossInDoubt) serviceSoon(x, x.now());
   x.decision.okStreak = 0;
   // A resolver asked while the whole link was silent says nothing about DNS; one asked otherwise
   // is a failure if its host answers an echo (asked once, then known for HOST_KNOWN_MS).

@@ -91,7 +91,7 @@ export class Silence {
       // still filling) is heard before it is called down.
       this.#listening = true;
       const left = this.since + this.toleranceNowMs(now) - now;
-      return est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, left > est.rtoMs ? 1 : 2, left > est.rtoMs ? left : 0);
+      if (left > est.rtoMs) return est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 1, left);
     }
     return est.timeoutMs(p.minTimeoutMs, p.maxTimeoutMs, 2);
   }
@@ -127,9 +127,16 @@ export class Silence {
     this.targets = 0;
   }
 
-  /** A probe sent at `sentAt` expired; it counts if it was sent within this silence. */
-  expiredProbe(sentAt: number, bit: number, resolver: boolean): void {
+  /**
+   * A probe sent at `sentAt` expired after waiting `waitedMs`; it counts if it was sent within
+   * this silence and waited as long as the path now takes. One that waited less (sent before a
+   * late reply raised the RTO, as the queue of an upload fills) may still have had its answer on
+   * the way; one that waited the longest any may (maxTimeoutMs) counts whatever the RTO.
+   */
+  expiredProbe(sentAt: number, waitedMs: number, bit: number, resolver: boolean): void {
     if (this.since === null || sentAt < this.from) return;
+    const rto = this.#est.rtoMs, longest = this.#cfg.probe.maxTimeoutMs;
+    if (waitedMs + 1 < (rto < longest ? rto : longest)) return;
     this.expired++;
     this.targets |= bit;
     if (!resolver) this.other++;
