@@ -126,7 +126,7 @@ ${fault} }
   refuse(`      "file": "ok2.csv", "bufferPackets": -1`, /lines\.json:10: \/faults\/1\/bufferPackets must be >= 0/);
 });
 
-test("per direction: an uplink silence stops probes but not the users' downstream packets; delays add up per way", () => {
+test("per direction: an uplink silence stops probes, and a round trip later the users' ACK-clocked downstream; delays add up per way", () => {
   file("dir.csv", "loss_up,loss_down,delay_up_ms,delay_down_ms\n0,0,10,90\n1,0,10,90\n0,1,10,90\n0,0,10,90\n");
   const x = world([{ atMs: 10000, link: "wan0", kind: "trace", file: "dir.csv", intervalMs: 10000 }],
     { traffic: { profile: "busy", rxPps: 50 } });
@@ -138,8 +138,11 @@ test("per direction: an uplink silence stops probes but not the users' downstrea
   x.w.run(60000);
   assert.deepEqual(out.map((o) => [o.ok, o.rttMs]), [[true, 100], [false, 0], [false, 0], [true, 100]]);
   const per = rx.map((n, i) => n - (i ? rx[i - 1] : 0));
-  assert.ok(per[1] > 300, `downstream packets through an uplink silence: ${per[1]}`);
+  assert.ok(per[0] > 400, `downstream packets before the silences: ${per[0]}`);
+  // The far end stops sending an RTT (100 ms) and 200 ms after it last heard from the users.
+  assert.ok(per[1] < 40, `downstream packets through an uplink silence: ${per[1]}`);
   assert.ok(per[2] < 10, `downstream packets through a downlink silence: ${per[2]}`);
+  assert.ok(per[3] > 400, `downstream packets once both ways work again: ${per[3]}`);
   // Both silences are outages in the ground truth: nothing makes a round trip.
   assert.deepEqual(traceLoss(x.w.link("wan0").episodes), [[20000, 40000]]);
 });

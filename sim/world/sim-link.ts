@@ -385,9 +385,18 @@ export class SimLink {
     return this.now() + (out - t0) + leg.delay + jitterMs;
   }
 
-  /** A users' packet going out now through a directional trace: it takes its place in the uplink's buffer. */
-  upstream(e: Effect & { kind: "trace" }): void {
-    e.cursor.depart(UP, this.now() - e.startMs + e.cursor.options.offsetMs);
+  /**
+   * A users' packet going out now through a directional trace: it takes its place in the uplink's
+   * buffer. When it reaches the far end (ms of simulated time), or NaN when lost.
+   */
+  upstream(e: Effect & { kind: "trace" }, lossDraw: number): number {
+    const c = e.cursor;
+    const t0 = this.now() - e.startMs + c.options.offsetMs;
+    const out = c.depart(UP, t0);
+    if (Number.isNaN(out) || !this.forwardsBesidesTrace()) return NaN;
+    const leg = this.#leg(c, UP, out);
+    if (lossDraw < this.lossWith(leg.loss)) return NaN;
+    return this.now() + (out - t0) + leg.delay;
   }
 
   /** The round-trip figures a packet sent now sees: base RTT (+ bufferbloat) and jitter mean. */

@@ -7,6 +7,12 @@
 // a slow path delays them and loss thins them. Users keep sending whatever comes back (retries,
 // new connections), so upstream packets go on under a cut. Randomness comes from its own stream,
 // so adding traffic to a scenario does not change what its probes draw.
+//
+// The flows are ACK-clocked (TCP, QUIC): the far end sends only while it hears from the users.
+// Where the two directions can differ (a directional trace), a far end that has heard nothing for
+// an RTT and CLOCK_SLACK_MS stops sending, so an uplink that stalls stops the downlink's arrivals
+// too, as it does for a real download; on a symmetric link a packet that comes down means the
+// path also goes up, and the far end counts as having heard.
 import type { TrafficCounters } from "../../src/ports";
 import type { Rng } from "./random";
 import type { SimLink } from "./sim-link";
@@ -25,6 +31,8 @@ export interface TrafficSpec {
 const RX_BYTES = 900, TX_BYTES = 100;
 /** Upstream packets per downstream one. */
 const TX_PER_RX = 0.5;
+/** How long past an RTT a far end without acknowledgements goes on sending (cwnd drained, first RTO). */
+const CLOCK_SLACK_MS = 200;
 /** The mixed profile's night: background chatter only. */
 const NIGHT_PPS = 0.3;
 const HOUR = 3600000;
@@ -32,6 +40,10 @@ const HOUR = 3600000;
 interface Meter extends TrafficCounters {
   /** Arrival times of packets in flight towards the router. */
   inFlight: number[];
+  /** Arrival times at the far end of users' packets still on the uplink (directional traces). */
+  upFlight: number[];
+  /** When the far end last heard from the users (-1: never). */
+  heardAt: number;
 }
 
 export class SimTraffic {
@@ -102,10 +114,24 @@ export class SimTraffic {
   #meter(link: string): Meter {
     let m = this.#meters.get(link);
     if (!m) {
-      m = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, lastRxAt: -1, inFlight: [] };
+      m = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, lastRxAt: -1, inFlight: [], upFlight: [], heardAt: -1 };
       this.#meters.set(link, m);
     }
     return m;
+  }
+
+  /** The far end heard from the users within `windowMs` before `now`. */
+  #heard(m: Meter, now: number, windowMs: number): boolean {
+    const f = m.upFlight;
+    let kept = 0;
+    for (let i = 0; i < f.length; i++) {
+      const at = f[i];
+      if (at <= now) {
+        if (at > m.heardAt) m.heardAt = at;
+      } else f[kept++] = at;
+    }
+    f.length = kept;
+    return m.heardAt >= 0 && now - m.heardAt <= windowMs;
   }
 
   #nextDelay(t: number): number {
@@ -125,15 +151,23 @@ export class SimTraffic {
       if (txDraw < TX_PER_RX) {
         m.txPackets++;
         m.txBytes += TX_BYTES;
-        if (trace) link.upstream(trace);
+        // txDraw / TX_PER_RX is uniform again: this packet's own loss draw on the uplink.
+        if (trace) {
+          const far = link.upstream(trace, txDraw / TX_PER_RX);
+          if (!Number.isNaN(far)) m.upFlight.push(far);
+        }
       }
       if (trace) {
-        // Held through a silence and delivered late, or lost, per direction (see SimLink.downstream).
-        const at = link.downstream(trace, lossDraw, link.jitterMs * -Math.log(1 - jitter) / 2);
-        if (!Number.isNaN(at)) m.inFlight.push(at);
+        // Held through a silence and delivered late, or lost, per direction (see SimLink.downstream);
+        // sent at all only while the far end hears the users' acknowledgements.
+        if (this.#heard(m, now, link.rttMs + CLOCK_SLACK_MS)) {
+          const at = link.downstream(trace, lossDraw, link.jitterMs * -Math.log(1 - jitter) / 2);
+          if (!Number.isNaN(at)) m.inFlight.push(at);
+        }
       } else if (link.forwards() && lossDraw >= link.lossNow()) {
         const oneWay = link.rttMs / 2 + link.jitterMs * -Math.log(1 - jitter) / 2;
         m.inFlight.push(now + oneWay);
+        m.heardAt = now;
       }
     }
     this.#after(this.#nextDelay(now), () => this.#depart());
