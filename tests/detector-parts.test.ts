@@ -156,10 +156,10 @@ test("probe slots: allocated once, a late answer to an abandoned probe is not he
   const heard: Array<[ProbeSlot, ProbeResult]> = [];
   const slots = new ProbeSlots(2, "wan0", path, budget, (s, r) => heard.push([s, r]));
   const before = slots.all.slice();
-  const target = new TargetSet([{ kind: "icmp", host: "a" }], defaultConfig().probe).list[0];
-  const send = () => slots.request(false, () => {
+  const target = new TargetSet([{ kind: "tcp", host: "a", port: 443 }], defaultConfig().probe).list[0];
+  const send = () => slots.request(false, false, (socket) => {
     const s = slots.free() as ProbeSlot;
-    slots.send(s, target, true, clock.now(), 1000);
+    slots.send(s, target, true, clock.now(), 1000, socket);
     slots.launch(s);
   });
   send();
@@ -182,6 +182,38 @@ test("probe slots: allocated once, a late answer to an abandoned probe is not he
   assert.equal(heard.length, 2, "the stuck probe's late answer is ignored");
   assert.deepEqual(slots.all, before);
   for (let i = 0; i < 2; i++) assert.equal(slots.all[i], before[i], "the same slot objects throughout");
+});
+
+test("probe slots: an ICMP echo takes no socket, so a link's echoes are bounded by its slots and other probes by the shared budget", () => {
+  const clock = new HandClock();
+  const path = new ScriptedPath(clock);
+  path.up = false;
+  const budget = new SocketBudget(1);
+  const slots = new ProbeSlots(4, "wan0", path, budget, () => {});
+  const [echo, tcp] = new TargetSet([{ kind: "icmp", host: "a" }, { kind: "tcp", host: "b", port: 443 }], defaultConfig().probe).list;
+  const sent: string[] = [];
+  const send = (t: typeof echo) => slots.request(false, t === echo, (socket) => {
+    const s = slots.free();
+    if (!s) return slots.unused(socket);
+    slots.send(s, t, true, clock.now(), 1000, socket);
+    slots.launch(s);
+    sent.push(t.target.kind);
+  });
+  send(tcp);
+  send(tcp);
+  assert.deepEqual(sent, ["tcp"], "the second TCP probe waits for the one socket");
+  assert.equal(slots.pending, 1);
+  for (let i = 0; i < 3; i++) send(echo);
+  assert.deepEqual(sent, ["tcp", "icmp", "icmp", "icmp"], "echoes go out while every socket is taken");
+  assert.equal(budget.inUse, 1, "and take none");
+  assert.equal(slots.full, true);
+  clock.runTo(1000);
+  // The echoes expired without giving back a socket they never had; the TCP probe's socket went to the one waiting.
+  assert.deepEqual(sent, ["tcp", "icmp", "icmp", "icmp", "tcp"]);
+  assert.equal(budget.inUse, 1);
+  assert.equal(slots.pending, 0);
+  slots.abandonAll();
+  assert.equal(budget.inUse, 0, "abandoning gives back only the sockets held");
 });
 
 test("probe costs: one table, request plus reply", () => {
@@ -427,7 +459,7 @@ test("detector: each phase's handler on each event, every change named", async (
     // Three probes to three targets out since t=0, then the phase the case starts from.
     for (let i = 0; i < 3; i++) {
       const s = slots.free() as ProbeSlot;
-      slots.send(s, targets.list[i], true, 0, 5000);
+      slots.send(s, targets.list[i], true, 0, 5000, false);
       if (setup !== "down" && setup !== "confirming") d.sent(0);
     }
     if (setup === "suspect") d.reprobe();

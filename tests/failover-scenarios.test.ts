@@ -122,13 +122,14 @@ test("a dead backup is known before it is needed", () => {
   assert.equal(fo[0].to, "wlan0", "skips the dead backup");
 });
 
-test("every example scenario stays inside the socket budget and loses no event", async () => {
+test("every example scenario stays inside the socket budget and its echo slots, and loses no event", async () => {
   const { readdirSync } = await import("node:fs");
   const { SCENARIOS } = await import("../testing/scenario-runs");
   // The lossy day has a test of its own, on both hosts.
   for (const f of readdirSync(SCENARIOS).filter((x) => x.endsWith(".json") && !x.includes("24h"))) {
     const { result } = run(example(f.replace(/\.json$/, "")));
-    assert.ok(result.maxProbesInFlight <= 3, `${f}: ${result.maxProbesInFlight} probes in flight`);
+    assert.ok(result.maxProbesInFlight <= 3, `${f}: ${result.maxProbesInFlight} probe sockets in flight`);
+    assert.ok(result.maxEchoesInFlight <= 12, `${f}: ${result.maxEchoesInFlight} echoes in flight on one link`);
     assert.equal(result.socketBudgetViolations, 0, f);
     assert.equal(result.eventsLost, 0, f);
   }

@@ -28,8 +28,11 @@ export interface ScenarioResult {
   reboots: Array<{ atMs: number; reason: string }>;
   /** Every link reset the router asked for, with the time the link was down for it. */
   linkResets: LinkReset[];
+  /** Probes holding a socket at once, over all links (ICMP echoes hold none). */
   maxProbesInFlight: number;
   socketBudgetViolations: number;
+  /** ICMP echoes out at once on one link. */
+  maxEchoesInFlight: number;
   storeWrites: number;
   finalActive: string | null;
   /** Answers to the scenario's fleet messages, as the broker received them. */
@@ -158,6 +161,7 @@ export class Scorer {
       linkResets: world.resets,
       maxProbesInFlight: world.maxInflight,
       socketBudgetViolations: world.budgetViolations,
+      maxEchoesInFlight: world.maxEchoesInFlight,
       storeWrites: world.store.writes,
       finalActive: view?.active ?? null,
       replies,

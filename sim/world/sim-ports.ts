@@ -24,8 +24,9 @@ export interface PortWorld {
   onCarrier(ctx: BootContext, fn: (link: string, up: boolean) => void): void;
   setDefaultRoute(name: string): void;
   resetLink(name: string): void;
-  probeStarted(): void;
-  probeEnded(): void;
+  /** A probe went out over `link`; `echo`: an ICMP echo (no socket of its own). */
+  probeStarted(link: string, echo: boolean): void;
+  probeEnded(link: string, echo: boolean): void;
   hwArm(ms: number): void;
   hwFeed(): void;
   requestReboot(reason: string): void;
@@ -65,8 +66,9 @@ export function proberFor(ctx: BootContext, world: PortWorld): Prober {
     probe(linkName: string, target: ProbeTarget, timeoutMs: number, done: (r: ProbeResult) => void): void {
       const link = world.link(linkName);
       const c = ctx.clock;
-      const answer = (r: ProbeResult) => { world.probeEnded(); ctx.deliver(() => done(r)); };
-      world.probeStarted();
+      const echo = target.kind === "icmp";
+      const answer = (r: ProbeResult) => { world.probeEnded(linkName, echo); ctx.deliver(() => done(r)); };
+      world.probeStarted(linkName, echo);
       link.probes++;
       const [reqBytes, replyBytes] = PROBE_BYTES[target.kind];
       // Draw the same amount of randomness per probe whatever happens, so runs stay comparable.
@@ -74,7 +76,7 @@ export function proberFor(ctx: BootContext, world: PortWorld): Prober {
       const samples = [link.sampleRtt()];
       if (target.kind === "http") samples.push(link.sampleRtt()); // handshake, then the request
       let rtt = target.kind === "http" ? samples[0] + samples[1] : samples[0];
-      if (link.stall) { world.probeEnded(); return; }
+      if (link.stall) { world.probeEnded(linkName, echo); return; }
       if (!link.carrier) {
         c.after(1, () => answer({ ok: false, rttMs: 0, reason: "unreachable" }));
         return;

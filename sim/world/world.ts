@@ -60,9 +60,13 @@ export class SimWorld {
   firmware: FirmwareInstance | null = null;
   defaultRoute: string | null = null;
   boots = 0;
+  /** Probes holding a socket (all but ICMP echoes), now and at most. */
   inflight = 0;
   maxInflight = 0;
   budgetViolations = 0;
+  /** ICMP echoes out per link (they share the link's one ICMP endpoint), and the most on any link. */
+  #echoes = new Map<string, number>();
+  maxEchoesInFlight = 0;
   #ctx: BootContext | null = null;
   #carrierListeners: Array<{ ctx: BootContext; fn: (link: string, up: boolean) => void }> = [];
   #hwTimeoutMs = 0;
@@ -199,14 +203,21 @@ export class SimWorld {
     });
   }
 
-  probeStarted(): void {
+  probeStarted(link: string, echo: boolean): void {
+    if (echo) {
+      const n = (this.#echoes.get(link) ?? 0) + 1;
+      this.#echoes.set(link, n);
+      if (n > this.maxEchoesInFlight) this.maxEchoesInFlight = n;
+      return;
+    }
     this.inflight++;
     if (this.inflight > this.maxInflight) this.maxInflight = this.inflight;
     if (this.inflight > PROBE_SOCKETS) this.budgetViolations++;
   }
 
-  probeEnded(): void {
-    this.inflight--;
+  probeEnded(link: string, echo: boolean): void {
+    if (echo) this.#echoes.set(link, (this.#echoes.get(link) ?? 1) - 1);
+    else this.inflight--;
   }
 
   /** Freeze the firmware's loop (a busy wait, a blocking driver call). */

@@ -24,7 +24,7 @@ export interface DeviceConfig {
     intervalMs: number; standbyIntervalMs: number; busyIntervalMs: number; serviceIntervalMs: number; dnsRecheckMs: number;
     downIntervalMs: number; fastIntervalMs: number;
     minTimeoutMs: number; maxTimeoutMs: number; confirmProbes: number; upSuccesses: number;
-    maxInFlight: number; deadTargetMisses: number; deadTargetRetryMs: number;
+    maxInFlight: number; echoesInFlight: number; deadTargetMisses: number; deadTargetRetryMs: number;
   };
   passive: { pollMs: number; busyRxPps: number; quietPackets: number };
   health: {

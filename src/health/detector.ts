@@ -92,6 +92,18 @@ export class Detector {
   get phase(): Phase { return this.#phase; }
   /** Fast probing is wanted (suspect, or confirming a recovery). */
   get fast(): boolean { return this.#phase === "suspect" || this.#phase === "confirming"; }
+  /**
+   * Probes worth having out at once while probing fast. A silence dated by an unanswered probe
+   * asks for many overdue on a lossy path (#needOverdue: 12 at 10 % loss), and only echoes in
+   * flight together gather them soon: every slot. One dated by the users' waiting packets asks
+   * for three to two targets, and more out at once would only reach that count before the late
+   * reply of a path that merely got slower: as many as the probe sockets (RTT steps under users'
+   * traffic: 2.61 switches/h with 12 in flight, 1.26 with 3).
+   */
+  get fastInFlight(): number {
+    return this.silence.datedByTraffic ? this.#x.cfg.probe.maxInFlight : this.#x.slots.size;
+  }
+
   /** The evidence the link is silent, once it is (null until then and once it is down). */
   get evidence(): DownEvidence | null { return this.#silent ? this.#evidence : null; }
 

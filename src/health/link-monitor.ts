@@ -72,7 +72,7 @@ export class LinkMonitor {
     this.gaps = o.seed?.gaps ?? new GapTolerance({ floorMs: h.silenceMinMs, capMs: h.silenceMaxMs, memoryMs: h.gapMemoryMs });
     this.#targets = new TargetSet(o.cfg.targets, o.cfg.probe);
     this.#quality = new Quality(h, this.#est, this.#targets.has("dns"), () => this.#targets.hasDearer);
-    this.#slots = new ProbeSlots(o.cfg.probe.maxInFlight, o.link, o.prober, o.budget, (s, r) => this.#finish(s, r));
+    this.#slots = new ProbeSlots(slotCount(o.cfg.probe), o.link, o.prober, o.budget, (s, r) => this.#finish(s, r));
     this.#cadence = new Cadence(o.clock, {
       baseline: () => this.#tick(), fast: () => this.#fastTick(), poll: () => this.#traffic.poll(o.clock.now()),
       watch: () => { if (this.#carrier && !this.#stopped && this.#d.state !== "down") this.#det.watchDue(o.clock.now()); },
@@ -95,7 +95,7 @@ export class LinkMonitor {
     });
     this.#outcome = { cfg: o.cfg, quality: this.#quality, targets: this.#targets, detector: this.#det, traffic: this.#traffic,
       decision: this.#d, now: () => o.clock.now(), onBytes: o.onBytes,
-      askEcho: (echo) => { if (this.#carrier && !this.#stopped) this.#slots.request(false, () => this.#send(echo, false)); },
+      askEcho: (echo) => { if (this.#carrier && !this.#stopped) this.#request(false, echo, false); },
       lookAgainWithin: (ms) => { if (this.#cadence.nextAt > o.clock.now() + ms) this.#cadence.baselineIn(ms); } };
   }
 
@@ -170,7 +170,7 @@ export class LinkMonitor {
     if (!this.#carrier || this.#stopped || this.#d.state === "down") return;
     for (const t of this.#targets.list) {
       if (t.target.kind !== "dns" || t.dead) continue;
-      this.#slots.request(false, () => this.#send(t, false));
+      this.#request(false, t, false);
     }
   }
 
@@ -195,7 +195,7 @@ export class LinkMonitor {
     if (this.#cadence.fastRunning || this.#slots.pending > 0 || this.#slots.busyCount() === this.#slots.size) return;
     const q = this.#quality;
     const t = this.#targets.baseline(this.#o.clock.now(), q.dnsInDoubt ? "dns" : q.lossInDoubt ? "dearer" : null);
-    this.#slots.request(this.#role === "active", () => this.#send(t, true));
+    this.#request(this.#role === "active", t, true);
   }
 
   #startFast(): void {
@@ -206,20 +206,24 @@ export class LinkMonitor {
 
   #fastTick(): void {
     if (!this.#det.fast || !this.#carrier || this.#stopped) return this.#cadence.stopFast();
-    if (this.#slots.full) return;
+    if (this.#slots.full || this.#slots.busyCount() >= this.#det.fastInFlight) return;
     const t = this.#targets.fast();
-    this.#slots.request(true, () => this.#send(t, false));
+    this.#request(true, t, false);
   }
 
-  #send(t: TargetStatus, baseline: boolean): void {
+  #request(urgent: boolean, t: TargetStatus, baseline: boolean): void {
+    this.#slots.request(urgent, t.target.kind === "icmp", (socket) => this.#send(t, baseline, socket));
+  }
+
+  #send(t: TargetStatus, baseline: boolean, socket: boolean): void {
     const slot = this.#slots.free();
     if (!slot || !this.#carrier || this.#stopped) {
       // Carrier went away (or the slots filled) while we queued for a socket.
-      this.#o.budget.release();
+      this.#slots.unused(socket);
       return;
     }
     const now = this.#o.clock.now(), down = this.#d.state === "down";
-    this.#slots.send(slot, t, baseline, now, this.#det.silence.probeTimeoutMs(now, down));
+    this.#slots.send(slot, t, baseline, now, this.#det.silence.probeTimeoutMs(now, down), socket);
     if (!down) this.#det.sent(now);
     this.#o.onBytes?.(PROBE_BYTES_OUT[t.target.kind]);
     this.#slots.launch(slot);
@@ -248,4 +252,9 @@ export class LinkMonitor {
     if ((step.to === "down" || from === "down") && this.#carrier && !this.#stopped) this.#cadence.baselineIn(this.#interval());
     this.#o.onStep(this, from, step);
   }
+}
+
+/** Slots a link needs: its echoes in flight, or the probe sockets when those are more. */
+function slotCount(p: DeviceConfig["probe"]): number {
+  return p.echoesInFlight > p.maxInFlight ? p.echoesInFlight : p.maxInFlight;
 }

@@ -1,10 +1,14 @@
-// The probes a link has in flight: a fixed set of slots, allocated once (maxInFlight of them), so
-// sending a probe allocates nothing. Each slot owns the callback the platform answers on; a probe
-// we gave up on (abandoned, stuck) gets its slot a fresh callback, so the platform's late answer
-// to it finds a callback that is no longer the slot's and is ignored. Every probe holds one socket
-// of the shared SocketBudget from its send until its answer or abandonment. A slot is not handed
-// out again while its answer is being handled, and its socket goes back only after: a probe
-// queued for a socket would otherwise take the slot at once and the answer be read as its own.
+// The probes a link has in flight: a fixed set of slots, allocated once, so sending a probe
+// allocates nothing. Each slot owns the callback the platform answers on; a probe we gave up on
+// (abandoned, stuck) gets its slot a fresh callback, so the platform's late answer to it finds a
+// callback that is no longer the slot's and is ignored.
+//
+// An ICMP echo needs no socket of its own: the platform sends every echo of a link through one
+// ICMP endpoint and matches replies by sequence number (as dpinger does), so a link may have
+// `echoesInFlight` of them out at once. Any other probe (TCP, DNS, HTTP) holds one socket of the
+// shared SocketBudget from its send until its answer or abandonment. A slot is not handed out
+// again while its answer is being handled, and its socket goes back only after: a probe queued
+// for a socket would otherwise take the slot at once and the answer be read as its own.
 import type { Prober, ProbeResult } from "../ports";
 import type { SocketBudget } from "./socket-budget";
 import type { TargetStatus } from "./targets";
@@ -18,6 +22,8 @@ export interface ProbeSlot {
   target: TargetStatus | null;
   /** A baseline probe (counted in the loss window), not a fast one. */
   baseline: boolean;
+  /** It holds a socket of the shared budget (any probe but an ICMP echo). */
+  socket: boolean;
   /** What the platform calls with this probe's result. */
   done: (result: ProbeResult) => void;
 }
@@ -34,7 +40,10 @@ export class ProbeSlots {
   /** Probes waiting for a socket. */
   #pending = 0;
 
-  /** `answered` runs once per probe, with the platform's result or STUCK, after its socket is released. */
+  /**
+   * `size` slots (the most probes the link may have out, echoes included); `answered` runs once
+   * per probe, with the platform's result or STUCK, after its socket is released.
+   */
   constructor(size: number, link: string, prober: Prober, budget: SocketBudget, answered: (slot: ProbeSlot, result: ProbeResult) => void) {
     this.#link = link;
     this.#prober = prober;
@@ -42,7 +51,7 @@ export class ProbeSlots {
     this.#answered = answered;
     const all: ProbeSlot[] = [];
     for (let i = 0; i < size; i++) {
-      const s: ProbeSlot = { busy: false, answering: false, sentAt: 0, timeoutMs: 0, target: null, baseline: true, done: NOOP };
+      const s: ProbeSlot = { busy: false, answering: false, sentAt: 0, timeoutMs: 0, target: null, baseline: true, socket: false, done: NOOP };
       this.#renew(s);
       all.push(s);
     }
@@ -67,13 +76,22 @@ export class ProbeSlots {
     s.answering = true;
     this.#answered(s, r);
     s.answering = false;
-    this.#budget.release();
+    if (s.socket) this.#budget.release();
   }
 
-  /** Ask the shared budget for a socket; `granted` sends the probe (or releases the socket). */
-  request(urgent: boolean, granted: () => void): void {
+  /**
+   * Make way for a probe: an echo at once, any other once the shared budget grants it a socket.
+   * `granted(socket)` sends the probe, or hands the socket back with `unused`.
+   */
+  request(urgent: boolean, echo: boolean, granted: (socket: boolean) => void): void {
+    if (echo) return granted(false);
     this.#pending++;
-    this.#budget.request(urgent, () => { this.#pending--; granted(); });
+    this.#budget.request(urgent, () => { this.#pending--; granted(true); });
+  }
+
+  /** A granted probe was not sent after all (the carrier went, or the slots filled). */
+  unused(socket: boolean): void {
+    if (socket) this.#budget.release();
   }
 
   /** The first free slot, or null when all are busy. */
@@ -83,8 +101,9 @@ export class ProbeSlots {
   }
 
   /** Send a probe from the free slot `s` (its socket already granted). */
-  send(s: ProbeSlot, target: TargetStatus, baseline: boolean, now: number, timeoutMs: number): void {
+  send(s: ProbeSlot, target: TargetStatus, baseline: boolean, now: number, timeoutMs: number, socket: boolean): void {
     s.busy = true;
+    s.socket = socket;
     s.sentAt = now;
     s.target = target;
     s.baseline = baseline;
@@ -118,7 +137,7 @@ export class ProbeSlots {
   #abandon(s: ProbeSlot): void {
     s.busy = false;
     this.#renew(s);
-    this.#budget.release();
+    if (s.socket) this.#budget.release();
   }
 
   #renew(s: ProbeSlot): void {

@@ -1,4 +1,5 @@
 // ESP32 lwIP gives the app 4 sockets; MQTT holds one, so probes over all links share the rest.
+// ICMP echoes take none (probe-slots.ts): TCP, DNS and HTTP probes do.
 // Urgent requests (fast rounds on a suspect link) are served before routine ones.
 
 export class SocketBudget {

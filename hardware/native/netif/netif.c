@@ -1,22 +1,19 @@
 /*
  * esp_netif helpers Moddable does not expose: make an interface the default route, ask whether it
- * is up, and send one ICMP echo bound to it (esp_ping's .interface), so standby links are probed
- * over themselves. esp_ping calls back on its own task; the result is posted to the XS machine.
+ * is up, and send ICMP echoes bound to it, so standby links are probed over themselves.
  */
 #include "xsmc.h"
 #include "xsHost.h"
 #include "mc.xs.h"
 #include "esp_netif.h"
 #include "esp_netif_net_stack.h"	/* esp_netif_get_netif_impl: the lwIP netif behind an esp_netif */
-#include "ping/ping_sock.h"
+#include "esp_timer.h"
 #include "lwip/inet.h"
-
-typedef struct {
-	xsMachine *the;
-	xsSlot callback;
-	esp_ping_handle_t session;
-	int32_t rtt;
-} PingRecord;
+#include "lwip/raw.h"
+#include "lwip/icmp.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/priv/tcpip_priv.h"
 
 static esp_netif_t *netifFor(xsMachine *the, int arg)
 {
@@ -36,62 +33,171 @@ void xs_netif_isUp(xsMachine *the)
 	xsmcSetBoolean(xsResult, netif && esp_netif_is_netif_up(netif));
 }
 
-static void pingDeliver(void *the, void *refcon, uint8_t *message, uint16_t messageLength)
+/*
+	ICMP echoes. Every echo of every link leaves through one lwIP raw PCB, from the link's own
+	address on its own netif (raw_sendto_if_src), and replies are matched by identifier and
+	sequence number: a link may have many echoes out at once (the firmware's echoesInFlight) at the
+	cost of a record each, where an esp_ping session would take a socket and a task per echo. The
+	PCB is touched only in the tcpip thread (tcpip_api_call); replies arrive there and are posted
+	to the XS machine; deadlines are checked on a timer in the XS thread. A record's state moves
+	out -> answered (tcpip thread) or out -> delivering (timer) under a critical section, so each
+	echo is reported exactly once.
+*/
+#define kEchoMax 48			/* three links x 12 echoes in flight, and room */
+#define kEchoId 0x5246
+#define kEchoTickMs 20
+
+enum { kEchoFree = 0, kEchoOut, kEchoAnswered, kEchoDelivering };
+
+typedef struct {
+	xsSlot callback;
+	int64_t sentUs;
+	uint32_t deadlineMs;
+	int32_t rtt;
+	uint16_t seq;
+	volatile uint8_t state;
+} EchoRecord;
+
+typedef struct {
+	struct tcpip_api_call_data call;
+	struct netif *netif;
+	ip_addr_t target;
+	uint16_t seq;
+} EchoSend;
+
+static EchoRecord gEcho[kEchoMax];
+static struct raw_pcb *gEchoPcb;
+static uint16_t gEchoSeq;
+static modTimer gEchoTimer;
+static xsMachine *gEchoThe;
+
+/* XS thread; the record is in kEchoDelivering. */
+static void echoFinish(EchoRecord *r, int32_t rtt)
 {
-	PingRecord *pr = *(PingRecord **)message;
-	xsBeginHost(pr->the);
-		xsCallFunction1(pr->callback, xsGlobal, xsInteger(pr->rtt));
-		xsForget(pr->callback);
-	xsEndHost(pr->the);
-	esp_ping_delete_session(pr->session);
-	c_free(pr);
+	xsBeginHost(gEchoThe);
+		xsmcVars(1);
+		xsVar(0) = r->callback;
+		xsForget(r->callback);
+		r->state = kEchoFree;
+		xsCallFunction1(xsVar(0), xsGlobal, xsInteger(rtt));
+	xsEndHost(the);
 }
 
-static void pingDone(esp_ping_handle_t hdl, void *args, int32_t rtt)
+static void echoDeliver(void *the, void *refcon, uint8_t *message, uint16_t messageLength)
 {
-	PingRecord *pr = args;
-	pr->rtt = rtt;
-	modMessagePostToMachine(pr->the, (uint8_t *)&pr, sizeof(pr), pingDeliver, NULL);
+	EchoRecord *r = &gEcho[*(uint8_t *)message];
+	modCriticalSectionBegin();
+	uint8_t answered = (kEchoAnswered == r->state);
+	if (answered) r->state = kEchoDelivering;
+	modCriticalSectionEnd();
+	if (answered) echoFinish(r, r->rtt);
 }
 
-static void pingSuccess(esp_ping_handle_t hdl, void *args)
+static void echoTick(modTimer timer, void *refcon, int refconSize)
 {
-	uint32_t elapsed;
-	esp_ping_get_profile(hdl, ESP_PING_PROF_TIMEGAP, &elapsed, sizeof(elapsed));
-	pingDone(hdl, args, (int32_t)elapsed);
+	uint32_t now = modMilliseconds();
+	for (uint8_t i = 0; i < kEchoMax; i++) {
+		EchoRecord *r = &gEcho[i];
+		if ((kEchoOut != r->state) || ((int32_t)(now - r->deadlineMs) < 0)) continue;
+		modCriticalSectionBegin();
+		uint8_t expired = (kEchoOut == r->state);
+		if (expired) r->state = kEchoDelivering;
+		modCriticalSectionEnd();
+		if (expired) echoFinish(r, -1);
+	}
 }
 
-static void pingTimeout(esp_ping_handle_t hdl, void *args)
+/* tcpip thread: an echo reply to one of ours is taken (and freed); anything else goes on to lwIP. */
+static u8_t echoReceive(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
-	pingDone(hdl, args, -1);
+	struct ip_hdr iph;
+	struct icmp_echo_hdr echo;
+	if (pbuf_copy_partial(p, &iph, sizeof(iph), 0) != sizeof(iph)) return 0;
+	if (pbuf_copy_partial(p, &echo, sizeof(echo), IPH_HL_BYTES(&iph)) != sizeof(echo)) return 0;
+	if ((ICMP_ER != echo.type) || (PP_HTONS(kEchoId) != echo.id)) return 0;
+	uint16_t seq = lwip_ntohs(echo.seqno);
+	int64_t now = esp_timer_get_time();
+	for (uint8_t i = 0; i < kEchoMax; i++) {
+		EchoRecord *r = &gEcho[i];
+		if ((r->seq != seq) || (kEchoOut != r->state)) continue;
+		modCriticalSectionBegin();
+		uint8_t mine = (kEchoOut == r->state);
+		if (mine) {
+			r->rtt = (int32_t)((now - r->sentUs + 500) / 1000);
+			r->state = kEchoAnswered;
+		}
+		modCriticalSectionEnd();
+		if (mine) modMessagePostToMachine(gEchoThe, &i, sizeof(i), echoDeliver, NULL);
+		break;
+	}
+	pbuf_free(p);
+	return 1;
 }
 
+/* tcpip thread: an 8-byte echo request (no payload: 28 bytes each way is what the data budget counts). */
+static err_t echoSendInLwip(struct tcpip_api_call_data *call)
+{
+	EchoSend *m = (EchoSend *)call;
+	if (!gEchoPcb) {
+		gEchoPcb = raw_new(IP_PROTO_ICMP);
+		if (!gEchoPcb) return ERR_MEM;
+		raw_recv(gEchoPcb, echoReceive, NULL);
+	}
+	struct pbuf *p = pbuf_alloc(PBUF_IP, sizeof(struct icmp_echo_hdr), PBUF_RAM);
+	if (!p) return ERR_MEM;
+	struct icmp_echo_hdr *h = (struct icmp_echo_hdr *)p->payload;
+	h->type = ICMP_ECHO;
+	h->code = 0;
+	h->chksum = 0;
+	h->id = PP_HTONS(kEchoId);
+	h->seqno = lwip_htons(m->seq);
+	h->chksum = inet_chksum(h, sizeof(*h));
+	err_t err = raw_sendto_if_src(gEchoPcb, p, &m->target, m->netif, netif_ip_addr4(m->netif));
+	pbuf_free(p);
+	return err;
+}
+
+/* ping(ifkey, address, timeoutMs, callback): callback(rttMs), or callback(-1) when unanswered in time. */
 void xs_netif_ping(xsMachine *the)
 {
-	esp_netif_t *netif = netifFor(the, 0);
-	ip_addr_t target;
-	if (!netif || !ipaddr_aton(xsmcToString(xsArg(1)), &target))
+	esp_netif_t *en = netifFor(the, 0);
+	struct netif *netif = en ? esp_netif_get_netif_impl(en) : NULL;
+	EchoSend m;
+	if (!netif || !ipaddr_aton(xsmcToString(xsArg(1)), &m.target) || !IP_IS_V4(&m.target))
 		xsUnknownError("bad interface or address");
+	if (ip4_addr_isany_val(*netif_ip4_addr(netif)))
+		xsUnknownError("interface has no address");
 
-	PingRecord *pr = c_calloc(1, sizeof(PingRecord));
-	if (!pr)
-		xsUnknownError("no memory");
-	pr->the = the;
-	pr->callback = xsArg(3);
-	xsRemember(pr->callback);
+	EchoRecord *r = NULL;
+	for (int i = 0; i < kEchoMax; i++) {
+		if (kEchoFree == gEcho[i].state) {
+			r = &gEcho[i];
+			break;
+		}
+	}
+	if (!r)
+		xsUnknownError("too many echoes in flight");
+	if (!gEchoTimer) {
+		gEchoThe = the;
+		gEchoTimer = modTimerAdd(kEchoTickMs, kEchoTickMs, echoTick, NULL, 0);
+		if (!gEchoTimer)
+			xsUnknownError("no timer");
+	}
 
-	esp_ping_config_t config = ESP_PING_DEFAULT_CONFIG();
-	config.target_addr = target;
-	config.count = 1;
-	/* No payload: the RTT is timed here, and a 28-byte echo is what the data budget counts. */
-	config.data_size = 0;
-	config.timeout_ms = xsmcToInteger(xsArg(2));
-	config.interface = esp_netif_get_netif_impl_index(netif);
-	esp_ping_callbacks_t callbacks = { .cb_args = pr, .on_ping_success = pingSuccess, .on_ping_timeout = pingTimeout, .on_ping_end = NULL };
-	if ((ESP_OK != esp_ping_new_session(&config, &callbacks, &pr->session)) || (ESP_OK != esp_ping_start(pr->session))) {
-		xsForget(pr->callback);
-		c_free(pr);
-		xsUnknownError("ping session failed");
+	r->callback = xsArg(3);
+	xsRemember(r->callback);
+	m.netif = netif;
+	m.seq = r->seq = ++gEchoSeq;
+	r->deadlineMs = modMilliseconds() + (uint32_t)xsmcToInteger(xsArg(2));
+	r->sentUs = esp_timer_get_time();
+	r->state = kEchoOut;		/* before the send: the reply may come back at once */
+	if (ERR_OK != tcpip_api_call(echoSendInLwip, &m.call)) {
+		modCriticalSectionBegin();
+		uint8_t still = (kEchoOut == r->state);
+		if (still) r->state = kEchoFree;
+		modCriticalSectionEnd();
+		if (still) xsForget(r->callback);
+		xsUnknownError("echo send failed");
 	}
 }
 
