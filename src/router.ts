@@ -211,6 +211,7 @@ export class Router implements CommandTarget {
         link: l.name, cfg, clock, prober: this.#ports.prober, budget, traffic: this.#ports.traffic, carrier: uplinks.carrier(l.name),
         seed: old ? { state: old.state, since: old.since, gaps: old.gaps } : undefined,
         onStall: (m, ms) => plane.controller.linkStalled(m.link, ms),
+        onReturning: (m, returning) => plane.controller.linkReturning(m.link, returning),
         onStep: (m, prev, step) => {
           this.events.emit({ type: "link-state", link: m.link, from: prev, to: step.to, reason: step.transition });
           plane.controller.linkChanged(m.link, prev, step.to, step.transition);

@@ -170,6 +170,16 @@ test("ISP outage on every uplink: no reboot, no safe mode, back on the primary a
   assert.equal(obs.switches.filter((s) => s.atMs >= end && s.from === "wan0").length, 0, "no switch away after it");
 });
 
+test("ISP outage on every uplink, ending on both at once: the primary is kept, not a failover and a failback", () => {
+  // The backup is often confirmed a moment first; the primary answering then is probed at once
+  // and waited for (policy.ts RETURNING_WAIT_MS).
+  const c = classById("isp-outage");
+  for (let seed = 1; seed <= c.seeds; seed++) {
+    const { obs } = runFirmware(c, seed);
+    assert.deepEqual(obs.switches.map((s) => `${s.from}->${s.to}`), [], `seed ${seed}`);
+  }
+});
+
 test("a wedged standby modem is reset within 5 minutes of being found dead", () => {
   const { events } = runFirmware(classById("wedged-standby"), 1);
   const dead = events.find((e) => e.type === "link-state" && e.link === "lte0" && e.to === "down");

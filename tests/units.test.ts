@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { PathEstimator } from "../src/health/estimator";
 import { nextLinkState, type LinkFacts, type LinkState } from "../src/health/link-state";
 import { SocketBudget } from "../src/health/socket-budget";
-import { decide, type Candidate, type PolicyRules, type QualityBar } from "../src/failover/policy";
+import { decide, RETURNING_WAIT_MS, type Candidate, type PolicyRules, type QualityBar } from "../src/failover/policy";
 import { FlapDamper, decayed, msUntil } from "../src/failover/dampening";
 import { Rung, rungAfter } from "../src/watchdog/escalation";
 import { countBoot, markStable, KEY_BOOTS, KEY_GOOD_CONFIG } from "../src/watchdog/boot-guard";
@@ -88,7 +88,7 @@ const rules: PolicyRules = { onDegraded: "failover", failbackHoldMs: 30000, minD
 const bar: QualityBar = { lossRecoveredPct: 20, rttRecoveredMs: 1000 };
 const c = (name: string, priority: number, state: Candidate["state"], extra: Partial<Candidate> = {}): Candidate =>
   ({ name, priority, state, enabled: true, transition: "x", since: 0, srttMs: 10, lossPct: 0, lossSamples: 50, dnsOkAt: 1, dnsFailAt: 0,
-    suppressed: false, ...extra });
+    suppressed: false, returning: false, ...extra });
 
 test("policy: failover, degraded, failback, dwell, dampening", () => {
   const now = 100000;
@@ -106,6 +106,14 @@ test("policy: failover, degraded, failback, dwell, dampening", () => {
   assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "up", { suppressed: true })], rules, bar)?.to, "lte0");
   // Nothing usable: stay.
   assert.equal(decide(now, "wan0", 0, [c("wan0", 1, "down"), c("lte0", 2, "down")], rules, bar), null);
+  // Every uplink coming back at once: the active link answers again, the backup was confirmed a
+  // moment first; wait up to RETURNING_WAIT_MS for the active link, then take the backup.
+  const back = (since: number, returning: boolean) => [c("wan0", 1, "down", { transition: "no-reply", returning }), c("lte0", 2, "up", { since })];
+  assert.equal(decide(now, "wan0", 0, back(now - RETURNING_WAIT_MS + 1, true), rules, bar), null, "the active link is being confirmed");
+  assert.equal(decide(now, "wan0", 0, back(now - RETURNING_WAIT_MS, true), rules, bar)?.to, "lte0", "waited long enough");
+  assert.equal(decide(now, "wan0", 0, back(now, false), rules, bar)?.to, "lte0", "not answering: no wait");
+  assert.equal(decide(now, "lte0", 0, [c("lte0", 2, "down", { returning: true }), c("wan0", 1, "up", { since: now })], rules, bar)?.to, "wan0",
+    "never wait for a worse tier");
   // Degraded active: to an up link, after the dwell; with "stay", not.
   const deg = [c("wan0", 1, "degraded", { transition: "quality-dns", dnsFailAt: 2 }), c("lte0", 2, "up")];
   assert.equal(decide(now, "wan0", now - 1000, deg, rules, bar), null, "dwell");

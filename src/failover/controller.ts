@@ -50,6 +50,7 @@ export class FailoverController {
       this.#candidates.push({
         name: m.link, priority: linkPriority(cfg, m.link), enabled: cfg.links[m.link]?.enabled ?? true,
         state: m.state, transition: "boot", since: m.since, srttMs: 0, lossPct: 0, lossSamples: 0, dnsOkAt: -Infinity, dnsFailAt: -Infinity, suppressed: false,
+        returning: false,
       });
     }
   }
@@ -107,6 +108,18 @@ export class FailoverController {
     }
   }
 
+  /**
+   * A down link answered again (`returning`), or its confirmation failed. With no uplink working,
+   * one link answering says the outage upstream may be over for the others too: they are probed
+   * now rather than at their next down interval, so the better tier can be confirmed first.
+   */
+  linkReturning(link: string, returning: boolean): void {
+    if (returning && !this.healthy()) {
+      for (const m of this.monitors) if (m.link !== link && m.state === "down") m.reprobe();
+    }
+    this.evaluate();
+  }
+
   /** Runs on every state change and on the watchdog tick (hold-downs expire with time). */
   evaluate(): void {
     const now = this.now();
@@ -120,6 +133,7 @@ export class FailoverController {
       c.dnsOkAt = m.dnsOkAt;
       c.dnsFailAt = m.dnsFailAt;
       c.suppressed = (this.#dampers.get(m.link) as FlapDamper).suppressed(now);
+      c.returning = m.state === "down" && m.phase === "confirming";
     }
     this.#askForDnsProof();
     const d = this.#pinnedDecision(now) ??

@@ -1,6 +1,10 @@
 // Which uplink should carry traffic. A pure function of the candidates' health and the switch
 // history, so every rule can be tested by table. Rules, in order:
-//  1. the active link is down or disabled: move now to the best usable link (no dwell, no hold-down);
+//  1. the active link is down or disabled: move now to the best usable link (no dwell, no hold-down),
+//     unless the active link answers again (it is being confirmed) and the best usable one is of a
+//     worse tier and came up less than RETURNING_WAIT_MS ago: then wait for it, as when every
+//     uplink's outage ends at once the backup is often confirmed a moment first, and following it
+//     costs a failover and a failback for nothing;
 //  2. the active link is degraded and the config says so: move to the best link that is up and
 //     shown free of the same fault (like with like: a DNS fault the backup shares, or loss the
 //     backup has too, is no reason to move);
@@ -29,6 +33,8 @@ export interface Candidate {
   dnsOkAt: number;
   dnsFailAt: number;
   suppressed: boolean;
+  /** Down, but answering again: being confirmed before it is called up. */
+  returning: boolean;
 }
 
 export interface PolicyRules {
@@ -53,6 +59,9 @@ export interface Decision {
 }
 
 const usable = (c: Candidate) => c.enabled && carriesTraffic(c.state);
+
+/** Longest a link of a worse tier, just up, waits for the active link that answers again. */
+export const RETURNING_WAIT_MS = 1000;
 
 /** Better first: tier, then up over degraded, then loss, then RTT, then name for a stable order. */
 export function rank(a: Candidate, b: Candidate): number {
@@ -106,6 +115,7 @@ export function decide(now: number, active: string | null, lastSwitchAt: number,
   if (cur === null) return initial(now, bootAt, cs, r);
   if (!usable(cur)) {
     const b = bestUsable(cs, cur.name);
+    if (b && cur.enabled && cur.returning && b.priority > cur.priority && now - b.since < RETURNING_WAIT_MS) return null;
     return b ? { to: b.name, kind: "failover", reason: cur.enabled ? cur.transition : "disabled" } : null;
   }
   if (now - lastSwitchAt < r.minDwellMs) return null;

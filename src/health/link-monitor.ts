@@ -42,6 +42,8 @@ export interface LinkMonitorOptions {
   onStep: (monitor: LinkMonitor, from: LinkState, step: Step) => void;
   /** A silence the link came back from before it was called down (users saw it stall that long). */
   onStall?: (monitor: LinkMonitor, ms: number) => void;
+  /** A down link answered again and is being confirmed (true), or a probe went unanswered in that (false). */
+  onReturning?: (monitor: LinkMonitor, returning: boolean) => void;
 }
 
 export class LinkMonitor {
@@ -86,6 +88,9 @@ export class LinkMonitor {
       stalled: (ms) => {
         this.gaps.recovered(o.clock.now(), ms);
         o.onStall?.(this, ms);
+      },
+      changed: (from, to) => {
+        if (to === "confirming" || (from === "confirming" && to === "down")) o.onReturning?.(this, to === "confirming");
       },
     }, this.#d.state === "down");
     this.#traffic = new TrafficEvidence(o.traffic, o.link, {
