@@ -98,6 +98,17 @@ test("cadence: the baseline interval for each kind of link", () => {
   assert.equal(asked, 0, "a down link's interval does not move the data budget's clock");
 });
 
+test("targets: fast probes take every live target in turn; with every probe socket taken, the live echoes in the same turn", () => {
+  const cfg = defaultConfig();
+  const ts = new TargetSet([
+    { kind: "icmp", host: "a" }, { kind: "dns", host: "r", name: "x" }, { kind: "tcp", host: "t", port: 443 }, { kind: "icmp", host: "b" },
+  ], cfg.probe);
+  assert.deepEqual([ts.fast(), ts.fast(), ts.fastEcho(), ts.fast(), ts.fastEcho(), ts.fast()].map((t) => t?.target.host), ["a", "r", "b", "a", "b", "a"]);
+  const noEcho = new TargetSet([{ kind: "dns", host: "r", name: "x" }, { kind: "tcp", host: "t", port: 443 }], cfg.probe);
+  assert.equal(noEcho.fastEcho(), null, "no echo target: nothing to send without a socket");
+  assert.equal(noEcho.fast().target.host, "r");
+});
+
 test("targets: service rounds for the dearer kinds, the cheapest live kind otherwise, dead ones retried", () => {
   const cfg = defaultConfig();
   const ts = new TargetSet([

@@ -70,11 +70,12 @@ test("a blackhole on a 10 %-loss, 200 ms-jitter primary under users' traffic is 
   assert.ok(Math.max(...seen) <= 3500, `detection: ${seen.map(Math.round).join(", ")} ms`);
 });
 
-test("the same blackhole with nobody's traffic is left within 5.5 s: the echoes in flight together gather its evidence", () => {
+test("the same blackhole with nobody's traffic is left within 4.5 s: the echoes in flight together gather its evidence", () => {
   // Probes are all there is: at 10 % loss twelve overdue (detector.ts SILENT_BY_CHANCE), which
-  // three probe sockets held two RTOs each took 6.9-10.7 s to gather; echoes take no socket, and
-  // twelve of them out at once take 3.6-5.2 s. The target is 3.5 s: not met (the RTO of this
-  // path, 1.5 x its peak RTT, is paid twice, and the twelve are spread over 1.1 s).
+  // three probe sockets held two RTOs each took 6.9-10.7 s to gather. Echoes take no socket:
+  // twelve out at once took 3.6-5.2 s while every other fast probe (DNS, TCP) still queued for a
+  // socket; sent as echoes when the sockets are taken, 2.7-4.2 s. The target is 3.5 s: not met
+  // (the RTO of this path, 1.5 x its peak RTT, is paid twice, and the twelve are spread over 1.1 s).
   const t = TRACE_RUNS.find((x) => x.id === "lossy-jittery-blackhole")!;
   const seen: number[] = [];
   for (let seed = 1; seed <= 5; seed++) {
@@ -82,7 +83,7 @@ test("the same blackhole with nobody's traffic is left within 5.5 s: the echoes 
     assert.equal(r.detectionMs.length, 1, `seed ${seed}: the blackhole is left once`);
     seen.push(r.detectionMs[0]);
   }
-  assert.ok(Math.max(...seen) <= 5500, `detection: ${seen.map(Math.round).join(", ")} ms`);
+  assert.ok(Math.max(...seen) <= 4500, `detection: ${seen.map(Math.round).join(", ")} ms`);
 });
 
 test("1 s gaps every 20 s in the users' stream from 9 s after boot: no switch (the testbed's case)", () => {

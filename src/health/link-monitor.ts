@@ -212,7 +212,9 @@ export class LinkMonitor {
   #fastTick(): void {
     if (!this.#det.fast || !this.#carrier || this.#stopped) return this.#cadence.stopFast();
     if (this.#slots.full || this.#slots.busyCount() >= this.#det.fastInFlight) return;
-    const t = this.#targets.fast();
+    // Every probe socket taken: an echo, which needs none, rather than a probe queued behind them.
+    const t = this.#o.budget.free > 0 ? this.#targets.fast() : this.#targets.fastEcho();
+    if (!t) return;
     this.#request(true, t, false);
   }
 

@@ -12,6 +12,7 @@ export class SocketBudget {
   }
 
   get inUse(): number { return this.size - this.#free; }
+  get free(): number { return this.#free; }
 
   /** `granted` runs once a socket is free: at once if one is, otherwise in queue order. */
   request(urgent: boolean, granted: () => void): void {

@@ -117,6 +117,18 @@ export class TargetSet {
     return t;
   }
 
+  /** The next live ICMP target in the same turn (null when there is none): an echo needs no socket. */
+  fastEcho(): TargetStatus | null {
+    const ts = this.list;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[(this.#fastRr + i) % ts.length];
+      if (t.dead || t.target.kind !== "icmp") continue;
+      this.#fastRr = (i + this.#fastRr + 1) % ts.length;
+      return t;
+    }
+    return null;
+  }
+
   /** It answered (`asItself`: as its own kind): whatever it missed before, it is alive. */
   answered(t: TargetStatus, now: number, asItself: boolean): void {
     t.misses = 0;
