@@ -376,13 +376,7 @@ export class SimLink {
    * it arrives (ms of simulated time), or NaN when lost. `jitterMs` is its share of jitter.
    */
   downstream(e: Effect & { kind: "trace" }, lossDraw: number, jitterMs: number): number {
-    const c = e.cursor;
-    const t0 = this.now() - e.startMs + c.options.offsetMs;
-    const out = c.depart(DOWN, t0);
-    if (Number.isNaN(out) || !this.forwardsBesidesTrace()) return NaN;
-    const leg = this.#leg(c, DOWN, out);
-    if (lossDraw < this.lossWith(leg.loss)) return NaN;
-    return this.now() + (out - t0) + leg.delay + jitterMs;
+    return this.#oneWay(e, DOWN, lossDraw) + jitterMs;
   }
 
   /**
@@ -390,11 +384,16 @@ export class SimLink {
    * buffer. When it reaches the far end (ms of simulated time), or NaN when lost.
    */
   upstream(e: Effect & { kind: "trace" }, lossDraw: number): number {
+    return this.#oneWay(e, UP, lossDraw);
+  }
+
+  /** A packet sent now one way through a directional trace: when it gets there, or NaN when lost. */
+  #oneWay(e: Effect & { kind: "trace" }, dir: typeof UP | typeof DOWN, lossDraw: number): number {
     const c = e.cursor;
     const t0 = this.now() - e.startMs + c.options.offsetMs;
-    const out = c.depart(UP, t0);
+    const out = c.depart(dir, t0);
     if (Number.isNaN(out) || !this.forwardsBesidesTrace()) return NaN;
-    const leg = this.#leg(c, UP, out);
+    const leg = this.#leg(c, dir, out);
     if (lossDraw < this.lossWith(leg.loss)) return NaN;
     return this.now() + (out - t0) + leg.delay;
   }
