@@ -40,8 +40,8 @@ void xs_netif_isUp(xsMachine *the)
 	cost of a record each, where an esp_ping session would take a socket and a task per echo. The
 	PCB is touched only in the tcpip thread (tcpip_api_call); replies arrive there and are posted
 	to the XS machine; deadlines are checked on a timer in the XS thread. A record's state moves
-	out -> answered (tcpip thread) or out -> delivering (timer) under a critical section, so each
-	echo is reported exactly once.
+	out -> answered (tcpip thread) or out -> delivering (timer) only through echoMove, under a
+	critical section, so each echo is reported exactly once.
 */
 #define kEchoMax 48			/* three links x 12 echoes in flight, and room */
 #define kEchoId 0x5246
@@ -71,6 +71,16 @@ static uint16_t gEchoSeq;
 static modTimer gEchoTimer;
 static xsMachine *gEchoThe;
 
+/* Move `r` from state `from` to `to` if it is still in `from`; either thread may race for it. */
+static uint8_t echoMove(EchoRecord *r, uint8_t from, uint8_t to)
+{
+	modCriticalSectionBegin();
+	uint8_t moved = (from == r->state);
+	if (moved) r->state = to;
+	modCriticalSectionEnd();
+	return moved;
+}
+
 /* XS thread; the record is in kEchoDelivering. */
 static void echoFinish(EchoRecord *r, int32_t rtt)
 {
@@ -86,11 +96,7 @@ static void echoFinish(EchoRecord *r, int32_t rtt)
 static void echoDeliver(void *the, void *refcon, uint8_t *message, uint16_t messageLength)
 {
 	EchoRecord *r = &gEcho[*(uint8_t *)message];
-	modCriticalSectionBegin();
-	uint8_t answered = (kEchoAnswered == r->state);
-	if (answered) r->state = kEchoDelivering;
-	modCriticalSectionEnd();
-	if (answered) echoFinish(r, r->rtt);
+	if (echoMove(r, kEchoAnswered, kEchoDelivering)) echoFinish(r, r->rtt);
 }
 
 static void echoTick(modTimer timer, void *refcon, int refconSize)
@@ -99,11 +105,7 @@ static void echoTick(modTimer timer, void *refcon, int refconSize)
 	for (uint8_t i = 0; i < kEchoMax; i++) {
 		EchoRecord *r = &gEcho[i];
 		if ((kEchoOut != r->state) || ((int32_t)(now - r->deadlineMs) < 0)) continue;
-		modCriticalSectionBegin();
-		uint8_t expired = (kEchoOut == r->state);
-		if (expired) r->state = kEchoDelivering;
-		modCriticalSectionEnd();
-		if (expired) echoFinish(r, -1);
+		if (echoMove(r, kEchoOut, kEchoDelivering)) echoFinish(r, -1);
 	}
 }
 
@@ -120,14 +122,11 @@ static u8_t echoReceive(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip
 	for (uint8_t i = 0; i < kEchoMax; i++) {
 		EchoRecord *r = &gEcho[i];
 		if ((r->seq != seq) || (kEchoOut != r->state)) continue;
-		modCriticalSectionBegin();
-		uint8_t mine = (kEchoOut == r->state);
-		if (mine) {
+		if (echoMove(r, kEchoOut, kEchoAnswered)) {
+			/* Read by the XS thread only once the message below reaches it. */
 			r->rtt = (int32_t)((now - r->sentUs + 500) / 1000);
-			r->state = kEchoAnswered;
+			modMessagePostToMachine(gEchoThe, &i, sizeof(i), echoDeliver, NULL);
 		}
-		modCriticalSectionEnd();
-		if (mine) modMessagePostToMachine(gEchoThe, &i, sizeof(i), echoDeliver, NULL);
 		break;
 	}
 	pbuf_free(p);
@@ -192,11 +191,7 @@ void xs_netif_ping(xsMachine *the)
 	r->sentUs = esp_timer_get_time();
 	r->state = kEchoOut;		/* before the send: the reply may come back at once */
 	if (ERR_OK != tcpip_api_call(echoSendInLwip, &m.call)) {
-		modCriticalSectionBegin();
-		uint8_t still = (kEchoOut == r->state);
-		if (still) r->state = kEchoFree;
-		modCriticalSectionEnd();
-		if (still) xsForget(r->callback);
+		if (echoMove(r, kEchoOut, kEchoFree)) xsForget(r->callback);
 		xsUnknownError("echo send failed");
 	}
 }
